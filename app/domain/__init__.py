@@ -1,0 +1,1 @@
+"""Pure rules of the seeds: eligibility, working days, deadlines, identifiers, periods."""

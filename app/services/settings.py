@@ -1,0 +1,63 @@
+"""Reading and saving the installation's preferences."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from app.domain.enums import InstallationMode
+from app.services.common import audit, current_user
+from app.settings import Settings, SmtpSettings
+from db.models import Setting
+from db.session import Database
+
+_PREFIX = "pref."
+
+
+def load_settings(db: Database) -> Settings:
+    with db.session_factory() as session:
+        rows = session.scalars(select(Setting).where(Setting.key.startswith(_PREFIX))).all()
+        stored = {row.key.removeprefix(_PREFIX): json.loads(row.value) for row in rows}
+    return _from_stored(stored)
+
+
+def _from_stored(stored: dict[str, Any]) -> Settings:
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for name in Settings.keys():
+        if name not in stored:
+            continue
+        value = stored[name]
+        if name == "mode":
+            value = InstallationMode(value)
+        elif name == "smtp":
+            known = {f.name for f in dataclasses.fields(SmtpSettings)}
+            value = SmtpSettings(**{k: v for k, v in value.items() if k in known})
+        values[name] = value
+    return dataclasses.replace(defaults, **values)
+
+
+def save_settings(db: Database, settings: Settings) -> None:
+    data = dataclasses.asdict(settings)
+    with db.session_factory.begin() as session:
+        user = current_user(session)
+        existing = {
+            row.key: row
+            for row in session.scalars(select(Setting).where(Setting.key.startswith(_PREFIX)))
+        }
+        for name, value in data.items():
+            text = json.dumps(value, ensure_ascii=False)
+            row = existing.get(_PREFIX + name)
+            if row is None:
+                session.add(
+                    Setting(
+                        key=_PREFIX + name, value=text, created_by_id=user.id, updated_by_id=user.id
+                    )
+                )
+            elif row.value != text:
+                row.value = text
+                row.updated_by_id = user.id
+        audit(session, user, "settings.update")

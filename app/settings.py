@@ -1,0 +1,36 @@
+"""Typed preferences with their defaults in one place; stored as JSON in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from app.domain.enums import InstallationMode
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"  # "tls", "starttls" or "none"
+    login: str = ""
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Installation-wide preferences (window geometry lives in QSettings, not here)."""
+
+    mode: InstallationMode = InstallationMode.PROVIDER
+    provider_name: str = ""
+    provider_code: str = ""
+    provider_district: str = ""
+    provider_address: str = ""
+    provider_postcode: str = ""
+    regional_centre_name: str = (
+        'АУТО "Региональный центр сопровождения и комплексной реабилитации инвалидов"'
+    )
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))

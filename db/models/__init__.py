@@ -1,0 +1,78 @@
+"""SQLAlchemy models of everything the application keeps (DESIGN.md §4)."""
+
+from db.models.base import Base, RecordMixin
+from db.models.directory import Organisation, OrganisationContact, OrganisationService
+from db.models.documents import (
+    Dispatch,
+    PlanInteraction,
+    PlanQuestion,
+    Route,
+    RouteLine,
+    SupportPlan,
+)
+from db.models.people import (
+    Citizen,
+    DisabilityAssessment,
+    RehabMeasure,
+    RehabProgramme,
+    Representative,
+)
+from db.models.registry import (
+    CallAttempt,
+    ColumnMapping,
+    ImportBatch,
+    RegistryEntry,
+    RegistryMonth,
+)
+from db.models.social_services import (
+    AttendanceDay,
+    Course,
+    ExtensionApplication,
+    IntakeApplication,
+    LivingConditionsSurvey,
+    ServiceProgramme,
+)
+from db.models.system import (
+    AuditEvent,
+    CalendarOverride,
+    ReportSubmission,
+    Setting,
+    SyncState,
+    User,
+)
+
+__all__ = [
+    "AttendanceDay",
+    "AuditEvent",
+    "Base",
+    "CalendarOverride",
+    "CallAttempt",
+    "Citizen",
+    "ColumnMapping",
+    "Course",
+    "DisabilityAssessment",
+    "Dispatch",
+    "ExtensionApplication",
+    "ImportBatch",
+    "IntakeApplication",
+    "LivingConditionsSurvey",
+    "Organisation",
+    "OrganisationContact",
+    "OrganisationService",
+    "PlanInteraction",
+    "PlanQuestion",
+    "RecordMixin",
+    "RegistryEntry",
+    "RegistryMonth",
+    "RehabMeasure",
+    "RehabProgramme",
+    "ReportSubmission",
+    "Representative",
+    "Route",
+    "RouteLine",
+    "ServiceProgramme",
+    "Setting",
+    "SupportPlan",
+    "SyncState",
+    "User",
+]

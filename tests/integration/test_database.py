@@ -1,0 +1,130 @@
+"""The database layer on real files: pragmas, migrations, backups, encryption."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
+
+from app.errors import DatabaseCorruptError, DatabaseTooNewError
+from app.services import maintenance
+from db.engine import create_db_engine
+from db.migrate import alembic_config, head_revision
+from db.models import Base, Citizen, User
+from db.session import Database, open_database
+
+
+def test_engine_sets_wal_foreign_keys_and_busy_timeout(db: Database) -> None:
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 5000
+    assert db.path.with_name(db.path.name + "-wal").exists()
+
+
+def test_foreign_keys_are_enforced(db: Database) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO representative (citizen_id, kind, last_name, first_name, id, uuid,"
+                " created_at, updated_at) VALUES (999, 'PARENT', 'А', 'Б', 1, 'x', '2025-01-01',"
+                " '2025-01-01')"
+            )
+        )
+
+
+def test_a_failed_unit_of_work_leaves_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.session_factory.begin() as session:
+        session.add(Citizen(last_name="Иванов", first_name="Иван", search_name="иванов иван"))
+        session.flush()
+        raise RuntimeError("cancelled")
+    with db.session_factory() as session:
+        assert session.scalars(select(Citizen)).all() == []
+
+
+def test_upgrade_head_on_empty_file_gives_exactly_the_models(db: Database) -> None:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert context.get_current_revision() == head_revision()
+
+
+def test_every_revision_upgrades_to_head_without_difference(tmp_path: Path) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [rev.revision for rev in script.walk_revisions()]
+    for revision in revisions:
+        path = tmp_path / f"at-{revision}.sqlite"
+        engine = create_db_engine(path)
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+        engine.dispose()
+        database = open_database(path)
+        with database.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+        database.close()
+
+
+def test_database_newer_than_the_code_is_refused(db_path: Path) -> None:
+    open_database(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'from_the_future'")
+    with pytest.raises(DatabaseTooNewError, match="более новой версией"):
+        open_database(db_path)
+
+
+def test_file_is_copied_before_an_upgrade(db_path: Path) -> None:
+    # A file holding data at an older revision (here: before any migration).
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE legacy_note (body TEXT)")
+        conn.execute("INSERT INTO legacy_note VALUES ('запись')")
+    database = open_database(db_path)
+    database.close()
+    backups = list((db_path.parent / "backups").iterdir())
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT body FROM legacy_note").fetchall() == [("запись",)]
+        assert conn.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'citizen'"
+        ).fetchall() == []
+
+
+def test_new_file_gets_no_backup(db: Database) -> None:
+    assert not (db.path.parent / "backups").exists()
+
+
+def test_encrypted_database_needs_its_key(db_path: Path) -> None:
+    database = open_database(db_path, key="секрет-ключ")
+    with database.session_factory.begin() as session:
+        session.add(User(full_name="Петрова Анна Сергеевна"))
+    database.close()
+    assert not db_path.read_bytes().startswith(b"SQLite format 3")
+
+    reopened = open_database(db_path, key="секрет-ключ")
+    with reopened.session_factory() as session:
+        assert session.scalars(select(User.full_name)).all() == ["Петрова Анна Сергеевна"]
+    reopened.close()
+
+    with pytest.raises(DatabaseCorruptError):
+        open_database(db_path)
+    with pytest.raises(DatabaseCorruptError):
+        open_database(db_path, key="чужой ключ")
+
+
+def test_check_reports_integrity_revision_and_counts(db: Database) -> None:
+    maintenance.initialise(db)
+    report = maintenance.check(db)
+    assert report.ok
+    assert report.integrity == ("ok",)
+    assert report.revision == report.head
+    assert report.journal_mode == "wal"
+    assert dict(report.counts)["Пользователи"] == 1
+    assert dict(report.counts)["Граждане"] == 0

@@ -1,0 +1,43 @@
+"""Data flows ui -> app.services -> db: app/ and db/ never import Qt or ui."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("PySide6", "shiboken6", "ui")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", ["app", "db"])
+def test_core_packages_do_not_import_qt_or_ui(package: str) -> None:
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] in FORBIDDEN:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
+
+
+def test_ui_does_not_touch_the_database_directly() -> None:
+    offenders = []
+    for path in sorted((ROOT / "ui").rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] == "sqlalchemy" or (
+                name.startswith("db") and name not in {"db.session"}
+            ):
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
