@@ -32,5 +32,5 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @classmethod
-    def keys(cls) -> tuple[str, ...]:
+    def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))

@@ -36,7 +36,9 @@ def open_database(path: Path | str, key: str | None = None, *, migrate: bool = T
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"Не удаётся создать каталог для базы данных {path.parent}: {exc}")
+        raise DatabaseError(
+            f"Не удаётся создать каталог для базы данных {path.parent}: {exc}"
+        ) from exc
     engine = create_db_engine(path, key)
     try:
         with translated_errors(path):

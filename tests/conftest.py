@@ -14,7 +14,9 @@ from db.session import Database, open_database  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Never touch the real user's data folder from a test.
     monkeypatch.setenv("IC_HOME", str(tmp_path_factory.mktemp("ic-home")))
 

@@ -27,7 +27,7 @@ def load_settings(db: Database) -> Settings:
 def _from_stored(stored: dict[str, Any]) -> Settings:
     defaults = Settings()
     values: dict[str, Any] = {}
-    for name in Settings.keys():
+    for name in Settings.field_names():
         if name not in stored:
             continue
         value = stored[name]

@@ -82,9 +82,9 @@ class RecordMixin:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     @declared_attr
-    def created_by_id(cls) -> Mapped[int | None]:
+    def created_by_id(cls) -> Mapped[int | None]:  # noqa: N805
         return mapped_column(ForeignKey("app_user.id"), nullable=True)
 
     @declared_attr
-    def updated_by_id(cls) -> Mapped[int | None]:
+    def updated_by_id(cls) -> Mapped[int | None]:  # noqa: N805
         return mapped_column(ForeignKey("app_user.id"), nullable=True)

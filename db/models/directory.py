@@ -30,7 +30,9 @@ class Organisation(RecordMixin, Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     contacts: Mapped[list[OrganisationContact]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationContact.id"
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationContact.id",
     )
     services: Mapped[list[OrganisationService]] = relationship(
         back_populates="organisation",

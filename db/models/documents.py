@@ -23,7 +23,7 @@ from db.models.base import Base, RecordMixin, StrEnumType
 
 
 class DeveloperMixin:
-    """"Маршрут/План разработал": the specialist's details as printed."""
+    """ "Маршрут/План разработал": the specialist's details as printed."""
 
     developer_name: Mapped[str | None] = mapped_column(String(300))
     developer_position: Mapped[str | None] = mapped_column(String(300))
@@ -36,7 +36,9 @@ class Route(DeveloperMixin, RecordMixin, Base):
 
     __tablename__ = "route"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("registry_entry.id", ondelete="SET NULL"), index=True
     )
@@ -84,7 +86,9 @@ class SupportPlan(DeveloperMixin, RecordMixin, Base):
 
     __tablename__ = "support_plan"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("registry_entry.id", ondelete="SET NULL"), index=True
     )
@@ -107,7 +111,9 @@ class PlanQuestion(RecordMixin, Base):
 
     __tablename__ = "plan_question"
 
-    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("support_plan.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)

@@ -53,7 +53,9 @@ class Representative(RecordMixin, Base):
 
     __tablename__ = "representative"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[RepresentativeKind] = mapped_column(StrEnumType(RepresentativeKind))
     last_name: Mapped[str] = mapped_column(String(100))
     first_name: Mapped[str] = mapped_column(String(100))
@@ -73,8 +75,10 @@ class DisabilityAssessment(RecordMixin, Base):
 
     __tablename__ = "disability_assessment"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
-    group: Mapped[DisabilityGroup] = mapped_column(StrEnumType(DisabilityGroup, 8))
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    disability_group: Mapped[DisabilityGroup] = mapped_column(StrEnumType(DisabilityGroup, 8))
     established_on: Mapped[date | None] = mapped_column(Date)
     first_time: Mapped[bool] = mapped_column(Boolean)
     review_on: Mapped[date | None] = mapped_column(Date)
@@ -94,7 +98,9 @@ class RehabProgramme(RecordMixin, Base):
 
     __tablename__ = "rehab_programme"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("disability_assessment.id", ondelete="SET NULL"), index=True
     )

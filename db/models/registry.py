@@ -69,7 +69,9 @@ class RegistryEntry(RecordMixin, Base):
 
     __tablename__ = "registry_entry"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     assessment_id: Mapped[int | None] = mapped_column(
         ForeignKey("disability_assessment.id", ondelete="SET NULL")
     )

@@ -16,7 +16,9 @@ class ServiceProgramme(RecordMixin, Base):
 
     __tablename__ = "service_programme"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     intake_id: Mapped[int | None] = mapped_column(
         ForeignKey("intake_application.id", ondelete="SET NULL")
     )
@@ -92,7 +94,9 @@ class IntakeApplication(RecordMixin, Base):
 
     __tablename__ = "intake_application"
 
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
     journal_number: Mapped[str | None] = mapped_column(String(64))
     applied_on: Mapped[date] = mapped_column(Date, index=True)
     technology: Mapped[Technology | None] = mapped_column(StrEnumType(Technology))

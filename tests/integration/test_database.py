@@ -92,9 +92,9 @@ def test_file_is_copied_before_an_upgrade(db_path: Path) -> None:
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT body FROM legacy_note").fetchall() == [("запись",)]
-        assert conn.execute(
-            "SELECT name FROM sqlite_master WHERE name = 'citizen'"
-        ).fetchall() == []
+        assert (
+            conn.execute("SELECT name FROM sqlite_master WHERE name = 'citizen'").fetchall() == []
+        )
 
 
 def test_new_file_gets_no_backup(db: Database) -> None:

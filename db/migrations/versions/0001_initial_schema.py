@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:36:12.288884
+Create Date: 2026-11-23 09:41:49.035049
 """
 
 from collections.abc import Sequence
@@ -251,7 +251,7 @@ def upgrade() -> None:
     )
     op.create_table('disability_assessment',
     sa.Column('citizen_id', sa.Integer(), nullable=False),
-    sa.Column('group', sa.String(length=8), nullable=False),
+    sa.Column('disability_group', sa.String(length=8), nullable=False),
     sa.Column('established_on', sa.Date(), nullable=True),
     sa.Column('first_time', sa.Boolean(), nullable=False),
     sa.Column('review_on', sa.Date(), nullable=True),
