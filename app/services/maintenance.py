@@ -62,11 +62,6 @@ def check(db: Database) -> CheckReport:
         integrity = tuple(str(r[0]) for r in conn.execute(text("PRAGMA integrity_check")))
         fk_problems = len(conn.execute(text("PRAGMA foreign_key_check")).all())
         journal = str(conn.execute(text("PRAGMA journal_mode")).scalar_one())
-    with db.session_factory() as session:
-        counts = tuple(
-            (label, int(session.scalar(select(func.count()).select_from(model)) or 0))
-            for label, model in COUNTED
-        )
     return CheckReport(
         path=str(db.path),
         integrity=integrity,
@@ -74,5 +69,14 @@ def check(db: Database) -> CheckReport:
         revision=current_revision(db.engine),
         head=head_revision(),
         journal_mode=journal,
-        counts=counts,
+        counts=counts(db),
     )
+
+
+def counts(db: Database) -> tuple[tuple[str, int], ...]:
+    """Number of records of each kind (cheap: no integrity check)."""
+    with db.session_factory() as session:
+        return tuple(
+            (label, int(session.scalar(select(func.count()).select_from(model)) or 0))
+            for label, model in COUNTED
+        )

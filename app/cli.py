@@ -1,0 +1,315 @@
+"""The `ic` command line (also `python -m app`); with no command it starts the window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from app.domain.dates import format_date, parse_date
+from app.domain.deadlines import DueStatus
+from app.errors import UserError, ValidationError
+from app.logging_setup import setup_logging
+from app.paths import default_database_path
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # the command ran and found something wrong (`check`)
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"ошибка: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return parse_date(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» не является целым числом") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"нужно число больше нуля, а не {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ic",
+        description="Интеграционный консультант: реестр, маршруты, планы, сроки и отчёты.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"файл базы данных (по умолчанию {default_database_path()})",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("init", help="создать базу данных и профиль специалиста")
+    p.add_argument("--name", help="Ф.И.О. специалиста")
+    p.add_argument("--position", default="", help="должность")
+    p.add_argument("--organisation", default="", help="наименование организации")
+    p.add_argument("--phone", default="", help="контактный телефон")
+    p.add_argument("--email", default="", help="электронная почта")
+
+    p = sub.add_parser("demo", help="заполнить базу демонстрационными данными")
+    p.add_argument("--citizens", type=_positive, default=1000, help="сколько граждан создать")
+    p.add_argument("--seed", type=int, default=1, help="зерно генератора (повторяемость)")
+    p.add_argument("--today", type=_date_arg, default=None, help="«сегодня» для сроков")
+
+    p = sub.add_parser("demo-extract", help="создать демонстрационную выписку из ЕИС СЗН (XLSX)")
+    p.add_argument("--rows", type=_positive, default=200)
+    p.add_argument("--out", type=Path, required=True, help="файл .xlsx")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--month", default=None, help="отчётный месяц, например 2025-06")
+    p.add_argument("--today", type=_date_arg, default=None)
+
+    sub.add_parser("check", help="проверить целостность базы, версию схемы и число записей")
+
+    p = sub.add_parser("workdays", help="производственный календарь")
+    wd = p.add_subparsers(dest="workdays_command", required=True, parser_class=_Parser)
+    q = wd.add_parser("add", help="дата через N рабочих дней")
+    q.add_argument("date", type=_date_arg)
+    q.add_argument("n", type=int)
+    q = wd.add_parser("between", help="число рабочих дней после A по B включительно")
+    q.add_argument("a", type=_date_arg)
+    q.add_argument("b", type=_date_arg)
+    q = wd.add_parser("is", help="рабочий ли день")
+    q.add_argument("date", type=_date_arg)
+    q = wd.add_parser("override", help="поправка к календарю (региональный выходной и т. п.)")
+    q.add_argument("date", type=_date_arg)
+    kind = q.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--working", action="store_true", help="сделать день рабочим")
+    kind.add_argument("--day-off", action="store_true", help="сделать день выходным")
+    q.add_argument("--note", default="", help="основание (постановление, распоряжение)")
+    q = wd.add_parser("remove-override", help="убрать поправку")
+    q.add_argument("date", type=_date_arg)
+    wd.add_parser("overrides", help="список поправок")
+
+    p = sub.add_parser("deadlines", help="что просрочено и что подходит к сроку")
+    p.add_argument("--on", type=_date_arg, default=None, help="на дату (по умолчанию сегодня)")
+    p.add_argument("--json", action="store_true", help="вывести в JSON")
+    p.add_argument("--all", action="store_true", help="включая выполненные и будущие")
+    p.add_argument("--limit", type=int, default=50, help="сколько строк показать (текст)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log_path = setup_logging()
+    db_path: Path = args.db or default_database_path()
+    if args.command is None:
+        # The composition root: the only place app/ names the ui package.
+        from ui.app import run
+
+        return int(run(db_path, log_path))
+    handler = _COMMANDS[args.command]
+    try:
+        return handler(args, db_path)
+    except UserError as exc:
+        logger.info("user error in %s: %s", args.command, exc)
+        print(f"ошибка: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("прервано", file=sys.stderr)
+        return 130
+
+
+def _open(db_path: Path):  # type: ignore[no-untyped-def]
+    from db.session import open_database
+
+    return open_database(db_path)
+
+
+def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services import maintenance, profile
+
+    existed = db_path.exists()
+    db = _open(db_path)
+    try:
+        maintenance.initialise(db)
+        if args.name:
+            profile.update_profile(
+                db,
+                full_name=args.name,
+                position=args.position,
+                organisation=args.organisation,
+                phone=args.phone,
+                email=args.email,
+            )
+        who = profile.get_profile(db)
+    finally:
+        db.close()
+    state = "уже существовала, схема актуальна" if existed else "создана"
+    print(f"База данных {db.path}: {state}.")
+    print(f"Профиль специалиста: {who.signature}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.demo import generate_demo
+
+    db = _open(db_path)
+    started = time.perf_counter()
+    try:
+        summary = generate_demo(
+            db, args.citizens, args.seed, today=args.today, progress=_progress_printer()
+        )
+    finally:
+        db.close()
+    elapsed = time.perf_counter() - started
+    print(
+        f"Создано за {elapsed:.1f} с: граждан {summary.citizens}, "
+        f"не входят в целевую категорию {summary.not_eligible}, "
+        f"записей реестра {summary.registry_entries}, звонков {summary.calls}, "
+        f"маршрутов {summary.routes}, планов {summary.plans}, "
+        f"направлений {summary.dispatches}, организаций-образцов {summary.organisations}."
+    )
+    return EXIT_OK
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\r{done} из {total}", end="" if done < total else "\n", file=sys.stderr)
+
+    return show
+
+
+def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.periods import Month
+    from app.services.demo_extract import write_demo_extract
+
+    month = Month.parse(args.month) if args.month else None
+    summary = write_demo_extract(
+        args.out,
+        rows=args.rows,
+        seed=args.seed,
+        today=args.today or date.today(),
+        month=(month.year, month.month) if month else None,
+    )
+    print(f"Выписка записана: {summary.path} (строк: {summary.rows}).")
+    if summary.bad_rows:
+        print(f"Строки с намеренными ошибками ({len(summary.bad_rows)}):")
+        for row, problem in summary.bad_rows:
+            print(f"  строка {row}: {problem}")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services import maintenance
+
+    if not db_path.exists():
+        raise UserError(f"Файл базы данных не найден: {db_path}")
+    db = _open(db_path)
+    try:
+        report = maintenance.check(db)
+    finally:
+        db.close()
+    print(f"База данных: {report.path}")
+    print(f"Целостность: {'в порядке' if report.integrity == ('ok',) else 'НАРУШЕНА'}")
+    for line in report.integrity if report.integrity != ("ok",) else ():
+        print(f"  {line}")
+    print(f"Нарушения внешних ключей: {report.foreign_key_problems}")
+    state = "актуальна" if report.revision == report.head else "ТРЕБУЕТ ОБНОВЛЕНИЯ"
+    print(f"Версия схемы: {report.revision} (последняя {report.head}) — {state}")
+    print(f"Журнал: {report.journal_mode}")
+    width = max(len(label) for label, _ in report.counts)
+    for label, count in report.counts:
+        print(f"  {label:<{width}}  {count:>9}")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _cmd_workdays(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services import calendar
+
+    db = _open(db_path)
+    try:
+        command = args.workdays_command
+        if command == "override":
+            calendar.set_override(db, args.date, bool(args.working), args.note)
+            what = "рабочим" if args.working else "выходным"
+            print(f"{format_date(args.date)} отмечен {what} днём.")
+            return EXIT_OK
+        if command == "remove-override":
+            calendar.remove_override(db, args.date)
+            print(f"Поправка на {format_date(args.date)} удалена.")
+            return EXIT_OK
+        if command == "overrides":
+            for item in calendar.list_overrides(db):
+                what = "рабочий" if item.is_working else "выходной"
+                print(f"{format_date(item.day)}  {what}  {item.note}".rstrip())
+            return EXIT_OK
+        cal = calendar.load_calendar(db)
+    finally:
+        db.close()
+    if command == "add":
+        print(format_date(cal.add_working_days(args.date, args.n)))
+    elif command == "between":
+        print(cal.working_days_between(args.a, args.b))
+    elif command == "is":
+        print("рабочий" if cal.is_working_day(args.date) else "выходной")
+    return EXIT_OK
+
+
+def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.deadlines import ACTIONABLE, due_items
+
+    on = args.on or date.today()
+    statuses = tuple(DueStatus) if args.all else ACTIONABLE
+    db = _open(db_path)
+    try:
+        items = due_items(db, on, statuses)
+    finally:
+        db.close()
+    if args.json:
+        payload = {"on": on.isoformat(), "items": [i.as_json() for i in items]}
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return EXIT_OK
+    print(f"Сроки на {format_date(on)}: всего {len(items)}")
+    summary: dict[tuple[str, str], int] = {}
+    for item in items:
+        key = (item.status.label, item.kind.label)
+        summary[key] = summary.get(key, 0) + 1
+    for (status, kind), count in summary.items():
+        print(f"  {status}: {kind} — {count}")
+    if items:
+        print()
+    for item in items[: max(args.limit, 0)]:
+        who = f" — {item.person}" if item.person else ""
+        print(
+            f"{format_date(item.due_on)}  {item.status.label:<16} {item.kind.label}{who}: "
+            f"{item.title} ({item.kind.source})"
+        )
+    if len(items) > args.limit >= 0:
+        print(f"… и ещё {len(items) - args.limit} (все: --limit {len(items)} или --json)")
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "init": _cmd_init,
+    "demo": _cmd_demo,
+    "demo-extract": _cmd_demo_extract,
+    "check": _cmd_check,
+    "workdays": _cmd_workdays,
+    "deadlines": _cmd_deadlines,
+}

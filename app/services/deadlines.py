@@ -1,0 +1,400 @@
+"""What is due or overdue on a date: every row of DESIGN.md's deadline table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from app.domain import deadlines as rules
+from app.domain.deadlines import DeadlineKind, DueStatus, due_status
+from app.domain.enums import ApplicationDecision, CallOutcome, ProgrammeStatus
+from app.domain.names import full_name
+from app.domain.periods import HalfYear, Month
+from app.domain.workdays import WorkCalendar
+from app.services.calendar import load_calendar
+from db import models
+from db.session import Database
+
+# Statuses that belong on a to-do list; DONE and LATER are left out unless asked for.
+ACTIONABLE = (DueStatus.OVERDUE, DueStatus.DUE_TODAY, DueStatus.DUE_THIS_WEEK)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: DeadlineKind
+    due_on: date
+    status: DueStatus
+    title: str  # what is to be done, in Russian
+    person: str  # whose record, or "" for the provider's monthly duties
+    entity: str  # table of the record the item opens ("registry_entry", ...)
+    entity_id: int | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "kind_title": self.kind.label,
+            "source": self.kind.source,
+            "due_on": self.due_on.isoformat(),
+            "status": self.status.value,
+            "status_title": self.status.label,
+            "title": self.title,
+            "person": self.person,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+        }
+
+
+def due_items(
+    db: Database, on: date, statuses: tuple[DueStatus, ...] = ACTIONABLE
+) -> list[DueItem]:
+    """Everything due on ``on`` with one of ``statuses``, most urgent first."""
+    cal = load_calendar(db)
+    items: list[DueItem] = []
+    with db.session_factory() as session:
+        items.extend(_monthly_duties(session, on, cal))
+        items.extend(_informing(session, on, cal))
+        items.extend(_route_dispatch(session, on, cal))
+        items.extend(_call_backs(session, on, cal))
+        items.extend(_extensions(session, on, cal))
+        items.extend(_intake(session, on, cal))
+        items.extend(_attendance(session, on, cal))
+    order = {s: i for i, s in enumerate(DueStatus)}
+    items = [i for i in items if i.status in statuses]
+    items.sort(key=lambda i: (order[i.status], i.due_on, i.kind.value, i.person))
+    return items
+
+
+def _name(row: object) -> str:
+    return full_name(row.last_name, row.first_name, row.middle_name)  # type: ignore[attr-defined]
+
+
+def _pending(
+    kind: DeadlineKind,
+    due: date,
+    on: date,
+    cal: WorkCalendar,
+    title: str,
+    row: Any,
+    entity: str,
+) -> DueItem:
+    """An item for a record whose duty is not done yet, named after the person on ``row``."""
+    return DueItem(kind, due, due_status(due, on, None, cal), title, _name(row), entity, row.id)
+
+
+def _monthly_duties(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    items = []
+    reporting = Month.of(on).previous()
+    # 31-р 3.1.1: the extract for the reporting month is taken by the 10th of the next one.
+    next_first = reporting.next().first_day
+    imported = session.scalar(
+        select(func.min(models.ImportBatch.imported_at)).where(
+            func.date(models.ImportBatch.imported_at) >= next_first.isoformat()
+        )
+    )
+    due = rules.extract_import_due(reporting)
+    items.append(
+        DueItem(
+            DeadlineKind.EXTRACT_IMPORT,
+            due,
+            due_status(due, on, imported.date() if imported else None, cal),
+            f"Получить выписку из ЕИС СЗН за {reporting.title}",
+            "",
+            "import_batch",
+            None,
+        )
+    )
+    # 31-р 3.2: the registry for the month is formed by the 15th of the next one.
+    formed = session.scalar(
+        select(models.RegistryMonth.formed_on).where(models.RegistryMonth.month == str(reporting))
+    )
+    due = rules.registry_formation_due(reporting)
+    items.append(
+        DueItem(
+            DeadlineKind.REGISTRY_FORMATION,
+            due,
+            due_status(due, on, formed, cal),
+            f"Сформировать реестр за {reporting.title}",
+            "",
+            "registry_month",
+            None,
+        )
+    )
+    # 31-р 5.2: the report for the half-year just ended, by the 25th of the next month.
+    half = HalfYear.of(on)
+    previous = half.previous()
+    submitted = session.scalar(
+        select(func.min(models.ReportSubmission.submitted_on)).where(
+            models.ReportSubmission.period == str(previous)
+        )
+    )
+    due = rules.semiannual_report_due(previous)
+    items.append(
+        DueItem(
+            DeadlineKind.SEMIANNUAL_REPORT,
+            due,
+            due_status(due, on, submitted, cal),
+            f"Направить отчёт за {previous.title} в региональный центр",
+            "",
+            "report_submission",
+            None,
+        )
+    )
+    return items
+
+
+def _informing(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """31-р 4.1: phone within 7 working days of entering the person in the registry."""
+    rows = session.execute(
+        select(
+            models.RegistryEntry.id,
+            models.RegistryEntry.entered_on,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(models.Citizen, models.Citizen.id == models.RegistryEntry.citizen_id)
+        .where(models.RegistryEntry.informed_on.is_(None))
+        .where(models.RegistryEntry.entered_on <= on)
+    ).all()
+    items = []
+    for row in rows:
+        due = rules.informing_due(row.entered_on, cal)
+        items.append(
+            _pending(
+                DeadlineKind.INFORMING,
+                due,
+                on,
+                cal,
+                "Проинформировать по телефону",
+                row,
+                "registry_entry",
+            )
+        )
+    return items
+
+
+def _route_dispatch(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """31-р 3.4, 4.6: route (and plan) sent by the 30th of the month after the reporting one."""
+    rows = session.execute(
+        select(
+            models.RegistryEntry.id,
+            models.RegistryEntry.reporting_month,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(models.Citizen, models.Citizen.id == models.RegistryEntry.citizen_id)
+        .where(models.RegistryEntry.route_sent_on.is_(None))
+        .where(models.RegistryEntry.route_needed.is_not(False))
+        .where(models.RegistryEntry.identified_on <= on)
+    ).all()
+    items = []
+    for row in rows:
+        due = rules.route_dispatch_due(Month.parse(row.reporting_month))
+        items.append(
+            _pending(
+                DeadlineKind.ROUTE_DISPATCH,
+                due,
+                on,
+                cal,
+                "Направить маршрут (и план) гражданину",
+                row,
+                "registry_entry",
+            )
+        )
+    return items
+
+
+def _call_backs(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """Call-backs promised on the phone, for people not yet informed."""
+    latest = (
+        select(
+            models.CallAttempt.entry_id,
+            func.max(models.CallAttempt.called_at).label("last_at"),
+        )
+        .group_by(models.CallAttempt.entry_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            models.CallAttempt.entry_id,
+            models.CallAttempt.call_back_at,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(
+            latest,
+            and_(
+                latest.c.entry_id == models.CallAttempt.entry_id,
+                latest.c.last_at == models.CallAttempt.called_at,
+            ),
+        )
+        .join(models.RegistryEntry, models.RegistryEntry.id == models.CallAttempt.entry_id)
+        .join(models.Citizen, models.Citizen.id == models.RegistryEntry.citizen_id)
+        .where(models.CallAttempt.outcome == CallOutcome.CALL_BACK)
+        .where(models.CallAttempt.call_back_at.is_not(None))
+        .where(models.RegistryEntry.informed_on.is_(None))
+    ).all()
+    items = []
+    for row in rows:
+        due = (row.call_back_at + timedelta(hours=5)).date()  # Tyumen time (UTC+5)
+        items.append(
+            DueItem(
+                DeadlineKind.CALL_BACK,
+                due,
+                due_status(due, on, None, cal),
+                f"Перезвонить {row.call_back_at + timedelta(hours=5):%d.%m.%Y %H:%M}",
+                _name(row),
+                "registry_entry",
+                row.entry_id,
+            )
+        )
+    return items
+
+
+def _extensions(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """510-п 4.5: apply 5 working days before the programme ends; decision in 5 working days."""
+    items = []
+    applied = exists().where(models.ExtensionApplication.programme_id == models.ServiceProgramme.id)
+    rows = session.execute(
+        select(
+            models.ServiceProgramme.id,
+            models.ServiceProgramme.ends_on,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
+        .where(models.ServiceProgramme.status == ProgrammeStatus.ACTIVE)
+        .where(models.ServiceProgramme.ends_on >= on)
+        .where(~applied)
+    ).all()
+    for row in rows:
+        due = rules.extension_application_due(row.ends_on, cal)
+        items.append(
+            DueItem(
+                DeadlineKind.EXTENSION_APPLICATION,
+                due,
+                due_status(due, on, None, cal),
+                f"Подать заявление о продлении ИППСУ (окончание {row.ends_on:%d.%m.%Y}), "
+                "если продление нужно",
+                _name(row),
+                "service_programme",
+                row.id,
+            )
+        )
+    rows = session.execute(
+        select(
+            models.ExtensionApplication.id,
+            models.ExtensionApplication.applied_on,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(
+            models.ServiceProgramme,
+            models.ServiceProgramme.id == models.ExtensionApplication.programme_id,
+        )
+        .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
+        .where(models.ExtensionApplication.decision == ApplicationDecision.PENDING)
+    ).all()
+    for row in rows:
+        due = rules.extension_decision_due(row.applied_on, cal)
+        items.append(
+            _pending(
+                DeadlineKind.EXTENSION_DECISION,
+                due,
+                on,
+                cal,
+                "Решение о продлении срока предоставления услуг",
+                row,
+                "extension_application",
+            )
+        )
+    return items
+
+
+def _intake(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """6-р 6: survey within 2 working days; 6-р 4: decision within 5 working days."""
+    items = []
+    surveyed = exists().where(
+        models.LivingConditionsSurvey.application_id == models.IntakeApplication.id,
+        models.LivingConditionsSurvey.surveyed_on.is_not(None),
+    )
+    base = select(
+        models.IntakeApplication.id,
+        models.IntakeApplication.applied_on,
+        models.Citizen.last_name,
+        models.Citizen.first_name,
+        models.Citizen.middle_name,
+    ).join(models.Citizen, models.Citizen.id == models.IntakeApplication.citizen_id)
+    for row in session.execute(base.where(~surveyed)).all():
+        due = rules.survey_due(row.applied_on, cal)
+        items.append(
+            _pending(
+                DeadlineKind.SURVEY,
+                due,
+                on,
+                cal,
+                "Обследовать условия жизнедеятельности (акт обследования)",
+                row,
+                "intake_application",
+            )
+        )
+    pending = base.where(models.IntakeApplication.decision == ApplicationDecision.PENDING)
+    for row in session.execute(pending).all():
+        due = rules.need_decision_due(row.applied_on, cal)
+        items.append(
+            _pending(
+                DeadlineKind.NEED_DECISION,
+                due,
+                on,
+                cal,
+                "Решение о признании нуждающимся в социальном обслуживании",
+                row,
+                "intake_application",
+            )
+        )
+    return items
+
+
+def _attendance(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
+    """510-п 4.4: at most 12 working days of a course in any month (this month and last)."""
+    first = Month.of(on).previous().first_day
+    rows = session.execute(
+        select(
+            models.Course.id,
+            models.AttendanceDay.day,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(models.AttendanceDay, models.AttendanceDay.course_id == models.Course.id)
+        .join(models.ServiceProgramme, models.ServiceProgramme.id == models.Course.programme_id)
+        .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
+        .where(models.AttendanceDay.day >= first, models.AttendanceDay.day <= on)
+    ).all()
+    by_course: dict[int, tuple[str, list[date]]] = {}
+    for row in rows:
+        by_course.setdefault(row.id, (_name(row), []))[1].append(row.day)
+    items = []
+    for course_id, (person, days) in by_course.items():
+        for month in rules.course_days_exceeding(days, cal):
+            items.append(
+                DueItem(
+                    DeadlineKind.COURSE_ATTENDANCE,
+                    month.last_day,
+                    DueStatus.OVERDUE,
+                    f"Курс превышает {rules.MAX_COURSE_DAYS_PER_MONTH} рабочих дней "
+                    f"за {month.title}",
+                    person,
+                    "course",
+                    course_id,
+                )
+            )
+    return items

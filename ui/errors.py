@@ -1,0 +1,42 @@
+"""One place for unexpected errors: log them and show the traceback with the log's path."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app.errors import UserError
+
+logger = logging.getLogger(__name__)
+
+APP_TITLE = "Интеграционный консультант"
+
+
+def show_user_error(parent: QWidget | None, error: UserError) -> None:
+    QMessageBox.warning(parent, APP_TITLE, str(error))
+
+
+def install_excepthook(log_path: Path) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if isinstance(exc, UserError):
+            show_user_error(QApplication.activeWindow(), exc)
+            return
+        logger.error("unexpected error", exc_info=(exc_type, exc, tb))
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        box = QMessageBox(QApplication.activeWindow())
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle(APP_TITLE)
+        box.setText(
+            "В программе произошла непредвиденная ошибка. Данные, сохранённые до неё, "
+            "не потеряны.\n\nСообщите о ней разработчикам и приложите файл журнала:\n"
+            f"{log_path}"
+        )
+        box.setDetailedText(text)
+        box.exec()
+
+    sys.excepthook = hook
