@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
 from app.logging_setup import setup_logging
 from app.paths import default_database_path
+
+if TYPE_CHECKING:
+    from app.domain.workdays import WorkCalendar
+    from db.session import Database
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +31,33 @@ EXIT_PROBLEMS = 1  # the command ran and found something wrong (`check`)
 EXIT_USER_ERROR = 2
 
 
+# argparse's own messages, in the words the rest of the program speaks.
+_ARGPARSE_WORDS = (
+    (re.compile(r"^argument (\S+): invalid choice: (.*?) \(choose from (.*)\)$"),
+     r"аргумент \1: неизвестное значение \2 (возможны: \3)"),
+    (re.compile(r"^argument (\S+): expected one argument$"), r"после \1 нужно значение"),
+    (re.compile(r"^argument (\S+): invalid (?:int|float) value: (.*)$"),
+     r"\1: \2 не является числом"),
+    (re.compile(r"^argument (\S+): (.*)$"), r"\1: \2"),
+    (re.compile(r"^the following arguments are required: (.*)$"), r"не указано: \1"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), r"непонятные аргументы: \1"),
+    (re.compile(r"^one of the arguments (.*) is required$"), r"нужен один из аргументов: \1"),
+    (re.compile(r"^argument (\S+): not allowed with argument (\S+)$"),
+     r"\1 нельзя указывать вместе с \2"),
+)  # fmt: skip
+
+
+def _russian(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_WORDS:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"ошибка: {message}", file=sys.stderr)
+        # One line, no usage block: the user asked for a command, not for help.
+        print(f"ошибка: {_russian(message)} (справка: {self.prog} --help)", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
 
 
@@ -35,7 +65,9 @@ def _date_arg(text: str) -> date:
     try:
         return parse_date(text)
     except ValidationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        # argparse names the argument itself: "--on: даты «31.02.2025» не существует."
+        message = str(exc).removeprefix("Дата: ")
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _positive(text: str) -> int:
@@ -85,21 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("workdays", help="производственный календарь")
     wd = p.add_subparsers(dest="workdays_command", required=True, parser_class=_Parser)
     q = wd.add_parser("add", help="дата через N рабочих дней")
-    q.add_argument("date", type=_date_arg)
-    q.add_argument("n", type=int)
-    q = wd.add_parser("between", help="число рабочих дней после A по B включительно")
-    q.add_argument("a", type=_date_arg)
-    q.add_argument("b", type=_date_arg)
+    q.add_argument("date", metavar="ДАТА", type=_date_arg)
+    q.add_argument("n", metavar="N", type=int)
+    q = wd.add_parser("between", help="число рабочих дней после даты С по дату ПО включительно")
+    q.add_argument("a", metavar="С", type=_date_arg)
+    q.add_argument("b", metavar="ПО", type=_date_arg)
     q = wd.add_parser("is", help="рабочий ли день")
-    q.add_argument("date", type=_date_arg)
+    q.add_argument("date", metavar="ДАТА", type=_date_arg)
     q = wd.add_parser("override", help="поправка к календарю (региональный выходной и т. п.)")
-    q.add_argument("date", type=_date_arg)
+    q.add_argument("date", metavar="ДАТА", type=_date_arg)
     kind = q.add_mutually_exclusive_group(required=True)
     kind.add_argument("--working", action="store_true", help="сделать день рабочим")
     kind.add_argument("--day-off", action="store_true", help="сделать день выходным")
     q.add_argument("--note", default="", help="основание (постановление, распоряжение)")
     q = wd.add_parser("remove-override", help="убрать поправку")
-    q.add_argument("date", type=_date_arg)
+    q.add_argument("date", metavar="ДАТА", type=_date_arg)
     wd.add_parser("overrides", help="список поправок")
 
     p = sub.add_parser("deadlines", help="что просрочено и что подходит к сроку")
@@ -115,6 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = setup_logging()
     db_path: Path = args.db or default_database_path()
     if args.command is None:
+        if _no_screen():
+            print(
+                "ошибка: нет графического экрана (DISPLAY не задан). Запустите программу "
+                "в графическом сеансе или используйте команды, например: ic check",
+                file=sys.stderr,
+            )
+            return EXIT_USER_ERROR
         # The composition root: the only place app/ names the ui package.
         from ui.app import run
 
@@ -129,9 +168,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("прервано", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `ic deadlines | head`) went away: not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
-def _open(db_path: Path):  # type: ignore[no-untyped-def]
+def _no_screen() -> bool:
+    """On Linux, Qt aborts the process when there is no screen; say so instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_existing(db_path: Path) -> Database:
+    """Open a database that must already exist: a mistyped --db never creates a new file."""
+    if not db_path.exists():
+        raise UserError(
+            f"Файл базы данных не найден: {db_path}. Новую базу создаёт команда: "
+            f"ic --db {db_path} init"
+        )
+    return _open(db_path)
+
+
+def _open(db_path: Path) -> Database:
     from db.session import open_database
 
     return open_database(db_path)
@@ -163,13 +224,19 @@ def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.calendar import load_calendar
     from app.services.demo import generate_demo
 
     db = _open(db_path)
     started = time.perf_counter()
     try:
         summary = generate_demo(
-            db, args.citizens, args.seed, today=args.today, progress=_progress_printer()
+            db,
+            args.citizens,
+            args.seed,
+            today=args.today,
+            progress=_progress_printer(),
+            calendar=load_calendar(db),
         )
     finally:
         db.close()
@@ -217,9 +284,7 @@ def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
 def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
     from app.services import maintenance
 
-    if not db_path.exists():
-        raise UserError(f"Файл базы данных не найден: {db_path}")
-    db = _open(db_path)
+    db = _open_existing(db_path)
     try:
         report = maintenance.check(db)
     finally:
@@ -239,11 +304,15 @@ def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_workdays(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.workdays import WorkCalendar
     from app.services import calendar
 
-    db = _open(db_path)
+    command = args.workdays_command
+    if command in ("add", "between", "is") and not db_path.exists():
+        # No database yet: the official calendar without local overrides.
+        return _print_workdays(args, WorkCalendar())
+    db = _open_existing(db_path)
     try:
-        command = args.workdays_command
         if command == "override":
             calendar.set_override(db, args.date, bool(args.working), args.note)
             what = "рабочим" if args.working else "выходным"
@@ -261,6 +330,11 @@ def _cmd_workdays(args: argparse.Namespace, db_path: Path) -> int:
         cal = calendar.load_calendar(db)
     finally:
         db.close()
+    return _print_workdays(args, cal)
+
+
+def _print_workdays(args: argparse.Namespace, cal: WorkCalendar) -> int:
+    command = args.workdays_command
     if command == "add":
         print(format_date(cal.add_working_days(args.date, args.n)))
     elif command == "between":
@@ -275,7 +349,7 @@ def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
 
     on = args.on or date.today()
     statuses = tuple(DueStatus) if args.all else ACTIONABLE
-    db = _open(db_path)
+    db = _open_existing(db_path)
     try:
         items = due_items(db, on, statuses)
     finally:

@@ -40,7 +40,7 @@ from app.domain.enums import (
 )
 from app.domain.names import full_name as _full_name
 from app.domain.names import search_key
-from app.domain.periods import Month
+from app.domain.periods import HalfYear, Month
 from app.domain.tracking import generate_tracking_number
 from app.domain.workdays import WorkCalendar
 from app.services.common import current_user
@@ -173,17 +173,25 @@ def generate_demo(
         return builder.summary()
 
 
-def _sql_value(value: Any) -> Any:
+def _sql_value(value: Any, stamps: dict[datetime, str] | None = None) -> Any:
     """The value as SQLAlchemy's SQLite types store it (checked by the demo's tests)."""
-    if value is None or isinstance(value, int | float | str):
-        return value.value if isinstance(value, StrEnum) else value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool or kind is float:
+        return value
+    if isinstance(value, StrEnum):
+        return value.value
+    if kind is datetime:
+        text = stamps.get(value) if stamps is not None else None
+        if text is None:
+            text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            if stamps is not None:
+                stamps[value] = text
+        return text
+    if kind is date:
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if kind is uuid.UUID:
         return value.hex
-    raise TypeError(f"no SQLite form for {type(value).__name__}")
+    raise TypeError(f"no SQLite form for {kind.__name__}")
 
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -192,7 +200,20 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     names = [c.name for c in table.columns]
     columns = ", ".join(f'"{name}"' for name in names)
     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'
-    conn.exec_driver_sql(sql, [tuple(_sql_value(row.get(name)) for name in names) for row in rows])
+    stamps: dict[datetime, str] = {}
+    conn.exec_driver_sql(
+        sql, [tuple([_sql_value(row.get(name), stamps) for name in names]) for row in rows]
+    )
+
+
+# RFC 4122 version 4: version nibble 4, variant bits 10; written as the 32 hex digits the
+# Uuid column stores, which is what uuid.UUID(int=bits, version=4).hex gives.
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _uuid4_hex(bits: int) -> str:
+    return f"{bits & _UUID_CLEAR | _UUID_SET:032x}"
 
 
 def _next_id(conn: Connection, table: Table) -> int:
@@ -229,7 +250,7 @@ class _Builder:
         when = created or self.stamp
         row = {
             "id": self.ids.take(table),
-            "uuid": uuid.UUID(int=self.rng.getrandbits(128), version=4),
+            "uuid": _uuid4_hex(self.rng.getrandbits(128)),
             "created_at": when,
             "updated_at": when,
             "created_by_id": self.user_id,
@@ -791,6 +812,49 @@ class _Builder:
                 attended += 1
             day += timedelta(days=1)
 
+    def _import_batch(self, month: Month) -> None:
+        """The month's extract, taken in the first days of the next month (31-р 3.1.1)."""
+        due = deadlines.extract_import_due(month)
+        if due >= self.today and self.rng.random() < 0.5:
+            return  # not taken yet: the dashboard shows it due
+        day = self.cal.add_working_days(month.next().first_day, self.rng.randint(0, 4))
+        day = min(day, due, self.today)
+        file_name = f"Выписка ЕИС СЗН {month}.xlsx"
+        self._record(
+            "import_batch",
+            _at(day, 11),
+            file_name=file_name,
+            sha256=f"{self.rng.getrandbits(256):064x}",
+            imported_at=_at(day, 11, self.rng.randint(0, 59)),
+            received_on=day,
+            mapping_name=None,
+            rows_total=0,
+            added=0,
+            updated=self.rng.randint(0, 3),
+            not_eligible=self.rng.randint(5, 40),
+            rejected=self.rng.randint(0, 3),
+            problems=None,
+        )
+
+    def _report_submissions(self, first: Month) -> None:
+        """Half-years already ended have their report sent by the 25th (31-р 5.2)."""
+        half = HalfYear.of(first.first_day)
+        current = HalfYear.of(self.today)
+        while half < current:
+            due = deadlines.semiannual_report_due(half)
+            if due < self.today or self.rng.random() < 0.5:
+                sent = min(due - timedelta(days=self.rng.randint(0, 6)), self.today)
+                self._record(
+                    "report_submission",
+                    _at(sent, 15),
+                    period=str(half),
+                    submitted_on=sent,
+                    file_name=f"Отчёт {half}.xlsx",
+                    sha256=f"{self.rng.getrandbits(256):064x}",
+                    note=None,
+                )
+            half = half.next()
+
     def registry_months(self, conn: Connection, first: Month) -> None:
         """Months before the current one have their registry formed by the 15th (31-р 3.2)."""
         current = Month.of(self.today)
@@ -801,8 +865,31 @@ class _Builder:
             if str(month) not in existing and (due < self.today or self.rng.random() < 0.5):
                 formed = min(due - timedelta(days=self.rng.randint(0, 4)), self.today)
                 self._record("registry_month", _at(formed, 10), month=str(month), formed_on=formed)
+            self._import_batch(month)
             month = month.next()
+        self._report_submissions(first)
         self.flush(conn)
+        # Entries from the extract belong to the batch of their reporting month (31-р 3.1.1).
+        conn.execute(
+            text(
+                "UPDATE registry_entry SET import_batch_id = ("
+                " SELECT b.id FROM import_batch b"
+                " WHERE b.file_name ="
+                "  'Выписка ЕИС СЗН ' || registry_entry.reporting_month || '.xlsx')"
+                " WHERE source = :source AND import_batch_id IS NULL"
+            ),
+            {"source": Source.EXTRACT.value},
+        )
+        conn.execute(
+            text(
+                "UPDATE import_batch SET"
+                " added = (SELECT count(*) FROM registry_entry e"
+                "  WHERE e.import_batch_id = import_batch.id),"
+                " rows_total = (SELECT count(*) FROM registry_entry e"
+                "  WHERE e.import_batch_id = import_batch.id) + not_eligible + rejected"
+                " WHERE file_name LIKE 'Выписка ЕИС СЗН %'"
+            )
+        )
         # A formed registry numbers its entries by the date the data arrived (31-р 3.2).
         conn.execute(
             text(
