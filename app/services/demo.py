@@ -152,10 +152,18 @@ def generate_demo(
     rng = random.Random(seed)
     generator = PeopleGenerator(seed=seed, today=today)
     with db.session_factory.begin() as session:
-        user_id = current_user(session).id
+        user = current_user(session)
+        user_id = user.id
         conn = session.connection()
         ids = _Ids({t.name: _next_id(conn, t) for t in models.Base.metadata.sorted_tables})
         builder = _Builder(rng, cal, today, user_id, ids)
+        # Documents name their developer as printed (DESIGN.md: the local profile).
+        builder.developer = {
+            "developer_name": user.full_name,
+            "developer_position": user.position,
+            "developer_organisation": user.organisation,
+            "developer_phone": user.phone,
+        }
         builder.organisations(conn)
         first_month = Month.of(today)
         for _ in range(HISTORY_MONTHS - 1):
@@ -243,6 +251,7 @@ class _Builder:
         self.other_orgs: list[dict[str, Any]] = []
         self.months_seen: set[str] = set()
         self.stamp = _at(today, 9)
+        self.developer: dict[str, Any] = {}
 
     # -- common columns -------------------------------------------------------------------
 
@@ -553,10 +562,10 @@ class _Builder:
         plan = None
         if plan_needed:
             plan = self._plan(p, citizen, entry, drawn, category)
-        route = self._route(p, citizen, representative, entry, drawn, plan is not None)
         # Dispatch (3.4, 4.6): by the 30th of the month after the reporting month.
         send_due = deadlines.route_dispatch_due(month)
         roll = rng.random()
+        sent: date | None
         if roll < 0.85:
             sent = min(self.cal.add_working_days(drawn, rng.randint(0, 5)), send_due)
             sent = max(sent, drawn)
@@ -564,9 +573,13 @@ class _Builder:
             sent = send_due + timedelta(days=rng.randint(1, 20))
         else:
             sent = None
-        if sent is None or sent > self.today:
-            return
-        self._dispatch(p, entry, route, plan, method, sent)
+        if sent is not None and sent > self.today:
+            sent = None
+        # A route not sent yet is often still a draft being completed.
+        draft = sent is None and rng.random() < 0.5
+        route = self._route(p, citizen, representative, entry, drawn, plan is not None, draft)
+        if sent is not None:
+            self._dispatch(p, entry, route, plan, method, sent)
 
     def _call(
         self,
@@ -611,6 +624,7 @@ class _Builder:
         entry: dict[str, Any],
         drawn: date,
         plan_drawn_up: bool,
+        draft: bool = False,
     ) -> dict[str, Any]:
         route = self._record(
             "route",
@@ -618,9 +632,9 @@ class _Builder:
             citizen_id=citizen["id"],
             entry_id=entry["id"],
             version=1,
-            status=DocumentStatus.ISSUED,
+            status=DocumentStatus.DRAFT if draft else DocumentStatus.ISSUED,
             drawn_up_on=drawn,
-            issued_on=drawn,
+            issued_on=None if draft else drawn,
             citizen_name=_full_name(p.last_name, p.first_name, p.middle_name),
             representative_name=_full_name(
                 representative["last_name"],
@@ -632,10 +646,7 @@ class _Builder:
             birth_date=p.birth_date,
             actual_address=p.actual_address,
             plan_drawn_up=plan_drawn_up,
-            developer_name=None,
-            developer_position=None,
-            developer_organisation=None,
-            developer_phone=None,
+            **self.developer,
         )
         for kind in sorted(p.measures, key=lambda k: k.row_number):
             org = self._org_for(p.district, kind)
@@ -678,10 +689,7 @@ class _Builder:
             category=category.label,
             address=p.actual_address,
             phone=p.phone,
-            developer_name=None,
-            developer_position=None,
-            developer_organisation=None,
-            developer_phone=None,
+            **self.developer,
         )
         entry["plan_formed_on"] = drawn
         if done:
@@ -725,25 +733,36 @@ class _Builder:
         sent: date,
     ) -> None:
         post = method is DeliveryMethod.POST
-        self._record(
-            "dispatch",
-            _at(sent, 15),
-            entry_id=entry["id"],
-            route_id=route["id"],
-            plan_id=plan["id"] if plan else None,
-            document=DispatchDocument.ROUTE_AND_PLAN if plan else DispatchDocument.ROUTE,
-            method=method,
-            status=DispatchStatus.SENT,
-            sent_on=sent,
-            addressee=route["representative_name"] or route["citizen_name"],
-            address=p.actual_address if post else None,
-            postcode=p.postcode if post else None,
-            tracking_number=generate_tracking_number(self.rng, "625000", sent.month)
-            if post
-            else None,
-            email=None if post else p.email,
-            error=None,
-        )
+        roll = self.rng.random()
+
+        def record(status: DispatchStatus, error: str | None = None) -> None:
+            self._record(
+                "dispatch",
+                _at(sent, 15),
+                entry_id=entry["id"],
+                route_id=route["id"],
+                plan_id=plan["id"] if plan else None,
+                document=DispatchDocument.ROUTE_AND_PLAN if plan else DispatchDocument.ROUTE,
+                method=method,
+                status=status,
+                sent_on=sent if status is DispatchStatus.SENT else None,
+                addressee=route["representative_name"] or route["citizen_name"],
+                address=p.actual_address if post else None,
+                postcode=p.postcode if post else None,
+                tracking_number=generate_tracking_number(self.rng, "625000", sent.month)
+                if post
+                else None,
+                email=None if post else p.email,
+                error=error,
+            )
+
+        if post and roll < 0.04:
+            record(DispatchStatus.PREPARED)  # envelope printed, not yet at the post office
+            return
+        if not post and roll < 0.05:
+            # The first attempt bounced; the consultant sent it again the same day.
+            record(DispatchStatus.FAILED, "Почтовый сервер не принял письмо: ящик переполнен")
+        record(DispatchStatus.SENT)
         entry.update(route_sent_on=sent, route_sent_method=method)
         if plan is not None:
             entry["plan_sent_method"] = method
