@@ -1,4 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
+# Without make, scripts/run.sh and scripts/test.sh do the same.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
