@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from app.services.common import audit, current_user
 from app.settings import Settings, SmtpSettings
 from db.models import Setting
 from db.session import Database
+
+logger = logging.getLogger(__name__)
 
 _PREFIX = "pref."
 
@@ -31,11 +34,18 @@ def _from_stored(stored: dict[str, Any]) -> Settings:
         if name not in stored:
             continue
         value = stored[name]
-        if name == "mode":
-            value = InstallationMode(value)
-        elif name == "smtp":
-            known = {f.name for f in dataclasses.fields(SmtpSettings)}
-            value = SmtpSettings(**{k: v for k, v in value.items() if k in known})
+        try:
+            if name == "mode":
+                value = InstallationMode(value)
+            elif name == "smtp":
+                known = {f.name for f in dataclasses.fields(SmtpSettings)}
+                value = SmtpSettings(**{k: v for k, v in value.items() if k in known})
+            elif not isinstance(value, type(getattr(defaults, name))):
+                raise TypeError(name)
+        except (ValueError, TypeError, AttributeError):
+            # Written by a newer version or by hand: keep the default, never fail to start.
+            logger.warning("setting %s has an unusable stored value; default used", name)
+            continue
         values[name] = value
     return dataclasses.replace(defaults, **values)
 
