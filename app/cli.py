@@ -114,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="проверить целостность базы, версию схемы и число записей")
 
+    p = sub.add_parser("import-extract", help="загрузить ежемесячную выписку (XLSX или CSV)")
+    p.add_argument("file", metavar="ФАЙЛ", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
+    p.add_argument("--mapping", default=None, help="сохранённое сопоставление столбцов")
+    p.add_argument(
+        "--received", type=_date_arg, default=None, help="дата поступления, если её нет в файле"
+    )
+    p.add_argument("--today", type=_date_arg, default=None, help="дата внесения в реестр")
+
     p = sub.add_parser("workdays", help="производственный календарь")
     wd = p.add_subparsers(dest="workdays_command", required=True, parser_class=_Parser)
     q = wd.add_parser("add", help="дата через N рабочих дней")
@@ -379,7 +388,36 @@ def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.extract_import import import_extract
+
+    db = _open_existing(db_path)
+    try:
+        result = import_extract(
+            db,
+            args.file,
+            received=args.received,
+            mapping_name=args.mapping,
+            dry_run=args.dry_run,
+            today=args.today,
+        )
+    finally:
+        db.close()
+    head = "Проверка выписки (ничего не записано)" if result.dry_run else "Выписка загружена"
+    print(f"{head}: {result.file_name}, строк {result.rows_total}, SHA-256 {result.sha256[:12]}…")
+    if result.same_file_before:
+        print("Этот файл уже загружался раньше: повторно внесённые люди не добавлены.")
+    print(f"  добавлено в реестр:          {result.added}")
+    print(f"  обновлено (уже были в базе): {result.updated}")
+    print(f"  не входят в целевую категорию: {len(result.not_eligible)}")
+    print(f"  отклонено строк:             {result.rejected_rows}")
+    for problem in result.rejected:
+        print(f"    {problem}")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+    "import-extract": _cmd_import_extract,
     "init": _cmd_init,
     "demo": _cmd_demo,
     "demo-extract": _cmd_demo_extract,

@@ -109,6 +109,7 @@ class RehabProgramme(RecordMixin, Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
 
     citizen: Mapped[Citizen] = relationship(back_populates="programmes")
+    assessment: Mapped[DisabilityAssessment | None] = relationship()
     measures: Mapped[list[RehabMeasure]] = relationship(
         back_populates="programme", cascade="all, delete-orphan", order_by="RehabMeasure.id"
     )

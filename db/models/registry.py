@@ -24,7 +24,7 @@ from app.domain.enums import (
     TargetCategory,
 )
 from db.models.base import Base, RecordMixin, StrEnumType, UtcDateTime
-from db.models.people import Citizen
+from db.models.people import Citizen, DisabilityAssessment, RehabProgramme
 
 
 class RegistryMonth(RecordMixin, Base):
@@ -111,6 +111,9 @@ class RegistryEntry(RecordMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     citizen: Mapped[Citizen] = relationship()
+    assessment: Mapped[DisabilityAssessment | None] = relationship()
+    programme: Mapped[RehabProgramme | None] = relationship()
+    import_batch: Mapped[ImportBatch | None] = relationship()
     calls: Mapped[list[CallAttempt]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="CallAttempt.called_at"
     )

@@ -1,0 +1,493 @@
+"""Reading a monthly extract: the file, its header row, its columns and every cell.
+
+The extract has no published schema (DESIGN.md §4). Columns are matched by their Russian
+headings (case, spaces, "ё" and punctuation do not matter) and the spellings people use are
+accepted. A row with any problem is rejected with the reason, never guessed.
+No database here: app.services.extract_import writes what this module reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from app.domain.dates import parse_date
+from app.domain.enums import DisabilityGroup, MeasureKind, Sex
+from app.domain.snils import normalize_snils
+from app.errors import BadFileError, UserError
+from app.reference import find_district, find_measure
+
+# Field keys and the headings that mean them (already normalised by heading_key).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "full_name": ("фио", "фамилияимяотчество", "получатель", "гражданин"),
+    "last_name": ("фамилия",),
+    "first_name": ("имя",),
+    "middle_name": ("отчество",),
+    "birth_date": ("датарождения", "др"),
+    "sex": ("пол",),
+    "snils": ("снилс", "номерснилс", "страховойномер"),
+    "registration_address": ("адресрегистрации", "адреспоместужительства", "адрес"),
+    "actual_address": ("адресфактическогопроживания", "фактическийадрес", "адреспроживания"),
+    "district": ("муниципальноеобразование", "район", "муниципальныйрайон", "мо"),
+    "phone": ("телефон", "контактныйтелефон", "номертелефона"),
+    "email": ("электроннаяпочта", "email", "емейл", "адресэлектроннойпочты"),
+    "group": ("группаинвалидности", "группа"),
+    "established_on": ("датаустановленияинвалидности", "датаустановления"),
+    "first_time": ("впервые", "установленавпервые", "первичнопризнан"),
+    "selfcare_degree": ("самообслуживание", "способностьксамообслуживанию"),
+    "movement_degree": ("передвижение", "способностьксамостоятельномупередвижению"),
+    "behaviour_degree": ("контрользаповедением", "способностькконтролюзасвоимповедением"),
+    "mental_disorder": ("психическоерасстройство",),
+    "stationary": ("стационарноеучреждение", "проживаетвстационарномучреждении"),
+    "veteran_svo": ("участниксво", "сво"),
+    "ipra_number": ("номерипра", "ипра"),
+    "ipra_date": ("датаипра",),
+    "measures": ("мероприятияипра", "рекомендованныемероприятия", "мероприятия"),
+    "representative": ("законныйпредставитель", "представитель", "фиопредставителя"),
+    "representative_phone": ("телефонпредставителя",),
+    "received_on": ("датапоступлениясведений", "датапоступления"),
+}
+
+# Russian names of the fields, for messages ("строка 5, СНИЛС: ...").
+FIELD_TITLES: dict[str, str] = {
+    "full_name": "ФИО",
+    "last_name": "Фамилия",
+    "first_name": "Имя",
+    "middle_name": "Отчество",
+    "birth_date": "Дата рождения",
+    "sex": "Пол",
+    "snils": "СНИЛС",
+    "registration_address": "Адрес регистрации",
+    "actual_address": "Адрес фактического проживания",
+    "district": "Муниципальное образование",
+    "phone": "Телефон",
+    "email": "Электронная почта",
+    "group": "Группа инвалидности",
+    "established_on": "Дата установления инвалидности",
+    "first_time": "Впервые",
+    "selfcare_degree": "Самообслуживание",
+    "movement_degree": "Передвижение",
+    "behaviour_degree": "Контроль за поведением",
+    "mental_disorder": "Психическое расстройство",
+    "stationary": "Стационарное учреждение",
+    "veteran_svo": "Участник СВО",
+    "ipra_number": "Номер ИПРА",
+    "ipra_date": "Дата ИПРА",
+    "measures": "Мероприятия ИПРА",
+    "representative": "Законный представитель",
+    "representative_phone": "Телефон представителя",
+    "received_on": "Дата поступления сведений",
+}
+
+_HEADING_NOISE = re.compile(r"[^0-9a-zа-я]")
+_KNOWN: dict[str, str] = {h: key for key, headings in FIELDS.items() for h in headings}
+HEADER_SEARCH_ROWS = 20
+MIN_HEADER_MATCHES = 3
+
+
+def heading_key(text: object) -> str:
+    """A heading as compared: lower case, "ё" as "е", letters and digits only."""
+    return _HEADING_NOISE.sub("", str(text or "").lower().replace("ё", "е"))
+
+
+def field_for_heading(text: object) -> str | None:
+    return _KNOWN.get(heading_key(text))
+
+
+@dataclass(frozen=True)
+class Table:
+    """The cells of the sheet and where its header row is (0-based)."""
+
+    rows: list[list[object]]
+    header_index: int
+
+    @property
+    def headings(self) -> list[str]:
+        return [str(c or "").strip() for c in self.rows[self.header_index]]
+
+    def data_rows(self) -> Iterator[tuple[int, list[object]]]:
+        """(row number as the user sees it, cells) for every non-empty row after the header."""
+        for index in range(self.header_index + 1, len(self.rows)):
+            cells = self.rows[index]
+            if any(c not in (None, "") and str(c).strip() for c in cells):
+                yield index + 1, cells
+
+
+def _read_xlsx(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise BadFileError(f"Файл {path.name} не читается как книга Excel: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BadFileError(f"Файл {name}: кодировка не UTF-8 и не Windows-1251.")
+
+
+def _read_csv(path: Path) -> list[list[object]]:
+    text = _decode(path.read_bytes(), path.name)
+    first_lines = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    delimiter = ";" if first_lines.count(";") >= first_lines.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def read_table(path: Path) -> Table:
+    """Read the first sheet (XLSX) or the file (CSV) and find the header row."""
+    if not path.is_file():
+        raise BadFileError(f"Файл не найден: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _read_xlsx(path)
+    elif suffix in (".csv", ".txt"):
+        rows = _read_csv(path)
+    else:
+        raise BadFileError(f"Файл {path.name}: ожидается выписка в формате XLSX или CSV.")
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in row if field_for_heading(cell)) >= MIN_HEADER_MATCHES:
+            return Table(rows, index)
+    raise BadFileError(
+        f"Файл {path.name}: в первых {HEADER_SEARCH_ROWS} строках не найдена строка заголовков "
+        "(ожидаются «ФИО», «Дата рождения», «СНИЛС», «Группа инвалидности» и т. д.)."
+    )
+
+
+def auto_mapping(headings: Sequence[str]) -> dict[str, int]:
+    """Field key -> column index for every heading recognised; the first column wins."""
+    mapping: dict[str, int] = {}
+    for index, heading in enumerate(headings):
+        key = field_for_heading(heading)
+        if key is not None and key not in mapping:
+            mapping[key] = index
+    return mapping
+
+
+def apply_saved_mapping(headings: Sequence[str], saved: dict[str, str]) -> dict[str, int]:
+    """A saved mapping (heading text -> field key) over the automatic one."""
+    mapping = auto_mapping(headings)
+    by_key = {heading_key(h): i for i, h in enumerate(headings)}
+    for heading, key in saved.items():
+        if key not in FIELDS:
+            continue
+        index = by_key.get(heading_key(heading))
+        if index is not None:
+            mapping = {k: v for k, v in mapping.items() if v != index}
+            mapping[key] = index
+    return mapping
+
+
+def missing_fields(mapping: dict[str, int]) -> list[str]:
+    """The columns without which no row can be read."""
+    missing = []
+    if "full_name" not in mapping and not {"last_name", "first_name"} <= mapping.keys():
+        missing.append("ФИО (или Фамилия и Имя)")
+    for key in ("birth_date", "group"):
+        if key not in mapping:
+            missing.append(FIELD_TITLES[key])
+    return missing
+
+
+# -- cells ----------------------------------------------------------------------------------
+
+_GROUPS = {
+    "1": DisabilityGroup.GROUP_I,
+    "i": DisabilityGroup.GROUP_I,
+    "первая": DisabilityGroup.GROUP_I,
+    "2": DisabilityGroup.GROUP_II,
+    "ii": DisabilityGroup.GROUP_II,
+    "вторая": DisabilityGroup.GROUP_II,
+    "3": DisabilityGroup.GROUP_III,
+    "iii": DisabilityGroup.GROUP_III,
+    "третья": DisabilityGroup.GROUP_III,
+    "ребенокинвалид": DisabilityGroup.CHILD,
+    "ри": DisabilityGroup.CHILD,
+    "ребенок": DisabilityGroup.CHILD,
+    "детиинвалиды": DisabilityGroup.CHILD,
+}
+_ROMAN_DIGITS = {"0": 0, "1": 1, "2": 2, "3": 3, "i": 1, "ii": 2, "iii": 3}
+_YES = {"да", "+", "1", "д", "yes", "true", "истина", "впервые", "v", "х"}
+_NO = {"нет", "-", "0", "н", "no", "false", "ложь", "повторно", ""}
+_PHONE_DIGITS = re.compile(r"\D")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def parse_group(value: object) -> DisabilityGroup:
+    key = heading_key(_text(value).replace("группа", "").replace("гр", ""))
+    # Latin and Cyrillic "I" look alike in extracts typed by hand.
+    key = key.replace("і", "i")
+    group = _GROUPS.get(key)
+    if group is None:
+        raise ValueError(
+            f"неизвестная группа «{_text(value)}» (ожидается I, II, III или «ребенок-инвалид»)"
+        )
+    return group
+
+
+def parse_degree(value: object) -> int:
+    text = _text(value).lower()
+    if not text:
+        return 0
+    key = heading_key(text.replace("степень", "").replace("ст", ""))
+    degree = _ROMAN_DIGITS.get(key)
+    if degree is None:
+        raise ValueError(f"степень «{_text(value)}» не от 0 до 3")
+    return degree
+
+
+def parse_flag(value: object) -> bool:
+    text = _text(value).lower().rstrip(".")
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(f"«{_text(value)}» не понятно как «да» или «нет»")
+
+
+def parse_cell_date(value: object, what: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # an Excel serial date
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError(f"число {value} не является датой")
+    try:
+        return parse_date(_text(value), what)
+    except UserError as exc:
+        raise ValueError(str(exc).split(": ", 1)[-1].rstrip(".")) from None
+
+
+def parse_sex(value: object) -> Sex | None:
+    text = _text(value).lower().rstrip(".")
+    if not text:
+        return None
+    if text in ("м", "муж", "мужской", "m"):
+        return Sex.MALE
+    if text in ("ж", "жен", "женский", "f"):
+        return Sex.FEMALE
+    raise ValueError(f"пол «{_text(value)}» не понятен (ожидается М или Ж)")
+
+
+def parse_phone(value: object) -> str | None:
+    """A Russian number as +7XXXXXXXXXX; 8XXXXXXXXXX and 10 digits are accepted."""
+    text = _text(value)
+    if not text:
+        return None
+    digits = _PHONE_DIGITS.sub("", text)
+    if len(digits) == 11 and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == 10:
+        return "+7" + digits
+    if 5 <= len(digits) <= 7:
+        return digits  # a local landline without the code: kept as written
+    raise ValueError(f"номер «{text}» не похож на телефонный")
+
+
+def parse_measures(value: object) -> tuple[MeasureKind, ...]:
+    text = _text(value)
+    if not text:
+        return ()
+    kinds: list[MeasureKind] = []
+    for part in re.split(r"[;,\n]", text):
+        part = part.strip()
+        if not part:
+            continue
+        kind = find_measure(part)
+        if kind is None:
+            raise ValueError(f"неизвестный вид мероприятий «{part}»")
+        if kind not in kinds:
+            kinds.append(kind)
+    return tuple(sorted(kinds, key=lambda k: k.row_number))
+
+
+def split_full_name(text: str) -> tuple[str, str, str]:
+    parts = text.split()
+    if len(parts) < 2:
+        raise ValueError(f"«{text}»: нужны хотя бы фамилия и имя")
+    return parts[0], parts[1], " ".join(parts[2:])
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    field: str  # Russian title of the column
+    message: str
+
+    def __str__(self) -> str:
+        return f"строка {self.row}, {self.field}: {self.message}"
+
+
+@dataclass
+class ExtractRow:
+    """One person as the extract gives them, every value checked."""
+
+    row: int
+    last_name: str
+    first_name: str
+    middle_name: str
+    birth_date: date
+    sex: Sex | None
+    snils: str | None
+    registration_address: str | None
+    actual_address: str | None
+    district: str | None
+    phone: str | None
+    email: str | None
+    group: DisabilityGroup
+    established_on: date | None
+    first_time: bool | None
+    selfcare_degree: int
+    movement_degree: int
+    behaviour_degree: int
+    mental_disorder: bool
+    stationary: bool
+    veteran_svo: bool
+    ipra_number: str | None
+    ipra_date: date | None
+    measures: tuple[MeasureKind, ...]
+    representative: str | None
+    representative_phone: str | None
+    received_on: date | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_row(
+    number: int, cells: Sequence[object], mapping: dict[str, int], today: date
+) -> ExtractRow | list[Problem]:
+    """The row read and checked, or every problem found in it."""
+    problems: list[Problem] = []
+
+    def cell(key: str) -> object:
+        index = mapping.get(key)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+    def get(key: str, parser, *args):  # type: ignore[no-untyped-def]
+        try:
+            return parser(cell(key), *args)
+        except ValueError as exc:
+            problems.append(Problem(number, FIELD_TITLES[key], str(exc)))
+            return None
+
+    def text(key: str) -> str | None:
+        return _text(cell(key)) or None
+
+    last = first = middle = ""
+    if "full_name" in mapping:
+        whole = _text(cell("full_name"))
+        if not whole:
+            problems.append(Problem(number, "ФИО", "не заполнено"))
+        else:
+            try:
+                last, first, middle = split_full_name(whole)
+            except ValueError as exc:
+                problems.append(Problem(number, "ФИО", str(exc)))
+    else:
+        last, first, middle = (_text(cell(k)) for k in ("last_name", "first_name", "middle_name"))
+        if not last or not first:
+            problems.append(Problem(number, "ФИО", "не заполнены фамилия или имя"))
+
+    birth = get("birth_date", parse_cell_date, "дата рождения")
+    if birth is None and not any(p.field == "Дата рождения" for p in problems):
+        problems.append(Problem(number, "Дата рождения", "не заполнена"))
+    established = get("established_on", parse_cell_date, "дата установления")
+    ipra_date = get("ipra_date", parse_cell_date, "дата ИПРА")
+    received = get("received_on", parse_cell_date, "дата поступления")
+    for key, value in (
+        ("birth_date", birth),
+        ("established_on", established),
+        ("ipra_date", ipra_date),
+        ("received_on", received),
+    ):
+        if value is not None and value > today:
+            problems.append(Problem(number, FIELD_TITLES[key], f"дата {value:%d.%m.%Y} в будущем"))
+    if birth and established and established < birth:
+        problems.append(Problem(number, FIELD_TITLES["established_on"], "раньше даты рождения"))
+
+    snils: str | None = None
+    raw_snils = _text(cell("snils"))
+    if isinstance(cell("snils"), int | float) and raw_snils.isdigit():
+        raw_snils = raw_snils.zfill(11)  # Excel drops the leading zeros of a number cell
+    if raw_snils:
+        try:
+            snils = normalize_snils(raw_snils)
+        except UserError as exc:
+            problems.append(Problem(number, "СНИЛС", str(exc)))
+
+    group = None
+    if _text(cell("group")):
+        group = get("group", parse_group)
+    else:
+        problems.append(Problem(number, FIELD_TITLES["group"], "не заполнена"))
+
+    first_time = None
+    if _text(cell("first_time")):
+        first_time = get("first_time", parse_flag)
+    email = text("email")
+    if email and not _EMAIL.match(email):
+        problems.append(Problem(number, FIELD_TITLES["email"], f"«{email}» не похож на адрес"))
+    district_text = text("district")
+    district = None
+    if district_text:
+        found = find_district(district_text)
+        district = found.name if found else district_text
+
+    result = ExtractRow(
+        row=number,
+        last_name=last,
+        first_name=first,
+        middle_name=middle,
+        birth_date=birth or date.min,
+        sex=get("sex", parse_sex),
+        snils=snils,
+        registration_address=text("registration_address"),
+        actual_address=text("actual_address") or text("registration_address"),
+        district=district,
+        phone=get("phone", parse_phone),
+        email=email,
+        group=group or DisabilityGroup.GROUP_III,
+        established_on=established,
+        first_time=first_time,
+        selfcare_degree=get("selfcare_degree", parse_degree) or 0,
+        movement_degree=get("movement_degree", parse_degree) or 0,
+        behaviour_degree=get("behaviour_degree", parse_degree) or 0,
+        mental_disorder=bool(get("mental_disorder", parse_flag)),
+        stationary=bool(get("stationary", parse_flag)),
+        veteran_svo=bool(get("veteran_svo", parse_flag)),
+        ipra_number=text("ipra_number"),
+        ipra_date=ipra_date,
+        measures=get("measures", parse_measures) or (),
+        representative=text("representative"),
+        representative_phone=get("representative_phone", parse_phone),
+        received_on=received,
+    )
+    return problems if problems else result
