@@ -28,6 +28,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ic deadlines --json", ("deadlines", "--on", TODAY, "--json")),
     ("ic workdays add", ("workdays", "add", TODAY, "30")),
     ("ic demo-extract ({n} rows)", ("demo-extract", "--rows", "{n}", "--out", "{dir}/x.xlsx")),
+    ("ic import-extract ({n} rows)", ("import-extract", "{dir}/x.xlsx", "--today", TODAY)),
 )
 
 # Runs one command in a child and reports its wall time and peak RSS (ru_maxrss, KiB on Linux).
