@@ -110,10 +110,19 @@ _DISTRICT_NOISE = frozenset(
     }
 )
 _WORD = re.compile(r"[0-9a-zа-я]+(?:-[0-9a-zа-я]+)*")
+# Abbreviations written letter by letter with dots: "г.о." is "го", "м.р." is "мр".
+_DOTTED_ABBREVIATION = re.compile(r"\b([а-я])\.\s?([а-я])\.")
+
+
+def _join_abbreviation(match: re.Match[str]) -> str:
+    joined = match[1] + match[2]
+    # Only a known one: "г. г. Тюмень" is two "г", not a word "гг".
+    return f"{joined} " if joined in _DISTRICT_NOISE else match[0]
 
 
 def _district_key(text: str) -> str:
-    words = _WORD.findall(text.lower().replace("ё", "е"))
+    text = _DOTTED_ABBREVIATION.sub(_join_abbreviation, text.lower().replace("ё", "е"))
+    words = _WORD.findall(text)
     return " ".join(w for w in words if w not in _DISTRICT_NOISE)
 
 
@@ -142,7 +151,7 @@ def find_district(text: str) -> District | None:
 
 def font_path(name: str) -> Path:
     """A font file in resources/fonts, e.g. ``font_path("PTSerif-Regular.ttf")``."""
-    if Path(name).name != name:
+    if name in ("", ".", "..") or Path(name).name != name:
         raise ValueError(f"font name must be a bare file name: {name!r}")
     path = resources_dir() / "fonts" / name
     if not path.is_file():

@@ -62,6 +62,8 @@ _DEGREE_SPELLINGS = ("{d}", "{d}", "{r} степень", "{d} ст.")
 _ROMAN = ("0", "I", "II", "III")
 _YES = ("да", "да", "+", "1", "Да")
 _NO = ("нет", "нет", "", "0", "-")
+# An empty "Впервые" means "not stated" to the importer, not "no": never leave it blank.
+_NO_FIRST_TIME = ("нет", "нет", "Нет", "0", "-")
 
 # What each planted mistake looks like, in the words the summary prints.
 MISTAKE_BAD_SNILS = "неверная контрольная сумма СНИЛС"
@@ -78,8 +80,8 @@ class ExtractSummary:
     bad_rows: tuple[tuple[int, str], ...] = field(default=())
 
 
-def _flag(rng: random.Random, value: bool) -> str:
-    return rng.choice(_YES) if value else rng.choice(_NO)
+def _flag(rng: random.Random, value: bool, no: tuple[str, ...] = _NO) -> str:
+    return rng.choice(_YES) if value else rng.choice(no)
 
 
 def _degree(rng: random.Random, degree: int) -> str | int:
@@ -129,7 +131,7 @@ def _row(rng: random.Random, number: int, person: FakePerson) -> list[object]:
         person.email or "",
         rng.choice(_GROUP_SPELLINGS[person.group]),
         _date_cell(rng, person.disability_established_on),
-        _flag(rng, person.first_time),
+        _flag(rng, person.first_time, _NO_FIRST_TIME),
         _degree(rng, person.selfcare_degree),
         _degree(rng, person.movement_degree),
         _degree(rng, person.behaviour_degree),
@@ -202,18 +204,25 @@ def write_demo_extract(
     if path.suffix.lower() != ".xlsx":
         raise BadFileError(f"Выписка записывается в формате XLSX, а указан файл {path.name}.")
     today = today or date.today()
-    generator = PeopleGenerator(seed, today)
-    if month is None:
-        received_in = None
-    else:
+    if month is not None:
         year, number = month
-        first = date(year, number, 1)
-        last = date(year + number // 12, number % 12 + 1, 1)
-        received_in = (first, date.fromordinal(last.toordinal() - 1))
+        if not 1 <= number <= 12:
+            raise BadFileError(f"Месяца с номером {number} не бывает: нужен номер от 1 до 12.")
+        if (year, number) > (today.year, today.month):
+            raise BadFileError(
+                f"Месяц {number:02d}.{year} ещё не наступил: выписка не может содержать "
+                f"сведения, поступившие после {format_date(today)}."
+            )
+    # Before any work: a workbook built and never saved complains when it is collected.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadFileError(f"Не удаётся создать папку {path.parent}: {exc}") from exc
+    generator = PeopleGenerator(seed, today)
     rng = random.Random(seed * 7919 + 17)
-    data = [
-        _row(rng, i + 1, person) for i, person in enumerate(generator.people(rows, received_in))
-    ]
+    # A (year, month) makes the generator stop at ``today`` within the current month: data
+    # cannot have arrived in the future, and the importer rejects such dates.
+    data = [_row(rng, i + 1, person) for i, person in enumerate(generator.people(rows, month))]
     first_data_row = 2
     bad_rows = _plant_mistakes(rng, data, first_data_row)
 
@@ -245,7 +254,6 @@ def write_demo_extract(
         sheet.append(cells)
         if progress is not None and done % 500 == 0:
             progress(done, len(data))
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:
         workbook.save(tmp)

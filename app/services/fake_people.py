@@ -372,6 +372,14 @@ def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier; 29 February becomes 28 February in a common year."""
+    year = day.year - years
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return day.replace(year=year)
+
+
 def _previous_month(today: date) -> tuple[int, int]:
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
 
@@ -524,18 +532,24 @@ class PeopleGenerator:
         received_ord = between(first_received, last_received)
         established_ord = received_ord - between(3, 40)
 
-        # Age at the assessment.
-        if rnd() < 0.15:
+        # Age in whole calendar years: an adult's at the assessment; a child's on the day the
+        # data arrives, so that a "ребенок-инвалид" is still under 18 then (and so at the
+        # assessment too).
+        child = rnd() < 0.15
+        if child:
             age = min(int(rnd() * 18), 17)
+            anchor = date.fromordinal(received_ord)
         else:
             band = _ADULT_AGES[bisect(_CUM_ADULT_AGES, rnd())]
             age = between(band[0], band[1])
-        birth_ord = established_ord - int((age + rnd()) * 365.2425)
+            anchor = date.fromordinal(established_ord)
+        latest = _years_before(anchor, age).toordinal()
+        earliest = _years_before(anchor, age + 1).toordinal() + 1
+        birth_ord = latest - int(rnd() * (latest - earliest + 1))
         if age == 0:
             birth_ord = min(birth_ord, established_ord - 45)
         birth = date.fromordinal(birth_ord)
         era = "young" if birth.year >= 1995 else ("mid" if birth.year >= 1965 else "old")
-        child = age < 18
 
         sex = Sex.MALE if rnd() < (0.55 if child else 0.5) else Sex.FEMALE
         tatar = rnd() < _TATAR_SHARE
