@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
@@ -21,6 +21,9 @@ from db.session import Database
 
 # Statuses that belong on a to-do list; DONE and LATER are left out unless asked for.
 ACTIONABLE = (DueStatus.OVERDUE, DueStatus.DUE_TODAY, DueStatus.DUE_THIS_WEEK)
+
+# The database keeps UTC; the office's day is Tyumen time (UTC+5, no daylight saving).
+TYUMEN_OFFSET = timedelta(hours=5)
 
 
 @dataclass(frozen=True)
@@ -89,18 +92,22 @@ def _monthly_duties(session: Session, on: date, cal: WorkCalendar) -> list[DueIt
     items = []
     reporting = Month.of(on).previous()
     # 31-р 3.1.1: the extract for the reporting month is taken by the 10th of the next one.
+    # Imports are judged by the office's local day, not the UTC one: 01:00 on the 11th
+    # in Tyumen is late although it is still the 10th in UTC.
     next_first = reporting.next().first_day
+    local_midnight = datetime.combine(next_first, time(), tzinfo=UTC) - TYUMEN_OFFSET
     imported = session.scalar(
         select(func.min(models.ImportBatch.imported_at)).where(
-            func.date(models.ImportBatch.imported_at) >= next_first.isoformat()
+            models.ImportBatch.imported_at >= local_midnight
         )
     )
+    imported_on = (imported + TYUMEN_OFFSET).date() if imported else None
     due = rules.extract_import_due(reporting)
     items.append(
         DueItem(
             DeadlineKind.EXTRACT_IMPORT,
             due,
-            due_status(due, on, imported.date() if imported else None, cal),
+            due_status(due, on, imported_on, cal),
             f"Получить выписку из ЕИС СЗН за {reporting.title}",
             "",
             "import_batch",
@@ -242,13 +249,14 @@ def _call_backs(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
     ).all()
     items = []
     for row in rows:
-        due = (row.call_back_at + timedelta(hours=5)).date()  # Tyumen time (UTC+5)
+        local = row.call_back_at + TYUMEN_OFFSET
+        due = local.date()
         items.append(
             DueItem(
                 DeadlineKind.CALL_BACK,
                 due,
                 due_status(due, on, None, cal),
-                f"Перезвонить {row.call_back_at + timedelta(hours=5):%d.%m.%Y %H:%M}",
+                f"Перезвонить {local:%d.%m.%Y %H:%M}",
                 _name(row),
                 "registry_entry",
                 row.entry_id,
