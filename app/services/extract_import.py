@@ -296,20 +296,9 @@ def _store(
 ) -> tuple[bool, bool]:
     """Write one person; returns (person existed, registry entry added)."""
     citizen = known.find(session, row)
-    existed = citizen is not None
     if citizen is None:
         _add_new(session, row, user_id, verdict, received, today, batch)
         return False, bool(verdict.eligible and verdict.category is not None)
-    if citizen is None:
-        citizen = models.Citizen(
-            last_name=row.last_name,
-            first_name=row.first_name,
-            middle_name=row.middle_name or None,
-            search_name=search_key(_name(row)),
-            birth_date=row.birth_date,
-            created_by_id=user_id,
-        )
-        session.add(citizen)
     for name in (
         "sex",
         "snils",
@@ -321,7 +310,6 @@ def _store(
     ):
         _set(citizen, name, getattr(row, name))
     citizen.updated_by_id = user_id
-    session.flush()
 
     assessment = next(
         (
@@ -333,7 +321,6 @@ def _store(
     )
     if assessment is None:
         assessment = models.DisabilityAssessment(
-            citizen_id=citizen.id,
             disability_group=row.group,
             established_on=row.established_on,
             first_time=bool(row.first_time),
@@ -347,7 +334,6 @@ def _store(
     if row.first_time is not None:
         assessment.first_time = row.first_time
     assessment.updated_by_id = user_id
-    session.flush()
 
     if row.ipra_number or row.measures:
         programme = next(
@@ -356,8 +342,7 @@ def _store(
         )
         if programme is None:
             programme = models.RehabProgramme(
-                citizen_id=citizen.id,
-                assessment_id=assessment.id,
+                assessment=assessment,
                 number=row.ipra_number,
                 issued_on=row.ipra_date,
                 created_by_id=user_id,
@@ -382,10 +367,9 @@ def _store(
         }
         if search_key(row.representative or "") not in known_names:
             citizen.representatives.append(representative)
-    session.flush()
 
     if not verdict.eligible or verdict.category is None:
-        return existed, False
+        return True, False
     month = str(Month.of(received))
     entry = session.scalar(
         select(models.RegistryEntry).where(
@@ -394,9 +378,9 @@ def _store(
         )
     )
     if entry is not None:
-        return existed, False
+        return True, False
     session.add(_entry(row, citizen, assessment, programme, verdict, received, today, batch))
-    return existed, True
+    return True, True
 
 
 def import_extract(
