@@ -1,0 +1,414 @@
+"""Forming the monthly registry (31-р 3.2) and exporting it as Appendix 1 (XLSX, PDF).
+
+Forming numbers the month's entries 1..N in the chronological order in which the data
+arrived and records the day it was done; forming again renumbers, so a person entered
+later (a walk-in, an NGO report) takes their place by date. Export reads the same rows
+as display strings in the columns and wording of Appendix 1 and writes the file
+atomically; every export is recorded, since it carries personal data off the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.dates import format_date
+from app.domain.enums import DeliveryMethod
+from app.domain.names import full_name
+from app.domain.periods import Month
+from app.errors import UserError, ValidationError
+from app.services.common import PROFILE_KEY, audit, current_user, now_utc
+from app.services.settings import load_settings
+from db import models
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+# --- the form of Appendix 1, word for word -----------------------------------------------
+
+APPENDIX1_TITLE = (
+    "Реестр граждан, впервые признанных федеральными учреждениями медико-социальной "
+    'экспертизы инвалидами I или II группы или получивших категорию "ребенок-инвалид"'
+)
+
+APPENDIX1_HEADINGS: tuple[str, ...] = (
+    "N",
+    "Дата выявления граждан из числа целевой категории",
+    "Источник получения информации <*>",
+    "Ф.И.О. гражданина",
+    "Дата установления инвалидности",
+    "Целевая категория (указать)",
+    "Дата информирования в рамках технологии",
+    "Имеется/отсутствует необходимость в составлении индивидуального реабилитационного маршрута",
+    "Дата направления индивидуального реабилитационного маршрута",
+    "Способ направления индивидуального реабилитационного маршрута",
+    "Имеется/отсутствует необходимость в формировании индивидуального плана комплексного "
+    "сопровождения",
+    # "формировании" is the order's own spelling; the department compares printouts with it.
+    "Дата формировании индивидуального плана комплексного сопровождения",
+    "Способ направления индивидуального плана комплексного сопровождения",
+    "Реализован индивидуальный план комплексного сопровождения формирования "
+    "(дата окончания реализации)",
+)
+
+# The footnote to column 3, as printed under the form.
+APPENDIX1_LEGEND: tuple[str, ...] = (
+    "<*> условные обозначения:",
+    "БД - банк данных (Единая информационная система социальной защиты населения "
+    "Тюменской области);",
+    "ЛП - личный прием;",
+    "ОО - сведения общественных организаций",
+)
+
+NEEDED = "имеется"
+NOT_NEEDED = "отсутствует"
+
+ExportFormat = Literal["xlsx", "pdf"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "pdf")
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """The registry of ``month`` was formed on ``formed_on`` with ``entries`` rows."""
+
+    month: str  # "2025-06"
+    formed_on: date
+    entries: int
+    renumbered: int  # entries whose number was set or changed by this forming
+
+
+@dataclass(frozen=True)
+class RegistryRow:
+    """One row of Appendix 1; every field is the text printed in its column."""
+
+    entry_id: int
+    number: str  # 1
+    identified_on: str  # 2
+    source: str  # 3: БД / ЛП / ОО
+    citizen: str  # 4
+    disability_established_on: str  # 5
+    category: str  # 6
+    informed_on: str  # 7
+    route_needed: str  # 8: имеется / отсутствует / ""
+    route_sent_on: str  # 9
+    route_sent_method: str  # 10
+    plan_needed: str  # 11
+    plan_formed_on: str  # 12
+    plan_sent_method: str  # 13
+    plan_completed_on: str  # 14
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The 14 values in the column order of Appendix 1."""
+        return (
+            self.number,
+            self.identified_on,
+            self.source,
+            self.citizen,
+            self.disability_established_on,
+            self.category,
+            self.informed_on,
+            self.route_needed,
+            self.route_sent_on,
+            self.route_sent_method,
+            self.plan_needed,
+            self.plan_formed_on,
+            self.plan_sent_method,
+            self.plan_completed_on,
+        )
+
+
+@dataclass(frozen=True)
+class RegistryForm:
+    """Everything Appendix 1 prints for one reporting month."""
+
+    month: str  # "2025-06"
+    month_title: str  # "июнь 2025"
+    formed: bool  # False: numbers are the receipt order, not yet recorded (warn the user)
+    formed_on: date | None
+    provider: str  # the organisation's name, or "" when none is set
+    rows: tuple[RegistryRow, ...]
+    unnumbered: int  # entries added after the month was formed: it needs forming again
+
+    @property
+    def formed_on_text(self) -> str:
+        return format_date(self.formed_on)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    rows: int
+    formed: bool
+
+
+# --- forming -----------------------------------------------------------------------------
+
+
+def _month(text: str) -> Month:
+    return Month.parse(text)
+
+
+def _receipt_order(session: Session, month: Month) -> list[tuple[int, int | None, date]]:
+    """(id, current number, identified_on) of the month's entries in the order of receipt.
+
+    31-р 3.2: chronological by the date the data arrived; on the same day, whoever was
+    entered first, then whoever was recorded first. The order is total, so it is stable.
+    """
+    entry = models.RegistryEntry
+    rows = session.execute(
+        select(entry.id, entry.number, entry.identified_on)
+        .where(entry.reporting_month == str(month))
+        .order_by(entry.identified_on, entry.entered_on, entry.created_at, entry.id)
+    ).all()
+    return [(row.id, row.number, row.identified_on) for row in rows]
+
+
+def form_registry(db: Database, month: str, today: date | None = None) -> FormResult:
+    """Number the month's entries 1..N by receipt and record the forming date; one transaction.
+
+    Raises ``InvalidPeriodError`` for unreadable month text and ``UserError`` when the month
+    has no entries or ``today`` is earlier than the last receipt date.
+    """
+    period = _month(month)
+    formed_on = today or date.today()
+    with db.session_factory.begin() as session:
+        order = _receipt_order(session, period)
+        if not order:
+            raise UserError(
+                f"За {period.title} ({period}) в реестре нет ни одной записи: формировать "
+                "нечего. Сначала загрузите выписку или внесите граждан."
+            )
+        last_receipt = max(identified for _, _, identified in order)
+        if formed_on < last_receipt:
+            raise ValidationError(
+                f"Дата формирования реестра за {period.title} ({format_date(formed_on)}) "
+                f"раньше даты поступления сведений ({format_date(last_receipt)})."
+            )
+        user = current_user(session)
+        stamp = now_utc()
+        changes = [
+            {"id": entry_id, "number": n, "updated_at": stamp, "updated_by_id": user.id}
+            for n, (entry_id, number, _) in enumerate(order, start=1)
+            if number != n
+        ]
+        if changes:
+            # ORM bulk UPDATE by primary key: one executemany, no objects loaded.
+            session.execute(update(models.RegistryEntry), changes)
+        registry_month = session.scalar(
+            select(models.RegistryMonth).where(models.RegistryMonth.month == str(period))
+        )
+        if registry_month is None:
+            registry_month = models.RegistryMonth(month=str(period), created_by_id=user.id)
+            session.add(registry_month)
+        registry_month.formed_on = formed_on
+        registry_month.updated_by_id = user.id
+        session.flush()
+        audit(
+            session,
+            user,
+            "registry.form",
+            "registry_month",
+            str(registry_month.uuid),
+            month=str(period),
+            formed_on=formed_on.isoformat(),
+            entries=len(order),
+            renumbered=len(changes),
+        )
+    logger.info("registry %s formed on %s: %d entries", period, formed_on, len(order))
+    return FormResult(str(period), formed_on, len(order), len(changes))
+
+
+# --- the rows of Appendix 1 -------------------------------------------------------------
+
+
+def _needed(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return NEEDED if value else NOT_NEEDED
+
+
+def _method(value: DeliveryMethod | None) -> str:
+    return value.label if value is not None else ""
+
+
+def _provider(db: Database, session: Session) -> str:
+    name = load_settings(db).provider_name.strip()
+    if name:
+        return name
+    # No organisation in the settings: the consultant's profile may name it.
+    setting = session.scalar(select(models.Setting.value).where(models.Setting.key == PROFILE_KEY))
+    user = session.get(models.User, int(setting)) if setting and setting.isdigit() else None
+    return (user.organisation or "").strip() if user is not None else ""
+
+
+def _read_form(db: Database, session: Session, period: Month) -> RegistryForm:
+    formed_on = session.scalar(
+        select(models.RegistryMonth.formed_on).where(models.RegistryMonth.month == str(period))
+    )
+    formed = formed_on is not None
+    entry = models.RegistryEntry
+    citizen = models.Citizen
+    query = (
+        select(
+            entry.id,
+            entry.number,
+            entry.identified_on,
+            entry.source,
+            citizen.last_name,
+            citizen.first_name,
+            citizen.middle_name,
+            entry.disability_established_on,
+            entry.category,
+            entry.informed_on,
+            entry.route_needed,
+            entry.route_sent_on,
+            entry.route_sent_method,
+            entry.plan_needed,
+            entry.plan_formed_on,
+            entry.plan_sent_method,
+            entry.plan_completed_on,
+        )
+        .join(citizen, citizen.id == entry.citizen_id)
+        .where(entry.reporting_month == str(period))
+    )
+    receipt = (entry.identified_on, entry.entered_on, entry.created_at, entry.id)
+    if formed:
+        # As formed; people entered since then follow, by receipt, without a number yet.
+        query = query.order_by(entry.number.is_(None), entry.number, *receipt)
+    else:
+        query = query.order_by(*receipt)
+    rows: list[RegistryRow] = []
+    unnumbered = 0
+    for position, r in enumerate(session.execute(query), start=1):
+        if formed:
+            number = str(r.number) if r.number is not None else ""
+            unnumbered += r.number is None
+        else:
+            number = str(position)
+        rows.append(
+            RegistryRow(
+                entry_id=r.id,
+                number=number,
+                identified_on=format_date(r.identified_on),
+                source=r.source.code,
+                citizen=full_name(r.last_name, r.first_name, r.middle_name),
+                disability_established_on=format_date(r.disability_established_on),
+                category=r.category.label,
+                informed_on=format_date(r.informed_on),
+                route_needed=_needed(r.route_needed),
+                route_sent_on=format_date(r.route_sent_on),
+                route_sent_method=_method(r.route_sent_method),
+                plan_needed=_needed(r.plan_needed),
+                plan_formed_on=format_date(r.plan_formed_on),
+                plan_sent_method=_method(r.plan_sent_method),
+                plan_completed_on=format_date(r.plan_completed_on),
+            )
+        )
+    return RegistryForm(
+        month=str(period),
+        month_title=period.title,
+        formed=formed,
+        formed_on=formed_on,
+        provider=_provider(db, session),
+        rows=tuple(rows),
+        unnumbered=unnumbered,
+    )
+
+
+def registry_rows(db: Database, month: str) -> RegistryForm:
+    """The month's registry as Appendix 1 prints it; works before forming (``formed`` False)."""
+    period = _month(month)
+    with db.session_factory() as session:
+        return _read_form(db, session, period)
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _render(form: RegistryForm, fmt: ExportFormat, path: Path) -> None:
+    if fmt == "xlsx":
+        from app.documents.registry_xlsx import write_registry_xlsx
+
+        write_registry_xlsx(form, path)
+    else:
+        from app.documents.registry_pdf import write_registry_pdf
+
+        write_registry_pdf(form, path)
+
+
+def _cannot_write(out: Path, exc: OSError) -> UserError:
+    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
+        reason = f"папки {out.parent} не существует"
+    elif isinstance(exc, IsADirectoryError) or out.is_dir():
+        reason = "это папка, а не файл"
+    elif isinstance(exc, PermissionError):
+        reason = "нет доступа (возможно, файл открыт в другой программе)"
+    else:
+        reason = exc.strerror or str(exc)
+    return UserError(f"Не удаётся записать файл {out}: {reason}.")
+
+
+def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResult:
+    """Write Appendix 1 for ``month`` to ``out`` as "xlsx" or "pdf" and record who did it.
+
+    The file appears whole or not at all: it is rendered next to ``out`` and moved into
+    place. Works before the month is formed (rows numbered by receipt, ``formed`` False).
+    """
+    kind = fmt.strip().lower()
+    if kind not in EXPORT_FORMATS:
+        raise ValidationError(
+            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(EXPORT_FORMATS)}."
+        )
+    export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
+    period = _month(month)
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    with db.session_factory.begin() as session:
+        form = _read_form(db, session, period)
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
+            )
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            _render(form, export_format, temp)
+            os.replace(temp, out)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        finally:
+            temp.unlink(missing_ok=True)
+        user = current_user(session)
+        registry_month_uuid = session.scalar(
+            select(models.RegistryMonth.uuid).where(models.RegistryMonth.month == str(period))
+        )
+        audit(
+            session,
+            user,
+            "registry.export",
+            "registry_month",
+            str(registry_month_uuid) if registry_month_uuid is not None else None,
+            month=str(period),
+            format=export_format,
+            path=str(out),
+            rows=len(form.rows),
+            formed=form.formed,
+        )
+    logger.info("registry %s exported as %s to %s (%d rows)", period, kind, out, len(form.rows))
+    return ExportResult(out, export_format, len(form.rows), form.formed)
