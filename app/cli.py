@@ -148,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="вывести в JSON")
     p.add_argument("--all", action="store_true", help="включая выполненные и будущие")
     p.add_argument("--limit", type=int, default=50, help="сколько строк показать (текст)")
+
+    p = sub.add_parser("registry", help="реестр за месяц (приложение N 1)")
+    reg = p.add_subparsers(
+        dest="registry_command", metavar="{form,export}", required=True, parser_class=_Parser
+    )
+    q = reg.add_parser("form", help="сформировать реестр: номера по дате поступления сведений")
+    q.add_argument("--month", required=True, help="отчётный месяц, например 2025-06")
+    q.add_argument("--today", type=_date_arg, default=None, help="дата формирования")
+    q = reg.add_parser("export", help="выгрузить реестр по форме приложения N 1")
+    q.add_argument("--month", required=True, help="отчётный месяц, например 2025-06")
+    q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
+    q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
     return parser
 
 
@@ -416,6 +428,36 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_registry(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.periods import Month
+    from app.services.registry_month import export_registry, form_registry
+
+    month = Month.parse(args.month)  # a bad month is refused before the database is opened
+    db = _open_existing(db_path)
+    try:
+        if args.registry_command == "form":
+            formed = form_registry(db, str(month), today=args.today)
+            print(
+                f"Реестр за {month.title} сформирован {format_date(formed.formed_on)}: "
+                f"записей {formed.entries}, номер получили или сменили {formed.renumbered}."
+            )
+            return EXIT_OK
+        exported = export_registry(db, str(month), args.format, args.out)
+    finally:
+        db.close()
+    print(
+        f"Реестр за {month.title} ({exported.format.upper()}) записан в {exported.path}: "
+        f"строк {exported.rows}."
+    )
+    if not exported.formed:
+        print(
+            f"внимание: реестр за {month.title} ещё не сформирован, номера даны по порядку "
+            f"поступления сведений (сформировать: ic registry form --month {month})",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -424,4 +466,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "check": _cmd_check,
     "workdays": _cmd_workdays,
     "deadlines": _cmd_deadlines,
+    "registry": _cmd_registry,
 }

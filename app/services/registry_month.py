@@ -148,6 +148,7 @@ class RegistryForm:
 
 @dataclass(frozen=True)
 class ExportResult:
+    month: str  # "2025-06"
     path: Path
     format: str
     rows: int
@@ -411,4 +412,4 @@ def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResu
             formed=form.formed,
         )
     logger.info("registry %s exported as %s to %s (%d rows)", period, kind, out, len(form.rows))
-    return ExportResult(out, export_format, len(form.rows), form.formed)
+    return ExportResult(str(period), out, export_format, len(form.rows), form.formed)
