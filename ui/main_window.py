@@ -1,85 +1,436 @@
-"""The main window: for now an overview of the database and of today's deadlines."""
+"""The main window: navigation pane, the registry grid and the other sections, status bar."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QLabel,
+    QListWidget,
     QMainWindow,
     QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app import __version__
 from app.domain.dates import format_date
-from app.services import deadlines, maintenance, profile
+from app.domain.enums import Source
+from app.domain.periods import Month
+from app.errors import UserError
+from app.services import deadlines, import_log, maintenance, profile, registry_month
+from app.services.registry_grid import RegistryGridService
 from db.session import Database
-from ui.errors import APP_TITLE
+from ui.citizen_dialog import CitizenDialog
+from ui.errors import APP_TITLE, show_user_error
+from ui.import_wizard import ImportWizard
+from ui.registry_page import RegistryPage
+from ui.worker import BackgroundTask
+
+logger = logging.getLogger(__name__)
+
+# The sections of the navigation pane, in order; the key names the page.
+SECTIONS = (
+    ("registry", "Реестр"),
+    ("calls", "Звонки"),
+    ("routes", "Маршруты"),
+    ("plans", "Планы сопровождения"),
+    ("dispatch", "Отправка документов"),
+    ("deadlines", "Сроки"),
+    ("reports", "Отчеты"),
+    ("directory", "Справочник организаций"),
+    ("settings", "Настройки"),
+)
+
+# What the sections that later versions fill say for now, and which counts they show.
+_PLACEHOLDERS = {
+    "calls": (
+        "Журнал звонков: информирование по телефону в течение 7 рабочих дней "
+        "(31-р, п. 4.1). Звонок записывается из карточки гражданина в следующей версии.",
+        ("Звонков",),
+    ),
+    "routes": (
+        "Индивидуальные реабилитационные маршруты (31-р, п. 3.3, приложение 2).",
+        ("Маршрутов",),
+    ),
+    "plans": (
+        "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
+        ("Планов",),
+    ),
+    "dispatch": (
+        "Направление маршрутов и планов почтой и по электронной почте (31-р, пп. 3.4, 4.6).",
+        ("Направлений",),
+    ),
+    "reports": (
+        "Отчет за полугодие (31-р, п. 5.2, приложение 4) и пакет для регионального центра.",
+        ("Отчетов",),
+    ),
+    "directory": (
+        "Справочник организаций, участвующих в реализации ИПРА.",
+        ("Организаций",),
+    ),
+    "settings": (
+        "Настройки: сведения о специалисте и организации, производственный календарь.",
+        (),
+    ),
+}
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, db: Database, log_path: Path, today: date | None = None) -> None:
-        super().__init__()
-        self._db = db
-        self._log_path = log_path
-        self._today = today or date.today()
-        self.setWindowTitle(APP_TITLE)
-        self.resize(900, 600)
-        self._build_menu()
+class PlaceholderPage(QWidget):
+    """A section that a later version fills: what it is for and what the database holds."""
 
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        heading = QLabel(f"<h2>{APP_TITLE}</h2>")
-        layout.addWidget(heading)
-
-        self.counts_box = QGroupBox("Данные в базе")
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h2>{title}</h2>")
+        body = QLabel(text)
+        body.setWordWrap(True)
+        self.counts_box = QGroupBox("Сейчас в базе")
         self.counts_form = QFormLayout(self.counts_box)
+        layout.addWidget(heading)
+        layout.addWidget(body)
         layout.addWidget(self.counts_box)
-
-        self.deadlines_box = QGroupBox(f"Сроки на {format_date(self._today)}")
-        self.deadlines_form = QFormLayout(self.deadlines_box)
-        layout.addWidget(self.deadlines_box)
         layout.addStretch(1)
-        self.setCentralWidget(central)
 
-        self.user_label = QLabel()
-        self.path_label = QLabel(str(db.path))
-        self.statusBar().addWidget(self.path_label, 1)
-        self.statusBar().addPermanentWidget(self.user_label)
-        self.refresh()
+    def set_counts(self, rows: tuple[tuple[str, int], ...]) -> None:
+        _fill(self.counts_form, rows)
+        self.counts_box.setVisible(bool(rows))
 
-    def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&Файл")
-        refresh = QAction("&Обновить", self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.refresh)
-        file_menu.addAction(refresh)
-        quit_action = QAction("&Выход", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Справка")
-        about = QAction("&О программе", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
 
-    def refresh(self) -> None:
-        _fill(self.counts_form, maintenance.counts(self._db))
-        items = deadlines.due_items(self._db, self._today)
+class DeadlinesPage(QWidget):
+    """Today's deadlines by kind and state; computed on a worker (it reads every entry)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.box = QGroupBox("Сроки по 31-р, 510-п и 6-р")
+        self.form = QFormLayout(self.box)
+        self.status = QLabel("Подсчет сроков…")
+        layout.addWidget(self.heading)
+        layout.addWidget(self.box)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def show_items(self, on: date, items: list[deadlines.DueItem]) -> None:
+        self.heading.setText(f"<h2>Сроки на {format_date(on)}</h2>")
         summary: dict[str, int] = {}
         for item in items:
             key = f"{item.status.label}: {item.kind.label}"
             summary[key] = summary.get(key, 0) + 1
-        _fill(self.deadlines_form, tuple(summary.items()) or (("Срочных дел нет", 0),))
+        _fill(self.form, tuple(summary.items()) or (("Срочных дел нет", 0),))
+        self.status.setText("")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        db: Database,
+        log_path: Path,
+        today: date | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self._db = db
+        self._log_path = log_path
+        self._today = today or date.today()
+        self._settings = settings or QSettings()
+        self._deadline_task: BackgroundTask | None = None
+        self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
+        self.resize(1280, 780)
+
+        self.grid_service = RegistryGridService(db, self._today)
+        self.registry_page = RegistryPage(self.grid_service)
+        self.deadlines_page = DeadlinesPage()
+        self.placeholders: dict[str, PlaceholderPage] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMinimumWidth(170)
+        self.nav.setSpacing(3)
+        self.nav.setMaximumWidth(260)
+        self.pages = QStackedWidget()
+        for key, title in SECTIONS:
+            self.nav.addItem(title)
+            if key == "registry":
+                page: QWidget = self.registry_page
+            elif key == "deadlines":
+                page = self.deadlines_page
+            else:
+                placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
+                self.placeholders[key] = placeholder
+                page = placeholder
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([190, 1090])
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self._build_menu()
+        self._build_toolbar()
+
+        self.user_label = QLabel()
+        self.path_label = QLabel(f"База данных: {db.path}")
+        self.counts_label = QLabel()
+        self.statusBar().addWidget(self.path_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+        self.registry_page.open_requested.connect(self.open_citizen)
+        self.registry_page.counts_changed.connect(self._show_counts)
+        self._restore_layout()
+        self.nav.setCurrentRow(0)
+        self.refresh()
+
+    # -- actions, menu, toolbar -----------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.import_action = self._action("Загрузить выписку…", self.import_extract, "Ctrl+I")
+        self.import_action.setToolTip("Загрузить ежемесячную выписку из ЕИС СЗН (31-р, п. 3.1.1)")
+        self.import_log_action = self._action("Журнал загрузок", self.show_import_log)
+        self.walk_in_action = self._action(
+            "Новый гражданин (личный прием)…",
+            lambda: self.new_citizen(Source.WALK_IN),
+            QKeySequence.StandardKey.New,
+        )
+        self.ngo_action = self._action(
+            "Сведения от общественной организации…", lambda: self.new_citizen(Source.NGO)
+        )
+        self.open_action = self._action("Открыть карточку", self.open_selected)
+        self.form_action = self._action("Сформировать реестр за месяц…", self.form_registry)
+        self.form_action.setToolTip(
+            "Пронумеровать записи месяца по дате получения сведений (31-р, п. 3.2)"
+        )
+        self.export_action = self._action(
+            "Печать и экспорт реестра (приложение 1)…", self.export_registry, "Ctrl+P"
+        )
+        self.refresh_action = self._action(
+            "Обновить", self.refresh, QKeySequence.StandardKey.Refresh
+        )
+        self.quit_action = self._action("Выход", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = self._action("О программе", self._about)
+        self.section_actions = []
+        for index, (_, title) in enumerate(SECTIONS):
+            action = self._action(
+                title, lambda _=False, i=index: self.nav.setCurrentRow(i), f"Ctrl+{index + 1}"
+            )
+            self.section_actions.append(action)
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&Файл")
+        for action in (self.import_action, self.import_log_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.quit_action)
+        registry_menu = self.menuBar().addMenu("&Реестр")
+        for action in (self.walk_in_action, self.ngo_action, self.open_action):
+            registry_menu.addAction(action)
+        registry_menu.addSeparator()
+        registry_menu.addAction(self.form_action)
+        registry_menu.addAction(self.export_action)
+        view_menu = self.menuBar().addMenu("&Вид")
+        for action in self.section_actions:
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Справка")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = self.addToolBar("Основные действия")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setIconSize(QSize(16, 16))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (
+            self.import_action,
+            self.walk_in_action,
+            self.form_action,
+            self.export_action,
+            self.refresh_action,
+        ):
+            toolbar.addAction(action)
+
+    # -- refreshing -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read everything shown; the deadlines are counted on a worker."""
+        self.grid_service.reload_calendar()
+        self.registry_page.reload_choices()
+        self.registry_page.refresh()
         who = profile.get_profile(self._db)
         self.user_label.setText(f"Специалист: {who.full_name}")
+        counts = dict(maintenance.counts(self._db))
+        for key, page in self.placeholders.items():
+            wanted = _PLACEHOLDERS[key][1]
+            page.set_counts(tuple((k, v) for k, v in counts.items() if k in wanted))
+        self._start_deadlines()
+
+    def _start_deadlines(self) -> None:
+        if self._deadline_task is not None and self._deadline_task.running:
+            return
+        db, on = self._db, self._today
+
+        def job(report: object, cancelled: object) -> list[deadlines.DueItem]:
+            return deadlines.due_items(db, on)
+
+        task = BackgroundTask(job, self)
+        task.done.connect(lambda items: self.deadlines_page.show_items(on, items))
+        task.failed.connect(self._background_failed)
+        self._deadline_task = task
+        task.start()
+
+    def _background_failed(self, error: object) -> None:
+        if isinstance(error, UserError):
+            show_user_error(self, error)
+        elif isinstance(error, BaseException):
+            raise error
+
+    def _show_counts(self, shown: int, total: int) -> None:
+        self.counts_label.setText(f"В реестре: {total} · показано: {shown}")
+
+    # -- the registry's actions -----------------------------------------------------------
+
+    def open_citizen(self, citizen_id: int, entry_id: int | None = None) -> CitizenDialog:
+        dialog = CitizenDialog(self._db, citizen_id, today=self._today, parent=self)
+        dialog.saved.connect(lambda _: self.refresh())
+        dialog.open()
+        return dialog
+
+    def open_selected(self) -> None:
+        citizen_id = self.registry_page.selected_citizen_id()
+        if citizen_id is not None:
+            self.open_citizen(citizen_id)
+
+    def new_citizen(self, source: Source) -> CitizenDialog:
+        dialog = CitizenDialog(self._db, None, today=self._today, source=source, parent=self)
+        dialog.saved.connect(lambda _: self.refresh())
+        dialog.open()
+        return dialog
+
+    def import_extract(self) -> ImportWizard:
+        wizard = ImportWizard(self._db, today=self._today, parent=self)
+        wizard.imported.connect(lambda _: self.refresh())
+        wizard.open()
+        return wizard
+
+    def show_import_log(self) -> ImportLogDialog:
+        dialog = ImportLogDialog(import_log.import_log(self._db), self)
+        dialog.open()
+        return dialog
+
+    def _month_choice(self, title: str) -> str | None:
+        months = self.grid_service.choices().months
+        if not months:
+            QMessageBox.information(self, APP_TITLE, "В реестре пока нет записей.")
+            return None
+        dialog = MonthDialog(title, months, self.registry_page.month_combo.currentData(), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.month()
+
+    def form_registry(self) -> None:
+        month = self._month_choice("Сформировать реестр за месяц")
+        if month is None:
+            return
+        try:
+            result = registry_month.form_registry(self._db, month, self._today)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return
+        self.statusBar().showMessage(
+            f"Реестр за {Month.parse(month).title} сформирован {format_date(result.formed_on)}: "
+            f"записей {result.entries}.",
+            10_000,
+        )
+        self.refresh()
+
+    def export_registry(self) -> None:
+        month = self._month_choice("Печать и экспорт реестра (приложение 1)")
+        if month is None:
+            return
+        default = str(Path.home() / f"Реестр {month}.pdf")
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Сохранить реестр", default, "PDF (*.pdf);;Книга Excel (*.xlsx)"
+        )
+        if not name:
+            return
+        fmt = "xlsx" if name.lower().endswith(".xlsx") or "xlsx" in chosen else "pdf"
+        self.export_registry_to(month, fmt, Path(name))
+
+    def export_registry_to(
+        self, month: str, fmt: str, path: Path
+    ) -> registry_month.ExportResult | None:
+        try:
+            result = registry_month.export_registry(self._db, month, fmt, path)
+        except UserError as exc:
+            show_user_error(self, exc)
+            return None
+        note = (
+            ""
+            if result.formed
+            else " Реестр за этот месяц еще не сформирован: номера — по порядку поступления."
+        )
+        self.statusBar().showMessage(
+            f"Реестр сохранен: {result.path} (строк {result.rows}).{note}", 15_000
+        )
+        return result
+
+    # -- window state ---------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self._settings.value("main/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        state = self._settings.value("main/state")
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(QByteArray(state))
+        splitter = self._settings.value("main/splitter")
+        if isinstance(splitter, QByteArray | bytes):
+            self.splitter.restoreState(QByteArray(splitter))
+        self.registry_page.restore_layout(self._settings)
+
+    def save_layout(self) -> None:
+        self._settings.setValue("main/geometry", self.saveGeometry())
+        self._settings.setValue("main/state", self.saveState())
+        self._settings.setValue("main/splitter", self.splitter.saveState())
+        self.registry_page.save_layout(self._settings)
+        self._settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        if self._deadline_task is not None and self._deadline_task.running:
+            self._deadline_task.wait()
+        super().closeEvent(event)
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -88,6 +439,100 @@ class MainWindow(QMainWindow):
             f"{APP_TITLE}, версия {__version__}\n\nБаза данных: {self._db.path}\n"
             f"Журнал: {self._log_path}",
         )
+
+
+class MonthDialog(QDialog):
+    """Pick a reporting month among those in the registry."""
+
+    def __init__(
+        self, title: str, months: tuple[str, ...], current: str | None, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.combo = QComboBox()
+        for month in months:
+            self.combo.addItem(Month.parse(month).title, month)
+        if current:
+            self.combo.setCurrentIndex(max(self.combo.findData(current), 0))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QFormLayout(self)
+        layout.addRow("Отчетный месяц:", self.combo)
+        layout.addRow(buttons)
+
+    def month(self) -> str:
+        return str(self.combo.currentData())
+
+
+class ImportLogDialog(QDialog):
+    """Every import: when, who, file, SHA-256 and counts; problems of the selected one."""
+
+    def __init__(self, items: list[import_log.ImportLogItem], parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Журнал загрузок выписки")
+        self.resize(1100, 560)
+        self.items = items
+        headers = [
+            "Когда",
+            "Кто",
+            "Файл",
+            "SHA-256",
+            "Строк",
+            "Добавлено",
+            "Обновлено",
+            "Не входят",
+            "С ошибками",
+        ]
+        self.table = QTableWidget(len(items), len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        for row, item in enumerate(items):
+            values = (
+                f"{item.imported_at:%d.%m.%Y %H:%M}",
+                item.user,
+                item.file_name,
+                item.sha256,
+                str(item.rows_total),
+                str(item.added),
+                str(item.updated),
+                str(item.not_eligible),
+                str(item.rejected),
+            )
+            for column, value in enumerate(values):
+                cell = QTableWidgetItem(value)
+                if column == 3:
+                    cell.setToolTip(value)
+                self.table.setItem(row, column, cell)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(3, 160)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if not items:
+            layout.addWidget(QLabel("Выписки еще не загружались."))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems)
+        layout.addWidget(buttons)
+        self.table.currentCellChanged.connect(self._show_problems)
+        if items:
+            self.table.selectRow(0)
+
+    def _show_problems(self, row: int, *_: int) -> None:
+        if 0 <= row < len(self.items):
+            problems = self.items[row].problems
+            shown = "\n".join(problems[:20])
+            more = f"\n… и еще {len(problems) - 20}" if len(problems) > 20 else ""
+            self.problems.setText(
+                f"Ошибки в строках:\n{shown}{more}" if problems else "Ошибок нет."
+            )
 
 
 def _fill(form: QFormLayout, rows: tuple[tuple[str, int], ...]) -> None:

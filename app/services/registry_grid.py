@@ -1,0 +1,488 @@
+"""The registry grid: filter, search and sort in SQL, ordered ids, row values in batches."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from app.domain import deadlines as rules
+from app.domain.dates import format_date
+from app.domain.enums import DeliveryMethod, DocumentStatus, Source, TargetCategory
+from app.domain.names import full_name, search_key
+from app.domain.periods import Month
+from app.domain.snils import format_snils
+from app.domain.workdays import WorkCalendar
+from app.services.calendar import load_calendar
+from db import models
+from db.session import Database
+
+# SQLite caps bound parameters (999 in old builds): row batches stay below it.
+MAX_BATCH = 500
+
+_DIGITS = re.compile(r"\D")
+# A СНИЛС or phone as people type them: digits with spaces, dashes, brackets, a plus.
+_NUMBER = re.compile(r"[+(]*\d[\d()\-]*")
+
+
+class EntryStatus(StrEnum):
+    """Where the work on one registry entry stands (31-р 4.1, 3.3-3.4, 4.3-4.7)."""
+
+    NOT_INFORMED = "NOT_INFORMED"
+    INFORMING_OVERDUE = "INFORMING_OVERDUE"
+    ROUTE_TO_DRAW = "ROUTE_TO_DRAW"
+    ROUTE_UNSENT = "ROUTE_UNSENT"
+    PLAN_OPEN = "PLAN_OPEN"
+    DONE = "DONE"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    EntryStatus.NOT_INFORMED: "не проинформирован",
+    EntryStatus.INFORMING_OVERDUE: "информирование просрочено",
+    EntryStatus.ROUTE_TO_DRAW: "составить маршрут",
+    EntryStatus.ROUTE_UNSENT: "маршрут не направлен",
+    EntryStatus.PLAN_OPEN: "план реализуется",
+    EntryStatus.DONE: "работа завершена",
+}
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    key: str
+    title: str
+    # The full heading (Appendix 1 wording where the column comes from it): the tooltip.
+    heading: str
+    visible_by_default: bool = True
+
+
+# Columns 1-14 of 31-р Appendix 1, then the working columns, then optional extras.
+COLUMNS: tuple[GridColumn, ...] = (
+    GridColumn("number", "№", "N (31-р, приложение 1, графа 1)"),
+    GridColumn(
+        "identified_on", "Дата\nвыявления", "Дата выявления граждан из числа целевой категории"
+    ),
+    GridColumn("source", "Источник", "Источник получения информации: БД, ЛП, ОО"),
+    GridColumn("name", "Ф.И.О.", "Ф.И.О. гражданина"),
+    GridColumn("disability_on", "Инвалидность\nустановлена", "Дата установления инвалидности"),
+    GridColumn("category", "Целевая\nкатегория", "Целевая категория (указать)"),
+    GridColumn("informed_on", "Дата инфор-\nмирования", "Дата информирования в рамках технологии"),
+    GridColumn(
+        "route_needed",
+        "Маршрут\nнужен",
+        "Имеется/отсутствует необходимость в составлении индивидуального "
+        "реабилитационного маршрута",
+    ),
+    GridColumn(
+        "route_sent_on",
+        "Маршрут\nнаправлен",
+        "Дата направления индивидуального реабилитационного маршрута",
+    ),
+    GridColumn(
+        "route_method",
+        "Способ\n(маршрут)",
+        "Способ направления индивидуального реабилитационного маршрута",
+    ),
+    GridColumn(
+        "plan_needed",
+        "План\nнужен",
+        "Имеется/отсутствует необходимость в формировании индивидуального плана "
+        "комплексного сопровождения",
+    ),
+    GridColumn(
+        "plan_formed_on",
+        "План\nсформирован",
+        "Дата формирования индивидуального плана комплексного сопровождения",
+    ),
+    GridColumn(
+        "plan_method",
+        "Способ\n(план)",
+        "Способ направления индивидуального плана комплексного сопровождения",
+    ),
+    GridColumn(
+        "plan_completed_on",
+        "План\nреализован",
+        "Реализован индивидуальный план комплексного сопровождения (дата окончания реализации)",
+    ),
+    GridColumn("status", "Состояние", "Где стоит работа с гражданином"),
+    GridColumn(
+        "next_due",
+        "Ближайший\nсрок",
+        "Ближайший срок по 31-р (4.1 — информирование, 3.4 — маршрут)",
+    ),
+    GridColumn("month", "Отчетный\nмесяц", "Месяц, в реестр которого внесен гражданин", False),
+    GridColumn("snils", "СНИЛС", "СНИЛС", False),
+    GridColumn("birth_date", "Дата\nрождения", "Дата рождения", False),
+    GridColumn("phone", "Телефон", "Телефон гражданина", False),
+    GridColumn("district", "Район", "Муниципальное образование", False),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+
+
+@dataclass(frozen=True)
+class GridFilter:
+    """What the consultant asked to see; empty fields do not filter."""
+
+    text: str = ""
+    month: str | None = None
+    source: Source | None = None
+    district: str | None = None
+    category: TargetCategory | None = None
+    status: EntryStatus | None = None
+
+
+@dataclass(frozen=True)
+class GridRow:
+    entry_id: int
+    citizen_id: int
+    values: tuple[str, ...]  # in COLUMNS order
+    status: EntryStatus
+    next_due: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    months: tuple[str, ...]  # newest first
+    districts: tuple[str, ...]
+
+
+@dataclass
+class _Context:
+    """Per-query facts derived from ``today`` and the production calendar."""
+
+    today: date
+    cal: WorkCalendar
+    informing_cutoff: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        # informing_due is non-decreasing in entered_on, so "overdue" is entered_on <= cutoff:
+        # the latest day whose 7 working days (31-р 4.1) ended before today.
+        day = self.today
+        while rules.informing_due(day, self.cal) >= self.today:
+            day -= timedelta(days=1)
+        self.informing_cutoff = day
+
+
+class RegistryGridService:
+    """Queries for one open grid; keeps the calendar so each keystroke costs one query."""
+
+    def __init__(self, db: Database, today: date | None = None) -> None:
+        self._db = db
+        self._ctx = _Context(today or date.today(), load_calendar(db))
+        self._informing_cache: dict[str, str] = {}
+        self._route_cache: dict[str, str] = {}
+
+    @property
+    def today(self) -> date:
+        return self._ctx.today
+
+    def reload_calendar(self) -> None:
+        self._ctx = _Context(self._ctx.today, load_calendar(self._db))
+        self._informing_cache.clear()
+
+    # -- SQL pieces -------------------------------------------------------------------------
+
+    def _issued_route(self) -> ColumnElement[bool]:
+        return exists().where(
+            models.Route.entry_id == models.RegistryEntry.id,
+            models.Route.status == DocumentStatus.ISSUED,
+        )
+
+    def _status_expr(self) -> ColumnElement[str]:
+        e = models.RegistryEntry
+        route_open = and_(
+            or_(e.route_needed.is_(None), e.route_needed.is_(True)), e.route_sent_on.is_(None)
+        )
+        return case(
+            (
+                and_(e.informed_on.is_(None), e.entered_on <= self._ctx.informing_cutoff),
+                literal(EntryStatus.INFORMING_OVERDUE.value),
+            ),
+            (e.informed_on.is_(None), literal(EntryStatus.NOT_INFORMED.value)),
+            (
+                and_(route_open, not_(self._issued_route())),
+                literal(EntryStatus.ROUTE_TO_DRAW.value),
+            ),
+            (route_open, literal(EntryStatus.ROUTE_UNSENT.value)),
+            (
+                and_(e.plan_needed.is_(True), e.plan_completed_on.is_(None)),
+                literal(EntryStatus.PLAN_OPEN.value),
+            ),
+            else_=literal(EntryStatus.DONE.value),
+        )
+
+    def _next_due_expr(self) -> ColumnElement[Any]:
+        e = models.RegistryEntry
+        return case(
+            (e.informed_on.is_(None), func.ic_informing_due(e.entered_on)),
+            (
+                and_(
+                    or_(e.route_needed.is_(None), e.route_needed.is_(True)),
+                    e.route_sent_on.is_(None),
+                ),
+                func.ic_route_due(e.reporting_month),
+            ),
+            else_=None,
+        )
+
+    def _register_functions(self, session: Session) -> None:
+        """Deadlines that need the production calendar, as SQL functions for sorting."""
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None
+        cal = self._ctx.cal
+        informing_cache = self._informing_cache
+        route_cache = self._route_cache
+
+        def informing(entered_on: str | None) -> str | None:
+            if entered_on is None:
+                return None
+            hit = informing_cache.get(entered_on)
+            if hit is None:
+                hit = rules.informing_due(date.fromisoformat(entered_on), cal).isoformat()
+                informing_cache[entered_on] = hit
+            return hit
+
+        def route(month: str | None) -> str | None:
+            if month is None:
+                return None
+            hit = route_cache.get(month)
+            if hit is None:
+                hit = rules.route_dispatch_due(Month.parse(month)).isoformat()
+                route_cache[month] = hit
+            return hit
+
+        create: Callable[..., None] = raw.create_function
+        for name, fn in (("ic_informing_due", informing), ("ic_route_due", route)):
+            try:
+                create(name, 1, fn, deterministic=True)
+            except TypeError:  # drivers without the keyword (pysqlcipher3)
+                create(name, 1, fn)
+
+    def _where(self, flt: GridFilter) -> list[ColumnElement[bool]]:
+        e = models.RegistryEntry
+        c = models.Citizen
+        where: list[ColumnElement[bool]] = []
+        if flt.month:
+            where.append(e.reporting_month == flt.month)
+        if flt.source is not None:
+            where.append(e.source == flt.source)
+        if flt.district:
+            where.append(c.district == flt.district)
+        if flt.category is not None:
+            where.append(e.category == flt.category)
+        if flt.status is not None:
+            where.append(self._status_expr() == flt.status.value)
+        where.extend(_search_conditions(flt.text))
+        return where
+
+    def _sort_key(self, key: str) -> Any:
+        e = models.RegistryEntry
+        c = models.Citizen
+        keys: dict[str, Any] = {
+            "number": e.number,
+            "identified_on": e.identified_on,
+            "source": e.source,
+            "name": c.search_name,
+            "disability_on": e.disability_established_on,
+            "category": e.category,
+            "informed_on": e.informed_on,
+            "route_needed": e.route_needed,
+            "route_sent_on": e.route_sent_on,
+            "route_method": e.route_sent_method,
+            "plan_needed": e.plan_needed,
+            "plan_formed_on": e.plan_formed_on,
+            "plan_method": e.plan_sent_method,
+            "plan_completed_on": e.plan_completed_on,
+            "status": self._status_expr(),
+            "next_due": self._next_due_expr(),
+            "month": e.reporting_month,
+            "snils": c.snils,
+            "birth_date": c.birth_date,
+            "phone": c.phone,
+            "district": c.district,
+        }
+        return keys[key]
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def search(
+        self, flt: GridFilter, sort_key: str = "identified_on", descending: bool = False
+    ) -> list[int]:
+        """Ids of the matching entries in display order."""
+        if sort_key not in COLUMN_KEYS:
+            raise ValueError(f"unknown column {sort_key!r}")
+        e = models.RegistryEntry
+        order = self._sort_key(sort_key)
+        # NULLs last whichever way the column is sorted; the id keeps the order stable.
+        nulls = order.is_(None)
+        stmt: Select[Any] = (
+            select(e.id)
+            .join(models.Citizen, models.Citizen.id == e.citizen_id)
+            .where(*self._where(flt))
+            .order_by(
+                nulls,
+                order.desc() if descending else order.asc(),
+                e.id.desc() if descending else e.id,
+            )
+        )
+        with self._db.session_factory() as session:
+            self._register_functions(session)
+            return list(session.scalars(stmt))
+
+    def rows(self, entry_ids: Sequence[int]) -> dict[int, GridRow]:
+        """Display values of the given entries (at most ``MAX_BATCH`` at a time)."""
+        result: dict[int, GridRow] = {}
+        e = models.RegistryEntry
+        c = models.Citizen
+        with self._db.session_factory() as session:
+            for start in range(0, len(entry_ids), MAX_BATCH):
+                chunk = list(entry_ids[start : start + MAX_BATCH])
+                stmt = (
+                    select(
+                        e.id,
+                        e.citizen_id,
+                        e.number,
+                        e.identified_on,
+                        e.source,
+                        e.disability_established_on,
+                        e.category,
+                        e.entered_on,
+                        e.informed_on,
+                        e.route_needed,
+                        e.route_sent_on,
+                        e.route_sent_method,
+                        e.plan_needed,
+                        e.plan_formed_on,
+                        e.plan_sent_method,
+                        e.plan_completed_on,
+                        e.reporting_month,
+                        c.last_name,
+                        c.first_name,
+                        c.middle_name,
+                        c.snils,
+                        c.birth_date,
+                        c.phone,
+                        c.district,
+                        self._status_expr().label("status"),
+                    )
+                    .join(c, c.id == e.citizen_id)
+                    .where(e.id.in_(chunk))
+                )
+                for row in session.execute(stmt):
+                    result[row.id] = self._grid_row(row)
+        return result
+
+    def _grid_row(self, row: Any) -> GridRow:
+        status = EntryStatus(row.status)
+        next_due: date | None = None
+        if row.informed_on is None:
+            next_due = rules.informing_due(row.entered_on, self._ctx.cal)
+        elif row.route_needed is not False and row.route_sent_on is None:
+            next_due = rules.route_dispatch_due(Month.parse(row.reporting_month))
+        overdue = next_due is not None and next_due < self._ctx.today
+        values = {
+            "number": "" if row.number is None else str(row.number),
+            "identified_on": format_date(row.identified_on),
+            "source": row.source.code,
+            "name": full_name(row.last_name, row.first_name, row.middle_name),
+            "disability_on": format_date(row.disability_established_on),
+            "category": row.category.label,
+            "informed_on": format_date(row.informed_on),
+            "route_needed": _need(row.route_needed),
+            "route_sent_on": format_date(row.route_sent_on),
+            "route_method": _method(row.route_sent_method),
+            "plan_needed": _need(row.plan_needed),
+            "plan_formed_on": format_date(row.plan_formed_on),
+            "plan_method": _method(row.plan_sent_method),
+            "plan_completed_on": format_date(row.plan_completed_on),
+            "status": status.label,
+            "next_due": format_date(next_due),
+            "month": row.reporting_month,
+            "snils": format_snils(row.snils) if row.snils else "",
+            "birth_date": format_date(row.birth_date),
+            "phone": row.phone or "",
+            "district": row.district or "",
+        }
+        return GridRow(
+            entry_id=row.id,
+            citizen_id=row.citizen_id,
+            values=tuple(values[k] for k in COLUMN_KEYS),
+            status=status,
+            next_due=next_due,
+            overdue=overdue,
+        )
+
+    def choices(self) -> FilterChoices:
+        e = models.RegistryEntry
+        c = models.Citizen
+        with self._db.session_factory() as session:
+            months = session.scalars(
+                select(e.reporting_month).distinct().order_by(e.reporting_month.desc())
+            ).all()
+            districts = session.scalars(
+                select(c.district).where(c.district.is_not(None)).distinct().order_by(c.district)
+            ).all()
+        return FilterChoices(tuple(months), tuple(d for d in districts if d))
+
+    def total(self) -> int:
+        with self._db.session_factory() as session:
+            return int(session.scalar(select(func.count(models.RegistryEntry.id))) or 0)
+
+
+def _need(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return "имеется" if value else "отсутствует"
+
+
+def _method(value: DeliveryMethod | None) -> str:
+    return value.label if value is not None else ""
+
+
+def _search_conditions(text: str) -> list[ColumnElement[bool]]:
+    """Each word must occur in the name (ё = е, any case); digits also match СНИЛС and phones."""
+    c = models.Citizen
+    conditions: list[ColumnElement[bool]] = []
+    for word in search_key(text).split():
+        if _NUMBER.fullmatch(word):
+            conditions.append(_digits_condition(_DIGITS.sub("", word)))
+        else:
+            conditions.append(c.search_name.contains(word, autoescape=True))
+    return conditions
+
+
+def _digits_condition(digits: str) -> ColumnElement[bool]:
+    c = models.Citizen
+    r = models.Representative
+    variants = {digits}
+    # A phone typed the domestic way (8 912 ...) is stored as +7 912 ...
+    if len(digits) >= 4 and digits[0] in "78":
+        variants.add(digits[1:])
+    options: list[ColumnElement[bool]] = [c.snils.contains(digits, autoescape=True)]
+    for variant in variants:
+        options.append(c.phone.contains(variant, autoescape=True))
+        options.append(
+            exists().where(r.citizen_id == c.id, r.phone.contains(variant, autoescape=True))
+        )
+    return or_(*options)

@@ -1,0 +1,76 @@
+"""Screenshots of the windows for docs/screenshots: python scripts/screenshots.py [DB]."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.domain.enums import Source  # noqa: E402
+from app.services.demo import generate_demo  # noqa: E402
+from db.session import open_database  # noqa: E402
+from ui.citizen_dialog import CitizenDialog  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+
+TODAY = date(2026, 11, 23)
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    work = Path(tempfile.mkdtemp(prefix="ic-shots-"))
+    if len(sys.argv) > 1:
+        db = open_database(Path(sys.argv[1]))
+    else:
+        db = open_database(work / "demo.sqlite")
+        generate_demo(db, 2000, seed=1, today=TODAY)
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(db, work / "ic.log", today=TODAY, settings=settings)
+    window.resize(1400, 800)
+    window.show()
+    for task in [window._deadline_task]:
+        if task is not None:
+            while task.running:
+                app.processEvents()
+    for _ in range(20):
+        app.processEvents()
+    OUT.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(OUT / "main_window.png"))
+
+    citizen_id = window.registry_page.selected_citizen_id()
+    assert citizen_id is not None
+    card = CitizenDialog(db, citizen_id, today=TODAY, parent=window)
+    card.show()
+    app.processEvents()
+    card.grab().save(str(OUT / "citizen_card.png"))
+    card.tabs.setCurrentIndex(2)
+    app.processEvents()
+    card.grab().save(str(OUT / "citizen_card_disability.png"))
+    card.tabs.setCurrentIndex(3)
+    app.processEvents()
+    card.grab().save(str(OUT / "citizen_card_history.png"))
+    card.close()
+
+    new = CitizenDialog(db, None, today=TODAY, source=Source.WALK_IN, parent=window)
+    new.edits["last_name"].setText("Ёлкина")
+    new.edits["birth_date"].setText("31.02.1980")
+    new.edits["snils"].setText("112-233-445 96")
+    new.show()
+    app.processEvents()
+    new.grab().save(str(OUT / "citizen_card_new_errors.png"))
+    new.close()
+    window.close()
+    db.close()
+    print(f"screenshots in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,416 @@
+"""The registry grid: search as you type, filters, sort in SQL, rows loaded in batches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import Source, TargetCategory
+from app.domain.periods import Month
+from app.services.registry_grid import (
+    COLUMN_KEYS,
+    COLUMNS,
+    EntryStatus,
+    GridFilter,
+    GridRow,
+    RegistryGridService,
+)
+from ui.combo import enum_data
+
+logger = logging.getLogger(__name__)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+# Rows fetched around the one the view asks for: the screenful and the next one.
+FETCH_BEFORE = 50
+FETCH_AFTER = 150
+CACHE_LIMIT = 20_000
+OVERDUE_BACKGROUND = QColor("#fde2e1")
+OVERDUE_FOREGROUND = QColor("#8a1c1c")
+DEFAULT_SORT = ("identified_on", True)  # newest first
+COLUMN_WIDTHS = {
+    "number": 50,
+    "identified_on": 90,
+    "source": 75,
+    "name": 250,
+    "disability_on": 110,
+    "category": 140,
+    "informed_on": 110,
+    "route_needed": 95,
+    "route_sent_on": 110,
+    "route_method": 140,
+    "plan_needed": 90,
+    "plan_formed_on": 110,
+    "plan_method": 140,
+    "plan_completed_on": 110,
+    "status": 170,
+    "next_due": 105,
+}
+
+
+class RegistryTableModel(QAbstractTableModel):
+    """Ordered entry ids from the search; row values fetched in batches and cached."""
+
+    sort_requested = Signal(str, bool)  # column key, descending
+
+    def __init__(self, service: RegistryGridService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._ids: list[int] = []
+        self._cache: dict[int, GridRow] = {}
+
+    def set_ids(self, ids: list[int]) -> None:
+        self.beginResetModel()
+        self._ids = ids
+        self._cache = {}
+        self.endResetModel()
+
+    def entry_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, entry_id: int) -> int | None:
+        try:
+            return self._ids.index(entry_id)
+        except ValueError:
+            return None
+
+    def grid_row(self, row: int) -> GridRow:
+        entry_id = self._ids[row]
+        cached = self._cache.get(entry_id)
+        if cached is None:
+            self._fetch(row)
+            cached = self._cache[entry_id]
+        return cached
+
+    def _fetch(self, row: int) -> None:
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache = {}
+        start = max(0, row - FETCH_BEFORE)
+        wanted = [i for i in self._ids[start : row + FETCH_AFTER] if i not in self._cache]
+        self._cache.update(self._service.rows(wanted))
+
+    # -- Qt interface ---------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.grid_row(index.row()).values[index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(OVERDUE_BACKGROUND) if self.grid_row(index.row()).overdue else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(OVERDUE_FOREGROUND) if self.grid_row(index.row()).overdue else None
+        if role == Qt.ItemDataRole.FontRole and COLUMN_KEYS[index.column()] == "next_due":
+            if self.grid_row(index.row()).overdue:
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and self.grid_row(index.row()).overdue:
+            row = self.grid_row(index.row())
+            return f"Срок истек: {row.values[COLUMN_KEYS.index('next_due')]} ({row.status.label})"
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section].heading
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        # Sorting is a new SQL query, never a proxy over every row (STYLE.md, big tables).
+        self.sort_requested.emit(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+
+
+class RegistryPage(QWidget):
+    """The registry section: filter bar, grid, and a line with what is shown."""
+
+    open_requested = Signal(int, int)  # citizen id, entry id
+    counts_changed = Signal(int, int)  # shown, total
+
+    def __init__(self, service: RegistryGridService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._sort_key, self._descending = DEFAULT_SORT
+        self._total = 0
+        self._ready = False  # the header sorts while being set up: no queries until built
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Поиск: ФИО, СНИЛС или телефон")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(260)
+        self.month_combo = QComboBox()
+        self.source_combo = QComboBox()
+        self.district_combo = QComboBox()
+        self.category_combo = QComboBox()
+        self.status_combo = QComboBox()
+        self.source_combo.addItem("Все источники", None)
+        for source in Source:
+            self.source_combo.addItem(f"{source.code}", source)
+        self.category_combo.addItem("Все категории", None)
+        for category in TargetCategory:
+            self.category_combo.addItem(category.label, category)
+        self.status_combo.addItem("Любое состояние", None)
+        for status in EntryStatus:
+            self.status_combo.addItem(status.label, status)
+        for combo in (self.month_combo, self.district_combo, self.status_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(14)
+        self.columns_button = QToolButton()
+        self.columns_button.setText("Столбцы")
+        self.columns_button.setToolTip("Показать или скрыть столбцы")
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Сбросить")
+        self.reset_button.setToolTip("Сбросить поиск и фильтры")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search_edit, 2)
+        for label, combo in (
+            ("Месяц:", self.month_combo),
+            ("Источник:", self.source_combo),
+            ("Район:", self.district_combo),
+            ("Категория:", self.category_combo),
+            ("Состояние:", self.status_combo),
+        ):
+            caption = QLabel(label)
+            caption.setBuddy(combo)
+            bar.addWidget(caption)
+            bar.addWidget(combo)
+        bar.addWidget(self.columns_button)
+        bar.addWidget(self.reset_button)
+
+        self.model = RegistryTableModel(service, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.view.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for index, column in enumerate(COLUMNS):
+            header.resizeSection(index, COLUMN_WIDTHS.get(column.key, 110))
+            header.setSectionHidden(index, not column.visible_by_default)
+        # The working columns next to the name, where the eye is; Appendix 1 order otherwise.
+        for visual, key in enumerate(("status", "next_due"), start=COLUMN_KEYS.index("name") + 1):
+            header.moveSection(header.visualIndex(COLUMN_KEYS.index(key)), visual)
+        self.view.setSortingEnabled(True)
+        header.setSortIndicator(
+            COLUMN_KEYS.index(self._sort_key),
+            Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder,
+        )
+        self.count_label = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+
+        self._build_column_menu()
+        self.reload_choices()
+
+        self.search_edit.textChanged.connect(self.refresh)
+        for combo in (
+            self.month_combo,
+            self.source_combo,
+            self.district_combo,
+            self.category_combo,
+            self.status_combo,
+        ):
+            combo.currentIndexChanged.connect(self.refresh)
+        self.reset_button.clicked.connect(self.reset_filters)
+        self.model.sort_requested.connect(self._sort)
+        self.view.activated.connect(self._open_index)
+        focus_search = QAction(self)
+        focus_search.setShortcut(QKeySequence.StandardKey.Find)
+        focus_search.triggered.connect(self.focus_search)
+        self.addAction(focus_search)
+        self.search_edit.returnPressed.connect(self._focus_grid)
+        self._ready = True
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_column_menu(self) -> None:
+        menu = QMenu(self)
+        header = self.view.horizontalHeader()
+        self.column_actions: dict[str, QAction] = {}
+        for index, column in enumerate(COLUMNS):
+            action = menu.addAction(column.title.replace("-\n", "").replace("\n", " "))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(index))
+            action.setToolTip(column.heading)
+            action.toggled.connect(lambda on, i=index: self.set_column_visible(i, on))
+            self.column_actions[column.key] = action
+        self.columns_button.setMenu(menu)
+
+    def set_column_visible(self, index: int, visible: bool) -> None:
+        header = self.view.horizontalHeader()
+        if not visible and header.count() - header.hiddenSectionCount() <= 1:
+            self.column_actions[COLUMN_KEYS[index]].setChecked(True)
+            return  # the last visible column stays
+        header.setSectionHidden(index, not visible)
+
+    def reload_choices(self) -> None:
+        """Months and districts present in the database, keeping the current picks."""
+        choices = self._service.choices()
+        for combo, items, everything in (
+            (
+                self.month_combo,
+                [(Month.parse(m).title, m) for m in choices.months],
+                "Все месяцы",
+            ),
+            (self.district_combo, [(d, d) for d in choices.districts], "Все районы"),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everything, None)
+            for text, value in items:
+                combo.addItem(text, value)
+            found = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(found, 0))
+            combo.blockSignals(False)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def current_filter(self) -> GridFilter:
+        return GridFilter(
+            text=self.search_edit.text(),
+            month=self.month_combo.currentData(),
+            source=enum_data(Source, self.source_combo.currentData()),
+            district=self.district_combo.currentData(),
+            category=enum_data(TargetCategory, self.category_combo.currentData()),
+            status=enum_data(EntryStatus, self.status_combo.currentData()),
+        )
+
+    def refresh(self) -> None:
+        """Re-run the query; the selected entry stays selected when it is still shown."""
+        selected = self.selected_entry_id()
+        ids = self._service.search(self.current_filter(), self._sort_key, self._descending)
+        self.model.set_ids(ids)
+        self._total = self._service.total()
+        self.count_label.setText(f"Показано записей: {len(ids)} из {self._total}")
+        self.counts_changed.emit(len(ids), self._total)
+        row = self.model.row_of(selected) if selected is not None else None
+        if row is not None:
+            self.view.selectRow(row)
+        elif ids:
+            self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+
+    def _first_visible_column(self) -> int:
+        header = self.view.horizontalHeader()
+        return header.logicalIndex(0) if header.count() else 0
+
+    def reset_filters(self) -> None:
+        widgets: list[QWidget] = [
+            self.search_edit,
+            self.month_combo,
+            self.source_combo,
+            self.district_combo,
+            self.category_combo,
+            self.status_combo,
+        ]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search_edit.clear()
+        for combo in widgets[1:]:
+            assert isinstance(combo, QComboBox)
+            combo.setCurrentIndex(0)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.refresh()
+
+    def selected_entry_id(self) -> int | None:
+        index = self.view.currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            return None
+        return self.model.entry_id(index.row())
+
+    def selected_citizen_id(self) -> int | None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.grid_row(index.row()).citizen_id
+
+    def _sort(self, key: str, descending: bool) -> None:
+        self._sort_key, self._descending = key, descending
+        if self._ready:
+            self.refresh()
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            row = self.model.grid_row(index.row())
+            self.open_requested.emit(row.citizen_id, row.entry_id)
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def _focus_grid(self) -> None:
+        self.view.setFocus()
+        if self.model.rowCount() and not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+
+    # -- remembered layout ----------------------------------------------------------------
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("registry/header", self.view.horizontalHeader().saveState())
+
+    def restore_layout(self, settings: QSettings) -> None:
+        state = settings.value("registry/header")
+        if isinstance(state, QByteArray | bytes) and self.view.horizontalHeader().restoreState(
+            QByteArray(state)
+        ):
+            header = self.view.horizontalHeader()
+            for index, column in enumerate(COLUMNS):
+                self.column_actions[column.key].setChecked(not header.isSectionHidden(index))
+            section = header.sortIndicatorSection()
+            if 0 <= section < len(COLUMN_KEYS):
+                self._sort_key = COLUMN_KEYS[section]
+                self._descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
