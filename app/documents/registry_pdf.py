@@ -1,7 +1,9 @@
 """The registry of 31-р Appendix 1 as a PDF (reportlab): A4 landscape, PT fonts embedded.
 
 The table is one long platypus Table split by rows across pages with the heading and the
-row of column numbers repeated on each; thousands of rows take a few seconds.
+row of column numbers repeated on each; thousands of rows take a few seconds. The <*>
+footnote of column 3 is printed at the foot of every page, like the heading it explains,
+so it never ends up alone on a last page.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ _FONT_FILES = {
 }
 
 HEADING_SIZE = 6.5
+LEGEND_SIZE = 8
+LEGEND_LEADING = 10
+FOOTER_HEIGHT = 3 * mm  # the page-number line, inside the bottom margin
+# Room under the frame for the footnote: a rule and the lines of the legend.
+FOOTNOTE_HEIGHT = (len(APPENDIX1_LEGEND) + 1) * LEGEND_LEADING + 2 * mm
 BODY_SIZE = 8
 # Columns whose values are words and may need wrapping: name, category, the two methods.
 _WRAPPED_COLUMNS = frozenset({3, 5, 9, 12})  # 0-based
@@ -97,7 +104,6 @@ def _styles() -> dict[str, ParagraphStyle]:
             embeddedHyphenation=1,
             splitLongWords=1,
         ),
-        "legend": ParagraphStyle("legend", fontName=SERIF, fontSize=9, leading=11.5),
     }
 
 
@@ -124,6 +130,13 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
 
     def _footer(self, total: int) -> None:
         width, _ = PAGE_SIZE
+        y = MARGIN + FOOTER_HEIGHT
+        self.setFont(SERIF, LEGEND_SIZE)
+        for line in reversed(APPENDIX1_LEGEND):
+            self.drawString(MARGIN, y, line)
+            y += LEGEND_LEADING
+        self.setLineWidth(0.5)
+        self.line(MARGIN, y, MARGIN + 50 * mm, y)
         self.setFont(SANS, 8)
         self.drawString(MARGIN, MARGIN / 2, self.footer_left)
         self.drawRightString(
@@ -198,9 +211,6 @@ def write_registry_pdf(form: RegistryForm, path: Path) -> None:
     story.append(Paragraph(escape(status), styles["line"]))
     story.append(Spacer(1, 4 * mm))
     story.append(_table(form, styles))
-    story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph("-" * 32, styles["legend"]))
-    story.extend(Paragraph(escape(line), styles["legend"]) for line in APPENDIX1_LEGEND)
 
     doc = SimpleDocTemplate(
         str(path),
@@ -208,7 +218,7 @@ def write_registry_pdf(form: RegistryForm, path: Path) -> None:
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
-        bottomMargin=MARGIN + 3 * mm,
+        bottomMargin=MARGIN + FOOTER_HEIGHT + FOOTNOTE_HEIGHT,
         title=f"{APPENDIX1_TITLE} — {form.month_title}",
         author=form.provider,
         subject="Приложение N 1 к Положению (распоряжение N 31-р)",
