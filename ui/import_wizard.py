@@ -181,9 +181,21 @@ class ImportWizard(QDialog):
         self.save_mapping_button.clicked.connect(self.save_mapping)
         return page
 
-    def _fill_check(self, result: ImportResult, columns: FileColumns) -> None:
+    def _fill_check(self, result: ImportResult | None, columns: FileColumns) -> None:
         self._preview = result
         self._columns = columns
+        self._fill_columns(columns)
+        if result is None:
+            self.summary_label.setText(
+                f"<span style='color:#8a1c1c'>В файле не найдены столбцы: "
+                f"{', '.join(columns.missing)} (заголовки в строке {columns.header_row}).</span>"
+                "<br>На вкладке «Столбцы» укажите, какой столбец что содержит, сохраните "
+                "сопоставление под названием — файл будет проверен заново."
+            )
+            _fill_table(self.problems_table, [])
+            _fill_table(self.not_eligible_table, [])
+            self.check_tabs.setCurrentIndex(2)
+            return
         would = (
             f"Файл «{result.file_name}», строк с данными: {result.rows_total} "
             f"(заголовки в строке {columns.header_row}).<br>"
@@ -203,6 +215,11 @@ class ImportWizard(QDialog):
             self.not_eligible_table,
             [(str(n.row), n.person, n.reasons) for n in result.not_eligible],
         )
+        self.check_tabs.setTabText(0, f"Ошибки в строках ({len(result.rejected)})")
+        self.check_tabs.setTabText(1, f"Не входят в целевую категорию ({len(result.not_eligible)})")
+        self.check_tabs.setCurrentIndex(0)
+
+    def _fill_columns(self, columns: FileColumns) -> None:
         titles = import_log.field_titles()
         self.columns_table.setRowCount(len(columns.headings))
         for row, (heading, key) in enumerate(zip(columns.headings, columns.fields, strict=True)):
@@ -215,8 +232,6 @@ class ImportWizard(QDialog):
                 combo.addItem(title, field_key)
             combo.setCurrentIndex(max(combo.findData(key), 0) if key else 0)
             self.columns_table.setCellWidget(row, 1, combo)
-        self.check_tabs.setTabText(0, f"Ошибки в строках ({len(result.rejected)})")
-        self.check_tabs.setTabText(1, f"Не входят в целевую категорию ({len(result.not_eligible)})")
 
     def corrected_mapping(self) -> dict[str, str]:
         """Heading text -> field key as the table now says."""
@@ -300,8 +315,10 @@ class ImportWizard(QDialog):
         options = self._options()
         db = self._db
 
-        def job(report: Any, cancelled: Any) -> tuple[ImportResult, FileColumns]:
+        def job(report: Any, cancelled: Any) -> tuple[ImportResult | None, FileColumns]:
             columns = import_log.file_columns(db, path, options["mapping_name"])
+            if columns.missing:
+                return None, columns  # the user corrects the columns first
             result = extract_import.import_extract(
                 db, path, dry_run=True, progress=report, cancelled=cancelled, **options
             )

@@ -39,7 +39,7 @@ from ui.citizen_dialog import CitizenDialog
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
 from ui.registry_page import RegistryPage
-from ui.worker import BackgroundTask
+from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
 
@@ -61,27 +61,27 @@ _PLACEHOLDERS = {
     "calls": (
         "Журнал звонков: информирование по телефону в течение 7 рабочих дней "
         "(31-р, п. 4.1). Звонок записывается из карточки гражданина в следующей версии.",
-        ("Звонков",),
+        ("Звонки",),
     ),
     "routes": (
         "Индивидуальные реабилитационные маршруты (31-р, п. 3.3, приложение 2).",
-        ("Маршрутов",),
+        ("Маршруты",),
     ),
     "plans": (
         "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
-        ("Планов",),
+        ("Планы сопровождения",),
     ),
     "dispatch": (
         "Направление маршрутов и планов почтой и по электронной почте (31-р, пп. 3.4, 4.6).",
-        ("Направлений",),
+        ("Направления документов",),
     ),
     "reports": (
         "Отчет за полугодие (31-р, п. 5.2, приложение 4) и пакет для регионального центра.",
-        ("Отчетов",),
+        (),
     ),
     "directory": (
         "Справочник организаций, участвующих в реализации ИПРА.",
-        ("Организаций",),
+        ("Организации",),
     ),
     "settings": (
         "Настройки: сведения о специалисте и организации, производственный календарь.",
@@ -150,6 +150,8 @@ class MainWindow(QMainWindow):
         self._today = today or date.today()
         self._settings = settings or QSettings()
         self._deadline_task: BackgroundTask | None = None
+        self.export_task: BackgroundTask | None = None
+        self.last_export: registry_month.ExportResult | None = None
         self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
         self.resize(1280, 780)
 
@@ -387,23 +389,29 @@ class MainWindow(QMainWindow):
         fmt = "xlsx" if name.lower().endswith(".xlsx") or "xlsx" in chosen else "pdf"
         self.export_registry_to(month, fmt, Path(name))
 
-    def export_registry_to(
-        self, month: str, fmt: str, path: Path
-    ) -> registry_month.ExportResult | None:
-        try:
-            result = registry_month.export_registry(self._db, month, fmt, path)
-        except UserError as exc:
-            show_user_error(self, exc)
-            return None
-        note = (
-            ""
-            if result.formed
-            else " Реестр за этот месяц еще не сформирован: номера — по порядку поступления."
+    def export_registry_to(self, month: str, fmt: str, path: Path) -> BackgroundTask:
+        """Render on a worker (a PDF of thousands of rows takes seconds)."""
+        db = self._db
+
+        def job(report: object, cancelled: object) -> registry_month.ExportResult:
+            return registry_month.export_registry(db, month, fmt, path)
+
+        def done(value: object) -> None:
+            assert isinstance(value, registry_month.ExportResult)
+            self.last_export = value
+            note = (
+                ""
+                if value.formed
+                else " Реестр за этот месяц еще не сформирован: номера — по порядку поступления."
+            )
+            self.statusBar().showMessage(
+                f"Реестр сохранен: {value.path} (строк {value.rows}).{note}", 15_000
+            )
+
+        self.export_task = run_with_progress(
+            self, "Подготовка реестра…", job, done, self._background_failed
         )
-        self.statusBar().showMessage(
-            f"Реестр сохранен: {result.path} (строк {result.rows}).{note}", 15_000
-        )
-        return result
+        return self.export_task
 
     # -- window state ---------------------------------------------------------------------
 

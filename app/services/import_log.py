@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from app.services.deadlines import TYUMEN_OFFSET
 from app.services.extract_import import load_mapping
-from app.services.extract_parse import FIELD_TITLES, apply_saved_mapping, auto_mapping, read_table
+from app.services.extract_parse import (
+    FIELD_TITLES,
+    apply_saved_mapping,
+    auto_mapping,
+    missing_fields,
+    read_table,
+)
 from db import models
 from db.session import Database
 
@@ -22,6 +28,7 @@ class FileColumns:
     headings: tuple[str, ...]
     header_row: int  # 1-based, as the user sees it in Excel
     fields: tuple[str | None, ...]
+    missing: tuple[str, ...]  # required columns not found: no row can be read without them
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ def file_columns(db: Database, path: Path, mapping_name: str | None = None) -> F
         tuple(headings),
         table.header_index + 1,
         tuple(by_index.get(i) for i in range(len(headings))),
+        tuple(missing_fields(mapping)),
     )
 
 

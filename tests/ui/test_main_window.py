@@ -1,59 +1,111 @@
-"""The minimal main window on real databases, driven offscreen with pytest-qt."""
+"""The main window on real databases, driven offscreen with pytest-qt."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFormLayout
 from pytestqt.qtbot import QtBot
 
 from app.services import profile
 from app.services.demo import generate_demo
 from db.session import Database
-from ui.main_window import MainWindow
+from ui.main_window import SECTIONS, MainWindow
 
 TODAY = date(2026, 11, 23)
 
 
-def _rows(window: MainWindow, box: str) -> dict[str, str]:
-    form = window.counts_form if box == "counts" else window.deadlines_form
+def _rows(form: QFormLayout) -> dict[str, str]:
     rows: dict[str, str] = {}
     for row in range(form.rowCount()):
-        label = form.itemAt(row, form.ItemRole.LabelRole).widget()
-        value = form.itemAt(row, form.ItemRole.FieldRole).widget()
+        label = form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
+        value = form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget()
         rows[label.text()] = value.text()  # type: ignore[attr-defined]
     return rows
 
 
-def test_new_database_shows_zero_counts_and_monthly_duties(
+def _window(qtbot: QtBot, db: Database, tmp_path: Path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(db, tmp_path / "ic.log", today=TODAY, settings=settings)
+    qtbot.addWidget(window)
+    task = window._deadline_task
+    assert task is not None
+    qtbot.waitUntil(lambda: not task.running and window.deadlines_page.status.text() == "")
+    return window
+
+
+def test_new_database_shows_sections_status_bar_and_monthly_duties(
     qtbot: QtBot, db: Database, tmp_path: Path
 ) -> None:
-    window = MainWindow(db, tmp_path / "ic.log", today=TODAY)
-    qtbot.addWidget(window)
-    counts = _rows(window, "counts")
-    assert counts["Граждане"] == "0"
-    deadlines = _rows(window, "deadlines")
-    # Nothing imported yet: the October extract is overdue (31-р 3.1.1).
-    assert deadlines["просрочено: Выгрузка сведений из ЕИС СЗН за месяц"] == "1"
-    assert window.deadlines_box.title() == "Сроки на 23.11.2026"
+    window = _window(qtbot, db, tmp_path)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == [title for _, title in SECTIONS]
+    assert window.pages.currentWidget() is window.registry_page
+    assert window.registry_page.model.rowCount() == 0
+    assert window.counts_label.text() == "В реестре: 0 · показано: 0"
     assert str(db.path) in window.path_label.text()
+    # Nothing imported yet: the October extract is overdue (31-р 3.1.1).
+    deadlines = _rows(window.deadlines_page.form)
+    assert deadlines["просрочено: Выгрузка сведений из ЕИС СЗН за месяц"] == "1"
+    assert "23.11.2026" in window.deadlines_page.heading.text()
+
+    window.section_actions[5].trigger()  # Ctrl+6: Сроки
+    assert window.pages.currentWidget() is window.deadlines_page
+    window.nav.setCurrentRow(1)
+    calls = window.placeholders["calls"]
+    assert window.pages.currentWidget() is calls
+    assert _rows(calls.counts_form) == {"Звонки": "0"}
 
 
 def test_refresh_picks_up_new_data_and_profile(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
-    window = MainWindow(db, tmp_path / "ic.log", today=TODAY)
-    qtbot.addWidget(window)
+    window = _window(qtbot, db, tmp_path)
     generate_demo(db, 200, seed=2, today=TODAY)
     profile.update_profile(db, full_name="Петрова Анна Сергеевна", position="специалист")
-    assert _rows(window, "counts")["Граждане"] == "0"  # not yet refreshed
+    assert window.registry_page.model.rowCount() == 0  # not yet refreshed
 
-    refresh = next(
-        a for a in window.menuBar().actions()[0].menu().actions() if "Обновить" in a.text()
+    window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: not window._deadline_task.running)  # type: ignore[union-attr]
+
+    shown = window.registry_page.model.rowCount()
+    assert shown > 50
+    assert window.counts_label.text() == f"В реестре: {shown} · показано: {shown}"
+    assert int(_rows(window.placeholders["calls"].counts_form)["Звонки"]) > 0
+    qtbot.waitUntil(
+        lambda: any(
+            key.startswith("просрочено: Информирование")
+            for key in _rows(window.deadlines_page.form)
+        )
     )
-    refresh.trigger()
-
-    assert _rows(window, "counts")["Граждане"] == "200"
-    deadlines = _rows(window, "deadlines")
-    assert any(key.startswith("просрочено: Информирование") for key in deadlines)
     assert window.user_label.text() == "Специалист: Петрова Анна Сергеевна"
     image = window.grab()
     assert not image.isNull() and image.width() >= 600
+
+
+def test_geometry_and_column_layout_are_remembered(
+    qtbot: QtBot, db: Database, tmp_path: Path
+) -> None:
+    generate_demo(db, 60, seed=3, today=TODAY)
+    first = _window(qtbot, db, tmp_path)
+    first.resize(701, 503)  # the offscreen screen is 800x600: stay inside it
+    page = first.registry_page
+    header = page.view.horizontalHeader()
+    page.column_actions["category"].setChecked(False)
+    page.column_actions["snils"].setChecked(True)
+    name_column = list(page.column_actions).index("name")
+    header.resizeSection(name_column, 321)
+    page.view.sortByColumn(name_column, Qt.SortOrder.AscendingOrder)
+    first.close()
+
+    second = _window(qtbot, db, tmp_path)
+    page2 = second.registry_page
+    header2 = page2.view.horizontalHeader()
+    category_column = list(page2.column_actions).index("category")
+    snils_column = list(page2.column_actions).index("snils")
+    assert header2.isSectionHidden(category_column)
+    assert not header2.isSectionHidden(snils_column)
+    assert not page2.column_actions["category"].isChecked()
+    assert header2.sectionSize(name_column) == 321
+    assert header2.sortIndicatorSection() == name_column
+    assert (second.size().width(), second.size().height()) == (701, 503)
