@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self._today = today or date.today()
         self._settings = settings or QSettings()
         self._deadline_task: BackgroundTask | None = None
+        self._deadlines_stale = True
         self.export_task: BackgroundTask | None = None
         self.last_export: registry_month.ExportResult | None = None
         self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
                 self.placeholders[key] = placeholder
                 page = placeholder
             self.pages.addWidget(page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._section_changed)
         splitter = QSplitter()
         splitter.addWidget(self.nav)
         splitter.addWidget(self.pages)
@@ -291,15 +292,30 @@ class MainWindow(QMainWindow):
         self.registry_page.refresh()
         who = profile.get_profile(self._db)
         self.user_label.setText(f"Специалист: {who.full_name}")
-        counts = dict(maintenance.counts(self._db))
-        for key, page in self.placeholders.items():
-            wanted = _PLACEHOLDERS[key][1]
-            page.set_counts(tuple((k, v) for k, v in counts.items() if k in wanted))
-        self._start_deadlines()
+        self._deadlines_stale = True
+        self._refresh_section()
+
+    def _section_changed(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        self._refresh_section()
+
+    def _refresh_section(self) -> None:
+        """What only one section shows is computed when that section is on screen."""
+        page = self.pages.currentWidget()
+        if page is self.deadlines_page and self._deadlines_stale:
+            self._start_deadlines()
+        for key, placeholder in self.placeholders.items():
+            if page is placeholder:
+                counts = dict(maintenance.counts(self._db))
+                wanted = _PLACEHOLDERS[key][1]
+                placeholder.set_counts(tuple((k, v) for k, v in counts.items() if k in wanted))
 
     def _start_deadlines(self) -> None:
+        # Counted on a worker (it reads every entry) and only for the deadlines section: a
+        # worker busy with Python would slow the grid's keystrokes (the GIL is shared).
         if self._deadline_task is not None and self._deadline_task.running:
             return
+        self._deadlines_stale = False
         db, on = self._db, self._today
 
         def job(report: object, cancelled: object) -> list[deadlines.DueItem]:

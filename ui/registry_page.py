@@ -46,8 +46,8 @@ logger = logging.getLogger(__name__)
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 # Rows fetched around the one the view asks for: the screenful and the next one.
-FETCH_BEFORE = 50
-FETCH_AFTER = 150
+FETCH_BEFORE = 20
+FETCH_AFTER = 80
 CACHE_LIMIT = 20_000
 OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_FOREGROUND = QColor("#8a1c1c")
@@ -173,7 +173,7 @@ class RegistryPage(QWidget):
         self._ready = False  # the header sorts while being set up: no queries until built
 
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Поиск: ФИО, СНИЛС или телефон")
+        self.search_edit.setPlaceholderText("Поиск: ФИО, СНИЛС или телефон (от 2 знаков)")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMinimumWidth(260)
         self.month_combo = QComboBox()
@@ -255,7 +255,7 @@ class RegistryPage(QWidget):
         self._build_column_menu()
         self.reload_choices()
 
-        self.search_edit.textChanged.connect(self.refresh)
+        self.search_edit.textChanged.connect(self.requery)
         for combo in (
             self.month_combo,
             self.source_combo,
@@ -263,7 +263,7 @@ class RegistryPage(QWidget):
             self.category_combo,
             self.status_combo,
         ):
-            combo.currentIndexChanged.connect(self.refresh)
+            combo.currentIndexChanged.connect(self.requery)
         self.reset_button.clicked.connect(self.reset_filters)
         self.model.sort_requested.connect(self._sort)
         self.view.activated.connect(self._open_index)
@@ -330,11 +330,15 @@ class RegistryPage(QWidget):
         )
 
     def refresh(self) -> None:
+        """After data changed: count the registry again and re-run the query."""
+        self._total = self._service.total()
+        self.requery()
+
+    def requery(self) -> None:
         """Re-run the query; the selected entry stays selected when it is still shown."""
         selected = self.selected_entry_id()
         ids = self._service.search(self.current_filter(), self._sort_key, self._descending)
         self.model.set_ids(ids)
-        self._total = self._service.total()
         self.count_label.setText(f"Показано записей: {len(ids)} из {self._total}")
         self.counts_changed.emit(len(ids), self._total)
         row = self.model.row_of(selected) if selected is not None else None
@@ -364,7 +368,7 @@ class RegistryPage(QWidget):
             combo.setCurrentIndex(0)
         for widget in widgets:
             widget.blockSignals(False)
-        self.refresh()
+        self.requery()
 
     def selected_entry_id(self) -> int | None:
         index = self.view.currentIndex()
@@ -381,7 +385,7 @@ class RegistryPage(QWidget):
     def _sort(self, key: str, descending: bool) -> None:
         self._sort_key, self._descending = key, descending
         if self._ready:
-            self.refresh()
+            self.requery()
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
