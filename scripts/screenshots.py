@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.domain.enums import Source  # noqa: E402
 from app.services.demo import generate_demo  # noqa: E402
+from app.services.demo_extract import write_demo_extract  # noqa: E402
 from db.session import open_database  # noqa: E402
 from ui.citizen_dialog import CitizenDialog  # noqa: E402
+from ui.import_wizard import ImportWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
 TODAY = date(2026, 11, 23)
@@ -35,10 +37,6 @@ def main() -> int:
     window = MainWindow(db, work / "ic.log", today=TODAY, settings=settings)
     window.resize(1400, 800)
     window.show()
-    for task in [window._deadline_task]:
-        if task is not None:
-            while task.running:
-                app.processEvents()
     for _ in range(20):
         app.processEvents()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -66,6 +64,20 @@ def main() -> int:
     app.processEvents()
     new.grab().save(str(OUT / "citizen_card_new_errors.png"))
     new.close()
+    extract = work / "extract.xlsx"
+    write_demo_extract(extract, rows=300, seed=9, today=TODAY, month=(2026, 10))
+    wizard = ImportWizard(db, today=TODAY, path=extract, parent=window)
+    wizard.resize(1000, 620)
+    wizard.show()
+    wizard.grab().save(str(OUT / "import_wizard_file.png"))
+    wizard.next()
+    while wizard.task is not None and wizard.task.running:
+        app.processEvents()
+    for _ in range(10):
+        app.processEvents()
+    wizard.grab().save(str(OUT / "import_wizard_check.png"))
+    wizard.close()
+
     window.close()
     db.close()
     print(f"screenshots in {OUT}")

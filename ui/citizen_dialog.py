@@ -412,6 +412,10 @@ class CitizenDialog(QDialog):
             edit.setToolTip(bad.get(name, ""))
         _mark(self.rep_kind_combo, "rep_kind" in bad)
         _mark(self.group_combo, "group" in bad)
+        _mark(self.first_time_combo, "first_time" in bad)
+        for name, combo in self.degree_combos.items():
+            _mark(combo, name in bad)
+            combo.setToolTip(bad.get(name, ""))
         self.problems_label.setText(
             "<br>".join(f"• {_escape(p.message)}" for p in problems) if problems else ""
         )

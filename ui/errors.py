@@ -21,22 +21,29 @@ def show_user_error(parent: QWidget | None, error: UserError) -> None:
     QMessageBox.warning(parent, APP_TITLE, str(error))
 
 
+def crash_dialog(
+    parent: QWidget | None, log_path: Path, exc: BaseException, tb: TracebackType | None
+) -> QMessageBox:
+    """The dialog for a bug: what happened, where the log is, the traceback under "details"."""
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(APP_TITLE)
+    box.setText(
+        "В программе произошла непредвиденная ошибка. Данные, сохранённые до неё, "
+        "не потеряны.\n\nСообщите о ней разработчикам и приложите файл журнала:\n"
+        f"{log_path}"
+    )
+    box.setDetailedText(text)
+    return box
+
+
 def install_excepthook(log_path: Path) -> None:
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if isinstance(exc, UserError):
             show_user_error(QApplication.activeWindow(), exc)
             return
         logger.error("unexpected error", exc_info=(exc_type, exc, tb))
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
-        box = QMessageBox(QApplication.activeWindow())
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle(APP_TITLE)
-        box.setText(
-            "В программе произошла непредвиденная ошибка. Данные, сохранённые до неё, "
-            "не потеряны.\n\nСообщите о ней разработчикам и приложите файл журнала:\n"
-            f"{log_path}"
-        )
-        box.setDetailedText(text)
-        box.exec()
+        crash_dialog(QApplication.activeWindow(), log_path, exc, tb).exec()
 
     sys.excepthook = hook

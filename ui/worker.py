@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 logger = logging.getLogger(__name__)
@@ -18,31 +18,44 @@ IsCancelled = Callable[[], bool]
 Job = Callable[[Report, IsCancelled], Any]
 
 
-class _Runner(QObject):
-    progressed = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(object)
+class _Runner(QRunnable):
+    """Runs the job on a pool thread; the outcome stays here, the signal carries nothing.
 
-    def __init__(self, job: Job, cancel_flag: threading.Event) -> None:
+    PySide6 6.12 corrupts reference counts (a crash at exit) when a Python-owned QThread
+    and a QObject moved onto it are finalised; a QRunnable on the global pool is safe.
+    """
+
+    def __init__(self, job: Job, cancel_flag: threading.Event, relay: _Relay) -> None:
         super().__init__()
+        self.setAutoDelete(False)
         self._job = job
         self._cancel = cancel_flag
+        self._relay = relay
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.ended = threading.Event()
 
-    @Slot()
     def run(self) -> None:
         try:
-            result = self._job(self.progressed.emit, self._cancel.is_set)
+            self.result = self._job(self._relay.progressed.emit, self._cancel.is_set)
         except BaseException as exc:  # delivered to the UI thread, which decides
-            self.failed.emit(exc)
-        else:
-            self.finished.emit(result)
+            self.error = exc
+        self.ended.set()
+        self._relay.finished.emit()
+
+
+class _Relay(QObject):
+    """Lives on the UI thread: signals emitted from the pool arrive there queued."""
+
+    progressed = Signal(int, int)
+    finished = Signal()
 
 
 class BackgroundTask(QObject):
-    """One job on its own thread; results and errors arrive on the UI thread as signals.
+    """One job off the UI thread; results and errors arrive on the UI thread as signals.
 
-    The worker never touches widgets: it only emits ``progressed``; ``done`` or
-    ``failed`` fire once, after the thread has stopped.
+    The job never touches widgets: it reports progress through ``progressed``;
+    ``done`` or ``failed`` fire once, on the UI thread, after the job has returned.
     """
 
     progressed = Signal(int, int)
@@ -52,38 +65,37 @@ class BackgroundTask(QObject):
     def __init__(self, job: Job, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cancel = threading.Event()
-        self._thread = QThread()
-        self._runner = _Runner(job, self._cancel)
-        self._runner.moveToThread(self._thread)
-        self._thread.started.connect(self._runner.run)
-        self._runner.progressed.connect(self.progressed, Qt.ConnectionType.QueuedConnection)
-        self._runner.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
-        self._runner.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
-        self._outcome: tuple[bool, Any] | None = None
+        self._relay = _Relay(self)
+        self._runner = _Runner(job, self._cancel, self._relay)
+        self._relay.progressed.connect(self.progressed)
+        self._relay.finished.connect(self._on_finished)
+        self._running = False
 
     def start(self) -> None:
-        self._thread.start()
+        self._running = True
+        QThreadPool.globalInstance().start(self._runner)
 
     def cancel(self) -> None:
         self._cancel.set()
 
     @property
     def running(self) -> bool:
-        return self._thread.isRunning()
+        return self._running
 
     def wait(self) -> None:
-        self._thread.quit()
-        self._thread.wait()
+        """Block until the job has returned (its signals are still delivered later)."""
+        if self._running:
+            self._runner.ended.wait()
 
-    @Slot(object)
-    def _on_finished(self, result: object) -> None:
-        self.wait()
-        self.done.emit(result)
-
-    @Slot(object)
-    def _on_failed(self, error: object) -> None:
-        self.wait()
-        self.failed.emit(error)
+    @Slot()
+    def _on_finished(self) -> None:
+        self._running = False
+        error, result = self._runner.error, self._runner.result
+        self._runner.error = self._runner.result = None
+        if error is not None:
+            self.failed.emit(error)
+        else:
+            self.done.emit(result)
 
 
 def run_with_progress(

@@ -256,6 +256,27 @@ def validate(form: CitizenForm, today: date) -> tuple[FieldProblem, ...]:
         problems.append(FieldProblem("rep_kind", "Укажите, кем приходится представитель"))
     if form.group is None and (form.established_on.strip() or form.first_time is not None):
         problems.append(FieldProblem("group", "Укажите группу инвалидности"))
+    # The card stores what the МСЭ decided; an unknown fact must not be saved as "no"
+    # (a degree of 0, "not first time"), or 31-р 2.1 would be judged on a guess.
+    if form.group is not None and form.first_time is None:
+        problems.append(FieldProblem("first_time", "Укажите, впервые ли установлена инвалидность"))
+    if form.group is not None and form.group is not DisabilityGroup.CHILD:
+        for name, what in (
+            ("selfcare_degree", "к самообслуживанию"),
+            ("movement_degree", "к самостоятельному передвижению"),
+        ):
+            if getattr(form, name) is None:
+                problems.append(
+                    FieldProblem(name, f"Укажите степень ограничения способности {what}")
+                )
+    if form.mental_disorder and form.behaviour_degree is None:
+        problems.append(
+            FieldProblem(
+                "behaviour_degree",
+                "При психическом расстройстве укажите степень ограничения способности "
+                "к контролю за своим поведением",
+            )
+        )
     return tuple(problems)
 
 

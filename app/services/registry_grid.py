@@ -305,19 +305,19 @@ class RegistryGridService:
         keys: dict[str, Any] = {
             "number": e.number,
             "identified_on": e.identified_on,
-            "source": e.source,
+            "source": _by_label(e.source, {v: v.code for v in Source}),
             "name": c.search_name,
             "disability_on": e.disability_established_on,
-            "category": e.category,
+            "category": _by_label(e.category, {v: v.label for v in TargetCategory}),
             "informed_on": e.informed_on,
             "route_needed": e.route_needed,
             "route_sent_on": e.route_sent_on,
-            "route_method": e.route_sent_method,
+            "route_method": _by_label(e.route_sent_method, _METHOD_LABELS),
             "plan_needed": e.plan_needed,
             "plan_formed_on": e.plan_formed_on,
-            "plan_method": e.plan_sent_method,
+            "plan_method": _by_label(e.plan_sent_method, _METHOD_LABELS),
             "plan_completed_on": e.plan_completed_on,
-            "status": self._status_expr(),
+            "status": _by_label(self._status_expr(), {v: v.label for v in EntryStatus}),
             "next_due": self._next_due_expr(),
             "month": e.reporting_month,
             "snils": c.snils,
@@ -456,7 +456,10 @@ def _ids(session: Session, stmt: Select[Any]) -> list[int]:
     connection = session.connection()
     compiled = stmt.compile(dialect=connection.dialect)
     names = compiled.positiontup or []
-    params = [compiled.params[name] for name in names]
+    # Dates as ISO text, as SQLAlchemy stores them (sqlite3's own date adapter is deprecated).
+    params = [
+        p.isoformat() if isinstance(p, date) else p for p in (compiled.params[n] for n in names)
+    ]
     # sqlite3 adapts these itself exactly as SQLAlchemy would (dates as ISO text).
     if all(isinstance(p, int | float | str | date) or p is None for p in params):
         raw = connection.connection.dbapi_connection
@@ -468,6 +471,15 @@ def _ids(session: Session, stmt: Select[Any]) -> list[int]:
         finally:
             cursor.close()
     return list(connection.execute(stmt).scalars().all())
+
+
+_METHOD_LABELS = {v: v.label for v in DeliveryMethod}
+
+
+def _by_label(column: Any, labels: dict[Any, str]) -> Any:
+    """Sort a coded column by what the grid shows (alphabetical Russian), not by the code."""
+    order = {code: rank for rank, code in enumerate(sorted(labels, key=lambda c: labels[c]))}
+    return case({str(code): rank for code, rank in order.items()}, value=column, else_=None)
 
 
 def _need(value: bool | None) -> str:
@@ -484,7 +496,7 @@ def _search_conditions(text: str) -> list[ColumnElement[bool]]:
     """Each word must occur in the name (ё = е, any case); digits also match СНИЛС and phones."""
     c = models.Citizen
     conditions: list[ColumnElement[bool]] = []
-    for word in search_key(text).split():
+    for word in _words(text):
         if len(word) < MIN_WORD:
             continue  # one letter matches nearly everyone: wait for the next keystroke
         if _NUMBER.fullmatch(word):
@@ -492,6 +504,17 @@ def _search_conditions(text: str) -> list[ColumnElement[bool]]:
         else:
             conditions.append(c.search_name.contains(word, autoescape=True))
     return conditions
+
+
+def _words(text: str) -> list[str]:
+    """Search words; numbers typed in groups ("8 912 345 67 89") are one number."""
+    words: list[str] = []
+    for word in search_key(text).split():
+        if words and _NUMBER.fullmatch(word) and _NUMBER.fullmatch(words[-1]):
+            words[-1] += word
+        else:
+            words.append(word)
+    return words
 
 
 def _digits_condition(digits: str) -> ColumnElement[bool]:

@@ -461,6 +461,27 @@ def test_load_card_shows_values_as_stored(db: Database) -> None:
     assert form == FEDOROV
 
 
+def test_unknown_eligibility_facts_are_asked_for_never_saved_as_no(db: Database) -> None:
+    # 31-р 2.1 facts the consultant has not entered: the card names each one and refuses
+    # to save, since the schema would store "not first time" / "degree 0" — a guess.
+    form = replace(
+        FEDOROV,
+        first_time=None,
+        selfcare_degree=None,
+        movement_degree=None,
+        behaviour_degree=None,
+    )
+    fields = {p.field for p in validate(form, TODAY)}
+    assert fields == {"first_time", "selfcare_degree", "movement_degree"}
+    assert set(verdict(form).missing) >= {"признак «впервые»"}
+    with pytest.raises(ValidationError, match="впервые"):
+        save_citizen(db, form, today=TODAY)
+    assert _count(db, models.Citizen) == 0
+    # A child needs no degrees (31-р 2.1: the category alone), only the first-time flag.
+    child = replace(form, group=DisabilityGroup.CHILD, first_time=True)
+    assert validate(child, TODAY) == ()
+
+
 def test_load_card_history_lists_the_registry_entry(db: Database) -> None:
     saved = save_citizen(
         db, FEDOROV, source=Source.WALK_IN, identified_on=date(2026, 11, 20), today=TODAY
@@ -568,6 +589,22 @@ def test_add_to_registry_not_eligible_or_unknown(db: Database) -> None:
     assert _count(db, models.RegistryEntry) == 0
     with pytest.raises(NotFoundError):
         add_to_registry(db, cid + 100, Source.WALK_IN, TODAY, today=TODAY)
+
+
+def test_a_mental_disorder_needs_the_behaviour_degree_before_saving(db: Database) -> None:
+    # A mental disorder with the behaviour-control degree unknown: 31-р 2.1 cannot be
+    # decided (the exclusion needs degree III), and missing data never admits anyone.
+    form = replace(FEDOROV, mental_disorder=True, behaviour_degree=None)
+    assert [p.field for p in validate(form, TODAY)] == ["behaviour_degree"]
+    assert verdict(form).missing and not verdict(form).eligible
+    with pytest.raises(ValidationError, match="контролю за своим поведением"):
+        save_citizen(db, form, source=Source.WALK_IN, today=TODAY)
+    assert _count(db, models.RegistryEntry) == 0
+    saved = save_citizen(db, replace(form, behaviour_degree=3), source=Source.WALK_IN, today=TODAY)
+    assert saved.entry_id is None and not saved.verdict.eligible  # the 2.1 exclusion
+    later = add_to_registry(db, saved.citizen_id, Source.WALK_IN, TODAY, today=TODAY)
+    assert later.entry_id is None
+    assert _count(db, models.RegistryEntry) == 0
 
 
 def test_audit_events_name_the_records_and_the_author(db: Database) -> None:

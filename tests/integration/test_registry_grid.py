@@ -358,6 +358,15 @@ def test_search_by_phone_typed_any_way_and_by_representative_phone(
     assert _search(grid, ids, text) == expected
 
 
+def test_search_a_phone_typed_in_groups_is_one_number_not_several(
+    grid: RegistryGridService, ids: dict[str, int]
+) -> None:
+    # Петрова's +7 912 896-73-45 holds "8", "912", "345", "67" and "89" as pieces,
+    # but it is not the number the consultant typed.
+    assert _search(grid, ids, "8 912 345 67 89") == ["elkina_june", "elkina"]
+    assert _search(grid, ids, "+7 912 345 67 89") == ["elkina_june", "elkina"]
+
+
 @pytest.mark.parametrize(
     "text", ["%%", "__", "%ова", "ив_нов", "ив%", "\\\\", "//", "ив/", "/%", "[а-я]", "ольга %%"]
 )

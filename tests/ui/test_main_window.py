@@ -115,3 +115,19 @@ def test_geometry_and_column_layout_are_remembered(
     assert header2.sectionSize(name_column) == 321
     assert header2.sortIndicatorSection() == name_column
     assert (second.size().width(), second.size().height()) == (701, 503)
+
+
+def test_crash_dialog_names_the_log_file_and_shows_the_traceback(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from ui.errors import crash_dialog
+
+    try:
+        raise RuntimeError("поломка")
+    except RuntimeError as exc:
+        box = crash_dialog(None, tmp_path / "ic.log", exc, exc.__traceback__)
+    qtbot.addWidget(box)
+    assert str(tmp_path / "ic.log") in box.text()
+    assert "непредвиденная ошибка" in box.text()
+    assert "RuntimeError: поломка" in box.detailedText()
+    assert "test_crash_dialog" in box.detailedText()
