@@ -11,6 +11,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.domain.enums import Source  # noqa: E402
@@ -72,9 +73,8 @@ def main() -> int:
     wizard.grab().save(str(OUT / "import_wizard_file.png"))
     wizard.next()
     while wizard.task is not None and wizard.task.running:
-        app.processEvents()
-    for _ in range(10):
-        app.processEvents()
+        QTest.qWait(20)  # not a processEvents() loop: see ui/worker.py
+    QTest.qWait(100)
     wizard.grab().save(str(OUT / "import_wizard_check.png"))
     wizard.close()
 

@@ -376,6 +376,8 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setWordWrap(True)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    if len(headers) > 2:
+        table.setColumnWidth(1, 260)
     return table
 
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 logger = logging.getLogger(__name__)
@@ -18,44 +18,46 @@ IsCancelled = Callable[[], bool]
 Job = Callable[[Report, IsCancelled], Any]
 
 
-class _Runner(QRunnable):
-    """Runs the job on a pool thread; the outcome stays here, the signal carries nothing.
+# How often the UI thread looks at a running job's progress and outcome.
+POLL_MS = 50
 
-    PySide6 6.12 corrupts reference counts (a crash at exit) when a Python-owned QThread
-    and a QObject moved onto it are finalised; a QRunnable on the global pool is safe.
+
+class _Runner:
+    """Runs the job on a plain Python thread and touches no Qt object while doing so.
+
+    The job only writes plain Python values here and the UI thread polls them
+    (``BackgroundTask``): no Qt object is created, emitted or released off the UI thread.
+    Wait for a task with the event loop or ``QTest.qWait``, never with a Python loop
+    around ``processEvents()``: with PySide6 6.12 such a loop next to a busy Python
+    thread aborted the process ("deallocating None") in our tests.
     """
 
-    def __init__(self, job: Job, cancel_flag: threading.Event, relay: _Relay) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
+    def __init__(self, job: Job, cancel_flag: threading.Event) -> None:
         self._job = job
         self._cancel = cancel_flag
-        self._relay = relay
+        self.progress: tuple[int, int] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
         self.ended = threading.Event()
 
+    def _report(self, done: int, total: int) -> None:
+        self.progress = (done, total)  # one reference swap: atomic under the GIL
+
     def run(self) -> None:
         try:
-            self.result = self._job(self._relay.progressed.emit, self._cancel.is_set)
+            self.result = self._job(self._report, self._cancel.is_set)
         except BaseException as exc:  # delivered to the UI thread, which decides
             self.error = exc
-        self.ended.set()
-        self._relay.finished.emit()
-
-
-class _Relay(QObject):
-    """Lives on the UI thread: signals emitted from the pool arrive there queued."""
-
-    progressed = Signal(int, int)
-    finished = Signal()
+        finally:
+            self.ended.set()
 
 
 class BackgroundTask(QObject):
-    """One job off the UI thread; results and errors arrive on the UI thread as signals.
+    """One job off the UI thread; progress, result and error arrive on the UI thread.
 
-    The job never touches widgets: it reports progress through ``progressed``;
-    ``done`` or ``failed`` fire once, on the UI thread, after the job has returned.
+    The job never touches widgets: it calls ``report(done, total)`` and asks
+    ``cancelled()``; ``progressed`` follows its reports and ``done`` or ``failed`` fire
+    once, on the UI thread, after the job has returned.
     """
 
     progressed = Signal(int, int)
@@ -65,15 +67,17 @@ class BackgroundTask(QObject):
     def __init__(self, job: Job, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cancel = threading.Event()
-        self._relay = _Relay(self)
-        self._runner = _Runner(job, self._cancel, self._relay)
-        self._relay.progressed.connect(self.progressed)
-        self._relay.finished.connect(self._on_finished)
+        self._runner = _Runner(job, self._cancel)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
         self._running = False
+        self._shown: tuple[int, int] | None = None
 
     def start(self) -> None:
         self._running = True
-        QThreadPool.globalInstance().start(self._runner)
+        threading.Thread(target=self._runner.run, name="ic-worker", daemon=True).start()
+        self._timer.start()
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -83,12 +87,19 @@ class BackgroundTask(QObject):
         return self._running
 
     def wait(self) -> None:
-        """Block until the job has returned (its signals are still delivered later)."""
+        """Block until the job has returned (``done``/``failed`` still come from the loop)."""
         if self._running:
             self._runner.ended.wait()
 
     @Slot()
-    def _on_finished(self) -> None:
+    def _poll(self) -> None:
+        progress = self._runner.progress
+        if progress is not None and progress != self._shown:
+            self._shown = progress
+            self.progressed.emit(*progress)
+        if not self._runner.ended.is_set():
+            return
+        self._timer.stop()
         self._running = False
         error, result = self._runner.error, self._runner.result
         self._runner.error = self._runner.result = None

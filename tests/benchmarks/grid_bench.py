@@ -19,6 +19,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.services.calendar import load_calendar  # noqa: E402
@@ -89,7 +90,7 @@ def main() -> int:
     _emit(f"grid: peak memory ({rows} entries)", 0.0)
     task = window._deadline_task
     while task is not None and task.running:
-        app.processEvents()
+        QTest.qWait(20)
     window.close()
     db.close()
     return 0
