@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
-from collections.abc import Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
+
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from app.domain.dates import parse_date
 from app.domain.enums import DisabilityGroup, MeasureKind, Sex
@@ -118,18 +125,239 @@ class Table:
                 yield index + 1, cells
 
 
-def _read_xlsx(path: Path) -> list[list[object]]:
-    from openpyxl import load_workbook
+# -- XLSX ----------------------------------------------------------------------------------
+# openpyxl's read-only reader builds several objects per cell, which for a 10,000-row extract
+# takes seconds. The first sheet is streamed here with the C XML parser instead, giving the
+# values openpyxl's ``iter_rows(values_only=True)`` gives with ``data_only=True``: the cached
+# result of a formula, shared and inline strings, numbers, and Excel dates by cell style.
+# openpyxl still supplies the date-format rules and serial-date arithmetic.
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_ROW, _CELL, _VALUE = _MAIN + "row", _MAIN + "c", _MAIN + "v"
+_INLINE, _TEXT, _RUN, _SHARED_ITEM = _MAIN + "is", _MAIN + "t", _MAIN + "r", _MAIN + "si"
+_WORKBOOK_TYPES = tuple(
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "ms-excel.template.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.sheet.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
+_SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+_WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_XLSX_CHUNK = 1 << 18
+_BAD_XLSX = (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, IndexError, EOFError)
+
+ReadProgress = Callable[[float], None]  # the share of the file read so far, 0..1
+
+
+def _text_content(node: ElementTree.Element) -> str:
+    """A shared or inline string: its plain text and the text of its runs, not phonetics."""
+    parts: list[str] = []
+    for child in node:
+        if child.tag == _TEXT:
+            parts.append(child.text or "")
+        elif child.tag == _RUN:
+            text = child.find(_TEXT)
+            if text is not None:
+                parts.append(text.text or "")
+    return "".join(parts)
+
+
+def _column_number(reference: str, cache: dict[str, int]) -> int:
+    """1 for "A7", 28 for "AB7"."""
+    letters = reference.rstrip("0123456789")
+    number = cache.get(letters)
+    if number is None:
+        number = 0
+        for letter in letters.upper():
+            number = number * 26 + ord(letter) - 64
+        cache[letters] = number
+    return number
+
+
+class _XlsxBook:
+    """What the first sheet's cells need: where the sheet is, its strings and date styles."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        names = set(archive.namelist())
+        types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+        parts = {
+            o.get("ContentType"): str(o.get("PartName", "")).lstrip("/")
+            for o in types.iter(_CONTENT_TYPES + "Override")
+        }
+        workbook = next((parts[t] for t in _WORKBOOK_TYPES if t in parts), "xl/workbook.xml")
+        folder = posixpath.dirname(workbook)
+        rels_path = posixpath.join(folder, "_rels", posixpath.basename(workbook) + ".rels")
+        targets: dict[str, str] = {}
+        for rel in ElementTree.fromstring(archive.read(rels_path)).iter(
+            _PACKAGE_REL + "Relationship"
+        ):
+            if rel.get("Type") != _WORKSHEET_REL or rel.get("TargetMode") == "External":
+                continue
+            target = str(rel.get("Target", ""))
+            target = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            targets[str(rel.get("Id"))] = posixpath.normpath(target)
+        root = ElementTree.fromstring(archive.read(workbook))
+        properties = root.find(_MAIN + "workbookPr")
+        date1904 = properties is not None and properties.get("date1904") not in (
+            None,
+            "",
+            "false",
+            "f",
+            "0",
+        )
+        self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+        sheets = [
+            targets[str(s.get(_OFFICE_REL + "id"))]
+            for s in root.iter(_MAIN + "sheet")
+            if targets.get(str(s.get(_OFFICE_REL + "id"))) in names
+        ]
+        if not sheets:
+            raise KeyError("в книге нет листов")
+        self.sheet = sheets[0]
+        self.strings: list[str] = []
+        shared = parts.get(_SHARED_STRINGS_TYPE)
+        if shared:
+            with archive.open(shared) as source:
+                for _, node in ElementTree.iterparse(source):
+                    if node.tag == _SHARED_ITEM:
+                        self.strings.append(_text_content(node).replace("x005F_", ""))
+                        node.clear()
+        self.date_styles: set[int] = set()
+        self.duration_styles: set[int] = set()
+        if "xl/styles.xml" in names:
+            self._read_styles(ElementTree.fromstring(archive.read("xl/styles.xml")))
+
+    def _read_styles(self, root: ElementTree.Element) -> None:
+        custom = {
+            int(f.get("numFmtId", "0")): f.get("formatCode") for f in root.iter(_MAIN + "numFmt")
+        }
+        cell_formats = root.find(_MAIN + "cellXfs")
+        for index, xf in enumerate([] if cell_formats is None else cell_formats):
+            number_format = int(xf.get("numFmtId", "0"))
+            code = (
+                custom[number_format]
+                if number_format in custom
+                else BUILTIN_FORMATS.get(number_format)
+            )
+            if is_date_format(code):
+                self.date_styles.add(index)
+            if is_timedelta_format(code):
+                self.duration_styles.add(index)
+
+    def _value(self, cell: ElementTree.Element) -> object:
+        """The value openpyxl would give; the row loop handles the common kinds inline."""
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            node = cell.find(_INLINE)
+            return None if node is None else _text_content(node)
+        text = cell.findtext(_VALUE)
+        if not text:
+            return None
+        if kind == "n":
+            return self._number(text, cell.get("s"))
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            return from_ISO8601(text)
+        return text  # "str" (a formula's text) or "e" (an error such as #N/A)
+
+    def _number(self, text: str, style: str | None) -> object:
+        number: int | float = (
+            float(text) if "." in text or "e" in text or "E" in text else int(text)
+        )
+        if style and int(style) in self.date_styles:
+            try:
+                return from_excel(number, self.epoch, timedelta=int(style) in self.duration_styles)
+            except (OverflowError, ValueError):
+                return "#VALUE!"  # what openpyxl gives for a date out of range
+        return number
+
+    def rows(self, on_read: ReadProgress | None) -> list[list[object]]:
+        """Every row from row 1, a missing row as an empty one, all padded to one width."""
+        rows: list[list[object]] = []
+        columns: dict[str, int] = {}
+        size = max(self.archive.getinfo(self.sheet).file_size, 1)
+        parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
+            events=("end",)
+        )
+        with self.archive.open(self.sheet) as source:
+            while chunk := source.read(_XLSX_CHUNK):
+                parser.feed(chunk)
+                self._take_rows(parser, rows, columns)
+                if on_read is not None:
+                    on_read(min(source.tell() / size, 1.0))
+            parser.close()
+            self._take_rows(parser, rows, columns)
+        width = max((len(r) for r in rows), default=0)
+        for row in rows:
+            if len(row) < width:
+                row.extend([None] * (width - len(row)))
+        return rows
+
+    def _take_rows(
+        self,
+        parser: ElementTree.XMLPullParser[ElementTree.Element],
+        rows: list[list[object]],
+        columns: dict[str, int],
+    ) -> None:
+        for event in parser.read_events():
+            element = event[-1]
+            if not isinstance(element, ElementTree.Element) or element.tag != _ROW:
+                continue
+            number_text = element.get("r")
+            number = int(float(number_text)) if number_text else len(rows) + 1
+            if number <= len(rows):
+                element.clear()  # openpyxl drops a row out of order too
+                continue
+            while len(rows) < number - 1:
+                rows.append([])
+            values: list[object] = []
+            column = 0
+            for cell in element:
+                if cell.tag != _CELL:
+                    continue
+                reference = cell.get("r")
+                column = _column_number(reference, columns) if reference else column + 1
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                kind = cell.get("t")
+                value: object
+                if kind == "s":  # the common kinds inline: this loop runs for every cell
+                    text = cell.findtext(_VALUE)
+                    value = self.strings[int(text)] if text else None
+                elif kind == "inlineStr":
+                    node = cell.find(_INLINE)
+                    if node is not None and len(node) == 1 and node[0].tag == _TEXT:
+                        value = node[0].text or ""
+                    else:
+                        value = None if node is None else _text_content(node)
+                elif kind is None or kind == "n":
+                    text = cell.findtext(_VALUE)
+                    value = self._number(text, cell.get("s")) if text else None
+                else:
+                    value = self._value(cell)
+                values[column - 1] = value
+            rows.append(values)
+            element.clear()
+
+
+def _read_xlsx(path: Path, on_read: ReadProgress | None = None) -> list[list[object]]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        with zipfile.ZipFile(path) as archive:
+            return _XlsxBook(archive).rows(on_read)
+    except _BAD_XLSX as exc:
         raise BadFileError(f"Файл {path.name} не читается как книга Excel: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -148,15 +376,20 @@ def _read_csv(path: Path) -> list[list[object]]:
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def read_table(path: Path) -> Table:
-    """Read the first sheet (XLSX) or the file (CSV) and find the header row."""
+def read_table(path: Path, on_read: ReadProgress | None = None) -> Table:
+    """Read the first sheet (XLSX) or the file (CSV) and find the header row.
+
+    ``on_read`` hears, now and then, what share of the file is read; it may raise to stop.
+    """
     if not path.is_file():
         raise BadFileError(f"Файл не найден: {path}")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        rows = _read_xlsx(path)
+        rows = _read_xlsx(path, on_read)
     elif suffix in (".csv", ".txt"):
         rows = _read_csv(path)
+        if on_read is not None:
+            on_read(1.0)
     else:
         raise BadFileError(f"Файл {path.name}: ожидается выписка в формате XLSX или CSV.")
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -226,6 +459,10 @@ _NO = {"нет", "-", "0", "н", "no", "false", "ложь", "повторно", 
 _PHONE_DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXCEL_EPOCH = date(1899, 12, 30)
+# The same few spellings of groups, degrees, flags, dates and measures fill whole columns:
+# each is worked out once per import, not once per row.
+_PARSED_CACHE = 4096
+_MEASURE_ROWS = {kind: kind.row_number for kind in MeasureKind}  # Appendix 2 order
 
 
 def _text(value: object) -> str:
@@ -236,6 +473,7 @@ def _text(value: object) -> str:
     return " ".join(str(value).split())
 
 
+@lru_cache(maxsize=_PARSED_CACHE, typed=True)
 def parse_group(value: object) -> DisabilityGroup:
     key = heading_key(_text(value).replace("группа", "").replace("гр", ""))
     # Latin and Cyrillic "I" look alike in extracts typed by hand.
@@ -248,6 +486,7 @@ def parse_group(value: object) -> DisabilityGroup:
     return group
 
 
+@lru_cache(maxsize=_PARSED_CACHE, typed=True)
 def parse_degree(value: object) -> int:
     text = _text(value).lower()
     if not text:
@@ -259,6 +498,7 @@ def parse_degree(value: object) -> int:
     return degree
 
 
+@lru_cache(maxsize=_PARSED_CACHE, typed=True)
 def parse_flag(value: object) -> bool:
     text = _text(value).lower().rstrip(".")
     if text in _YES:
@@ -268,6 +508,7 @@ def parse_flag(value: object) -> bool:
     raise ValueError(f"«{_text(value)}» не понятно как «да» или «нет»")
 
 
+@lru_cache(maxsize=_PARSED_CACHE, typed=True)
 def parse_cell_date(value: object, what: str) -> date | None:
     if value is None or value == "":
         return None
@@ -285,6 +526,7 @@ def parse_cell_date(value: object, what: str) -> date | None:
         raise ValueError(str(exc).split(": ", 1)[-1].rstrip(".")) from None
 
 
+@lru_cache(maxsize=_PARSED_CACHE, typed=True)
 def parse_sex(value: object) -> Sex | None:
     text = _text(value).lower().rstrip(".")
     if not text:
@@ -315,6 +557,11 @@ def parse_measures(value: object) -> tuple[MeasureKind, ...]:
     text = _text(value)
     if not text:
         return ()
+    return _measures_in(text)
+
+
+@lru_cache(maxsize=_PARSED_CACHE)
+def _measures_in(text: str) -> tuple[MeasureKind, ...]:
     kinds: list[MeasureKind] = []
     for part in re.split(r"[;,\n]", text):
         part = part.strip()
@@ -325,7 +572,14 @@ def parse_measures(value: object) -> tuple[MeasureKind, ...]:
             raise ValueError(f"неизвестный вид мероприятий «{part}»")
         if kind not in kinds:
             kinds.append(kind)
-    return tuple(sorted(kinds, key=lambda k: k.row_number))
+    return tuple(sorted(kinds, key=_MEASURE_ROWS.__getitem__))
+
+
+@lru_cache(maxsize=_PARSED_CACHE)
+def _district_name(text: str) -> str:
+    """The district's official name, or the text as written when it is none we know."""
+    found = find_district(text)
+    return found.name if found else text
 
 
 def split_full_name(text: str) -> tuple[str, str, str]:
@@ -456,10 +710,7 @@ def parse_row(
     if email and not _EMAIL.match(email):
         problems.append(Problem(number, FIELD_TITLES["email"], f"«{email}» не похож на адрес"))
     district_text = text("district")
-    district = None
-    if district_text:
-        found = find_district(district_text)
-        district = found.name if found else district_text
+    district = _district_name(district_text) if district_text else None
 
     result = ExtractRow(
         row=number,
