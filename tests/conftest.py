@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,19 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ic.sqlite"
 
 
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the head revision, migrated once per test session."""
+    path = tmp_path_factory.mktemp("template") / "ic.sqlite"
+    open_database(path).close()
+    assert not path.with_name("ic.sqlite-wal").exists()  # closed cleanly: one file to copy
+    return path
+
+
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
+def db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
+    """A fresh migrated file per test: the template copied (15 ms) instead of migrated (250)."""
+    shutil.copyfile(_migrated_template, db_path)
     database = open_database(db_path)
     yield database
     database.close()

@@ -7,11 +7,8 @@ Everything is written to and read back from a real SQLite file; today is
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,7 +38,7 @@ from app.services.citizens import (
     verdict,
 )
 from db import models
-from db.session import Database, open_database
+from db.session import Database
 
 TODAY = date(2026, 11, 23)
 SNILS = "112-233-445 95"  # a valid check number
@@ -83,25 +80,6 @@ REP = {
     "rep_address": "г. Тюмень, ул. Мельникайте, д. 10, кв. 5",
 }
 NO_REP = dict.fromkeys(REP, "") | {"rep_kind": None}
-
-
-@pytest.fixture(scope="module")
-def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database at the head revision, migrated once for the module."""
-    path = tmp_path_factory.mktemp("template") / "ic.sqlite"
-    open_database(path).close()
-    assert not path.with_name("ic.sqlite-wal").exists()
-    return path
-
-
-@pytest.fixture
-def db(_migrated: Path, tmp_path: Path) -> Iterator[Database]:
-    """A fresh file per test, as conftest's ``db``, copied instead of migrated (15 ms, not 250)."""
-    path = tmp_path / "ic.sqlite"
-    shutil.copyfile(_migrated, path)
-    database = open_database(path)
-    yield database
-    database.close()
 
 
 def _counts(db: Database) -> dict[str, int]:

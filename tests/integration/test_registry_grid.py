@@ -10,11 +10,8 @@ of February for January: 29.02.2024 (a leap year) and 28.02.2026.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +37,7 @@ from app.services.registry_grid import (
     RegistryGridService,
 )
 from db import models
-from db.session import Database, open_database
+from db.session import Database
 
 TODAY = date(2026, 11, 23)
 S = EntryStatus
@@ -235,25 +232,6 @@ def _build(s: Session, specs: tuple[Spec, ...]) -> dict[str, int]:
         ids[spec.key] = entry.id
     s.flush()
     return ids
-
-
-@pytest.fixture(scope="module")
-def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database at the head revision, migrated once for the module."""
-    path = tmp_path_factory.mktemp("template") / "ic.sqlite"
-    open_database(path).close()
-    assert not path.with_name("ic.sqlite-wal").exists()
-    return path
-
-
-@pytest.fixture
-def db(_migrated: Path, tmp_path: Path) -> Iterator[Database]:
-    """A fresh file per test, as conftest's ``db``, copied instead of migrated (15 ms, not 250)."""
-    path = tmp_path / "ic.sqlite"
-    shutil.copyfile(_migrated, path)
-    database = open_database(path)
-    yield database
-    database.close()
 
 
 @pytest.fixture
