@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
+from app.domain import names
 from app.domain.dates import parse_date
 from app.domain.enums import DisabilityGroup, MeasureKind, Sex
 from app.domain.snils import normalize_snils
@@ -187,7 +188,7 @@ class _XlsxBook:
 
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        names = set(archive.namelist())
+        members = set(archive.namelist())
         types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
         parts = {
             o.get("ContentType"): str(o.get("PartName", "")).lstrip("/")
@@ -218,7 +219,7 @@ class _XlsxBook:
         sheets = [
             targets[str(s.get(_OFFICE_REL + "id"))]
             for s in root.iter(_MAIN + "sheet")
-            if targets.get(str(s.get(_OFFICE_REL + "id"))) in names
+            if targets.get(str(s.get(_OFFICE_REL + "id"))) in members
         ]
         if not sheets:
             raise KeyError("в книге нет листов")
@@ -233,7 +234,7 @@ class _XlsxBook:
                         node.clear()
         self.date_styles: set[int] = set()
         self.duration_styles: set[int] = set()
-        if "xl/styles.xml" in names:
+        if "xl/styles.xml" in members:
             self._read_styles(ElementTree.fromstring(archive.read("xl/styles.xml")))
 
     def _read_styles(self, root: ElementTree.Element) -> None:
@@ -599,7 +600,7 @@ class Problem:
         return f"строка {self.row}, {self.field}: {self.message}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ExtractRow:
     """One person as the extract gives them, every value checked."""
 
@@ -631,6 +632,12 @@ class ExtractRow:
     representative_phone: str | None
     received_on: date | None
     problems: list[Problem] = field(default_factory=list)
+    full_name: str = ""  # "Фамилия Имя Отчество"
+    search_name: str = ""  # what Citizen.search_name holds for this name
+
+    def __post_init__(self) -> None:
+        self.full_name = names.full_name(self.last_name, self.first_name, self.middle_name)
+        self.search_name = names.search_key(self.full_name)
 
 
 def parse_row(
