@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 from xml.etree import ElementTree
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
@@ -153,6 +154,7 @@ _SHARED_STRINGS_TYPE = (
 )
 _WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 _XLSX_CHUNK = 1 << 18
+_DIGITS = "0123456789"
 _BAD_XLSX = (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, IndexError, EOFError)
 
 ReadProgress = Callable[[float], None]  # the share of the file read so far, 0..1
@@ -171,15 +173,12 @@ def _text_content(node: ElementTree.Element) -> str:
     return "".join(parts)
 
 
-def _column_number(reference: str, cache: dict[str, int]) -> int:
-    """1 for "A7", 28 for "AB7"."""
-    letters = reference.rstrip("0123456789")
-    number = cache.get(letters)
-    if number is None:
-        number = 0
-        for letter in letters.upper():
-            number = number * 26 + ord(letter) - 64
-        cache[letters] = number
+def _column_number(letters: str, cache: dict[str, int]) -> int:
+    """1 for "A", 28 for "AB" (the letters of a cell reference such as "AB7")."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    cache[letters] = number
     return number
 
 
@@ -312,9 +311,10 @@ class _XlsxBook:
         rows: list[list[object]],
         columns: dict[str, int],
     ) -> None:
-        for event in parser.read_events():
-            element = event[-1]
-            if not isinstance(element, ElementTree.Element) or element.tag != _ROW:
+        # Only "end" events were asked for: each carries an element.
+        events = cast(Iterator[tuple[str, ElementTree.Element]], parser.read_events())
+        for _, element in events:
+            if element.tag != _ROW:
                 continue
             number_text = element.get("r")
             number = int(float(number_text)) if number_text else len(rows) + 1
@@ -329,9 +329,11 @@ class _XlsxBook:
                 if cell.tag != _CELL:
                     continue
                 reference = cell.get("r")
-                column = _column_number(reference, columns) if reference else column + 1
-                if column > len(values):
-                    values.extend([None] * (column - len(values)))
+                if reference:
+                    letters = reference.rstrip(_DIGITS)
+                    column = columns.get(letters) or _column_number(letters, columns)
+                else:
+                    column += 1
                 kind = cell.get("t")
                 value: object
                 if kind == "s":  # the common kinds inline: this loop runs for every cell
@@ -348,7 +350,12 @@ class _XlsxBook:
                     value = self._number(text, cell.get("s")) if text else None
                 else:
                     value = self._value(cell)
-                values[column - 1] = value
+                if column == len(values) + 1:
+                    values.append(value)
+                else:
+                    if column > len(values):
+                        values.extend([None] * (column - len(values)))
+                    values[column - 1] = value  # a later cell of the same column wins
             rows.append(values)
             element.clear()
 
