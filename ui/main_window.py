@@ -378,8 +378,11 @@ class MainWindow(QMainWindow):
 
     def form_registry(self) -> None:
         month = self._month_choice("Сформировать реестр за месяц")
-        if month is None:
-            return
+        if month is not None:
+            self.form_registry_month(month)
+
+    def form_registry_month(self, month: str) -> None:
+        """31-р 3.2: number the month's entries by date of receipt and record the date."""
         try:
             result = registry_month.form_registry(self._db, month, self._today)
         except UserError as exc:

@@ -625,3 +625,21 @@ def test_registry_export_from_the_window_writes_appendix_1(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Источник" in text and "личный прием" in text
+
+
+def test_forming_the_registry_numbers_the_months_entries_in_the_grid(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    page = window.registry_page
+    month = window.grid_service.choices().months[0]  # the current month: not formed yet
+    page.month_combo.setCurrentIndex(page.month_combo.findData(month))
+    assert set(_shown(window, "number")) == {""}
+
+    window.form_registry_month(month)
+
+    assert "сформирован 23.11.2026" in window.statusBar().currentMessage()
+    page.view.sortByColumn(_column("number"), Qt.SortOrder.AscendingOrder)
+    numbers = [int(n) for n in _shown(window, "number")]
+    assert numbers == list(range(1, len(numbers) + 1))
+    days = [date(int(d[6:]), int(d[3:5]), int(d[:2])) for d in _shown(window, "identified_on")]
+    assert days == sorted(days)  # numbered in the order the data arrived (31-р 3.2)
