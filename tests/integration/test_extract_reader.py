@@ -11,6 +11,7 @@ from __future__ import annotations
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -39,13 +40,16 @@ SHARED = [
 STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="{MAIN}">
 <numFmts count="2"><numFmt numFmtId="164" formatCode="DD.MM.YYYY"/>
-<numFmt numFmtId="165" formatCode="0.000"/></numFmts>
+<numFmt numFmtId="165" formatCode="0.000"/>
+<numFmt numFmtId="166" formatCode="[$-419]D MMMM YYYY"/>
+<numFmt numFmtId="167" formatCode="[Red]0.00"/></numFmts>
 <fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>
 <fills count="1"><fill><patternFill patternType="none"/></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>
-<cellXfs count="6"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>
-<xf numFmtId="46"/><xf numFmtId="2"/><xf numFmtId="165"/></cellXfs>
+<cellXfs count="8"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/>
+<xf numFmtId="46"/><xf numFmtId="2"/><xf numFmtId="165"/>
+<xf numFmtId="166"/><xf numFmtId="167"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 
@@ -94,7 +98,8 @@ def _sheet(p: str) -> str:
   <{p}c t="d"><{p}v>2026-10-12T00:00:00</{p}v></{p}c>
 </{p}row>
 <{p}row r="6"/>
-<{p}row r="7"><{p}c r="AB7"><{p}v>-1</{p}v></{p}c></{p}row>
+<{p}row r="7"><{p}c r="B7" s="6"><{p}v>45000</{p}v></{p}c>
+  <{p}c r="C7" s="7"><{p}v>45000</{p}v></{p}c><{p}c r="AB7"><{p}v>-1</{p}v></{p}c></{p}row>
 </{p}sheetData>
 </{p}worksheet>"""
 
@@ -180,7 +185,9 @@ def test_hand_made_workbook_reads_as_openpyxl_reads_it(
     assert row4[:5] == ["ребёнок", None, "II группа", None, "мед., соц."]
     assert row4[5:11] == [None, None, "a_x000D_b", "", False, "<тег> & «кавычки»"]
     assert row5[:2] == ["без ссылок", 7]
-    assert table.rows[6][27] == -1 and len({len(r) for r in table.rows}) == 1
+    assert str(table.rows[6][1]) == ("2027-03-16" if date1904 else "2023-03-15") + " 00:00:00"
+    assert table.rows[6][2] == 45000 and table.rows[6][27] == -1
+    assert len({len(r) for r in table.rows}) == 1
 
 
 def test_dates_follow_the_cell_style_and_the_workbook_epoch(tmp_path: Path) -> None:
@@ -248,3 +255,43 @@ def test_a_damaged_workbook_is_one_clear_error(tmp_path: Path, damage: str) -> N
                 bad.writestr(item, data)
     with pytest.raises(BadFileError, match="damaged.xlsx не читается как книга Excel"):
         read_table(path)
+
+
+FORMAT_CODES = [
+    "General", "0", "0.00", "#,##0", "0%", "0.00E+00", "@", "mm-dd-yy", "d-mmm-yy", "h:mm AM/PM",
+    "DD.MM.YYYY", "dd/mm/yyyy hh:mm", "[$-419]D MMMM YYYY", "[$-F800]dddd, mmmm dd, yyyy",
+    '"day "0', '0" ч."', "[Red]0.00", "[Red]dd.mm", "0_)d", "0\\d", "[h]:mm:ss", "[mm]:ss",
+    "[ss].00", "[hh]", "mm:ss.0", "yyyy;@", "0;[Red]-0;d", '"Дата "dd.mm.yyyy',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", FORMAT_CODES)
+def test_date_formats_are_told_apart_as_openpyxl_tells_them(code: str) -> None:
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
+
+    from app.services.extract_parse import _is_date_format, _is_duration_format
+
+    assert _is_date_format(code) == is_date_format(code)
+    assert _is_duration_format(code) == is_timedelta_format(code)
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_serial_numbers_become_dates_as_in_openpyxl(date1904: bool) -> None:
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
+    from app.services.extract_parse import _from_excel
+
+    epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+    values = [0, 0.25, 0.999999, 1, 1.5, 59, 60, 61, 29221, 45000.75, 2958465.99, 123.4567891]
+    for value in values:
+        for duration in (False, True):
+            assert _outcome(_from_excel, value, epoch, duration) == _outcome(
+                from_excel, value, epoch, duration
+            )
+
+
+def _outcome(function: Any, *args: object) -> object:
+    try:
+        return function(*args)
+    except (OverflowError, ValueError) as exc:  # out of range: the reader gives "#VALUE!"
+        return type(exc)
