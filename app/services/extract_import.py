@@ -390,8 +390,8 @@ class _Writer:
 
     def _new(self, model: type[models.Base], values: dict[str, Any]) -> _Record:
         self.last_ids[model] += 1
-        id_ = self.last_ids[model]
-        return _Record(id_, {"id": id_, **values})
+        values["id"] = self.last_ids[model]
+        return _Record(values["id"], values)
 
     def _author(self) -> dict[str, Any]:
         return {"created_by_id": self.user_id, "updated_by_id": self.user_id}

@@ -692,12 +692,8 @@ def parse_row(
 ) -> ExtractRow | list[Problem]:
     """The row read and checked, or every problem found in it."""
     problems: list[Problem] = []
-
-    def cell(key: str) -> object:
-        index = mapping.get(key)
-        if index is None or index >= len(cells):
-            return None
-        return cells[index]
+    count = len(cells)
+    cell = {key: cells[index] for key, index in mapping.items() if index < count}.get
 
     def get(key: str, parser, *args):  # type: ignore[no-untyped-def]
         try:
