@@ -12,6 +12,8 @@ the database does not know and for the same file again, where every row updates 
 person. The extract's people come from another seed than the database's, so the first
 import adds them. --import-only builds the database and times only the imports; with
 --repeat N each import is timed N times, each time on a fresh copy of the database.
+The registry grid's rows (first paint, keystroke, sorts, peak memory) come from
+grid_bench.py, run on the same database in the real window, offscreen.
 Later issues add their rows to STEPS.
 """
 
@@ -59,7 +61,11 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "ic demo": (60, None),
     "import 10k extract: new people": (5, 400),
     "import 10k extract: same file again (updates)": (5, 400),
+    # The registry grid (issue #3), measured in the real window offscreen (grid_bench.py).
+    "grid: first paint after open": (0.3, 400),
+    "grid: search keystroke, worst of 9": (0.1, 400),
 }
+GRID_BENCH = Path(__file__).with_name("grid_bench.py")
 
 # Runs one command in a child and reports its wall time and peak RSS (ru_maxrss, KiB on Linux).
 _CHILD = """
@@ -101,6 +107,18 @@ def run_step(db: Path, work: Path, size: int, title: str, args: tuple[str, ...])
         data["peak_kib"] / 1024,
         data["rc"] == 0,
     )
+
+
+def run_grid(db: Path, size: int) -> list[Result]:
+    """The grid's timings: one process, one JSON line per measurement."""
+    out = subprocess.run(
+        [sys.executable, str(GRID_BENCH), str(db)], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        print(f"  grid: exit {out.returncode}: {out.stderr[-500:]}", file=sys.stderr)
+        return [Result(size, "grid", 0.0, 0.0, False)]
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    return [Result(size, r["step"], r["ms"] / 1000, r["peak_mib"], True) for r in rows]
 
 
 def _fresh(db: Path) -> None:
@@ -147,6 +165,10 @@ def main() -> int:
                 result = run_step(db, base, size, title, step)
                 results.append(result)
                 _report(result)
+            if not args.import_only:
+                for result in run_grid(db, size):
+                    results.append(result)
+                    _report(result)
             # Each round imports into a fresh copy of the database as built above.
             built = base / f"bench-{size}-built.sqlite"
             shutil.copyfile(db, built)
