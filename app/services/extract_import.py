@@ -3,6 +3,11 @@
 Rows with problems are rejected with the reason; eligible people (31-р 2.1) get a registry
 entry in the reporting month of the date their data arrived; a person already in the
 database is updated, not added again, so the same file imported twice adds nothing.
+
+A 10,000-row extract into a database of 100,000 people takes a few seconds: the people of
+the file are looked up and read with their records in a few IN queries, every row's changes
+are worked out in memory, new rows are written with one executemany per table and 1,000
+rows, and known rows are updated only where a value changed.
 """
 
 from __future__ import annotations
@@ -44,12 +49,13 @@ from db.session import Database
 Progress = Callable[[int, int], None]
 PROGRESS_TOTAL = 100
 # Spans of the progress bar, in %: reading the file, checking its rows, finding the people
-# in the database, working out the changes, writing them. Roughly their share of the time.
-_READ = (0, 35)
-_CHECK = (35, 55)
-_MATCH = (55, 65)
-_PLAN = (65, 75)
-_WRITE = (75, 100)
+# in the database, working out the changes, writing them; the rest is the commit. Roughly
+# their shares of the time for 10,000 new people.
+_READ = (0, 30)
+_CHECK = (30, 45)
+_MATCH = (45, 52)
+_PLAN = (52, 62)
+_WRITE = (62, 95)
 IN_CHUNK = 900  # values in one IN (...): SQLite allows at most 999 parameters in old builds
 WRITE_CHUNK = 1000  # rows in one INSERT executemany, between progress ticks
 IMPORT_CACHE_KIB = 32 * 1024  # SQLite page cache while importing (the default is 2 MiB)
@@ -203,6 +209,11 @@ class _Steps:
             raise ImportCancelledError("Загрузка выписки отменена: база данных не изменена.")
         if self.progress is not None:
             self.progress(done, PROGRESS_TOTAL)
+
+    def finish(self) -> None:
+        """The whole bar, once committed (or rolled back after a check): too late to cancel."""
+        if self.progress is not None:
+            self.progress(PROGRESS_TOTAL, PROGRESS_TOTAL)
 
 
 @dataclass(eq=False, slots=True)
@@ -682,8 +693,9 @@ def import_extract(
     """Read, check and (unless ``dry_run``) write the extract; all or nothing.
 
     ``progress(done, total)`` hears how far the whole import is, about once per 1% of it
-    (``total`` is ``PROGRESS_TOTAL``), and ``cancelled()`` is asked just as often: when it
-    answers True, ``ImportCancelledError`` is raised and nothing is written.
+    (``total`` is ``PROGRESS_TOTAL``; ``done == total`` once committed), and ``cancelled()``
+    is asked before each report but the last: when it answers True, ``ImportCancelledError``
+    is raised and nothing is written.
     """
     with _cyclic_gc_paused():
         return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
@@ -820,7 +832,6 @@ def _import(
             )
             session.flush()
             batch_id = batch.id
-            steps.advance(PROGRESS_TOTAL)
         if dry_run:
             session.rollback()
         else:
@@ -830,6 +841,7 @@ def _import(
         raise
     finally:
         session.close()
+    steps.finish()
     return ImportResult(
         file_name=path.name,
         sha256=sha,

@@ -332,10 +332,10 @@ def test_progress_is_one_bar_and_cancel_is_asked_at_every_step(
     assert done == sorted(set(done)) and done[0] == 0 and done[-1] == PROGRESS_TOTAL
     # About every 1% once the file is read (a CSV is read in one go), not once per stage.
     assert len(done) > PROGRESS_TOTAL // 3
-    assert asked == len(seen)
+    assert asked == len(seen) - 1  # not after the commit
 
 
-@pytest.mark.parametrize("stop_at", [40, 60, 70, 90, 99])
+@pytest.mark.parametrize("stop_at", [31, 50, 60, 80, 94])
 def test_cancel_at_any_step_leaves_every_table_as_it_was(
     db: Database, tmp_path: Path, five: list[dict[str, str]], stop_at: int
 ) -> None:
