@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -38,6 +39,7 @@ from app.services.registry_grid import (
     GridFilter,
     GridRow,
     RegistryGridService,
+    search_words,
 )
 from ui.combo import enum_data
 
@@ -70,6 +72,19 @@ COLUMN_WIDTHS = {
     "status": 170,
     "next_due": 105,
 }
+
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_FONT = Qt.ItemDataRole.FontRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROLES = frozenset({_BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP, Qt.ItemDataRole.UserRole})
+_NEXT_DUE = COLUMN_KEYS.index("next_due")
+_OVERDUE_BRUSH = QBrush(OVERDUE_BACKGROUND)
+_OVERDUE_TEXT = QBrush(OVERDUE_FOREGROUND)
+_BOLD = QFont()
+_BOLD.setBold(True)
 
 
 class RegistryTableModel(QAbstractTableModel):
@@ -122,26 +137,26 @@ class RegistryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Called for every visible cell and role on each paint: the common roles first,
+        # shared brushes and font, one row lookup.
         if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self.grid_row(index.row()).values[index.column()]
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(OVERDUE_BACKGROUND) if self.grid_row(index.row()).overdue else None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(OVERDUE_FOREGROUND) if self.grid_row(index.row()).overdue else None
-        if role == Qt.ItemDataRole.FontRole and COLUMN_KEYS[index.column()] == "next_due":
-            if self.grid_row(index.row()).overdue:
-                font = QFont()
-                font.setBold(True)
-                return font
+        if role not in _ROLES:
             return None
-        if role == Qt.ItemDataRole.ToolTipRole and self.grid_row(index.row()).overdue:
-            row = self.grid_row(index.row())
-            return f"Срок истек: {row.values[COLUMN_KEYS.index('next_due')]} ({row.status.label})"
-        if role == Qt.ItemDataRole.UserRole:
-            return self._ids[index.row()]
-        return None
+        row = self.grid_row(index.row())
+        if role == _BACKGROUND:
+            return _OVERDUE_BRUSH if row.overdue else None
+        if role == _FOREGROUND:
+            return _OVERDUE_TEXT if row.overdue else None
+        if role == _FONT:
+            return _BOLD if row.overdue and index.column() == _NEXT_DUE else None
+        if role == _TOOLTIP:
+            if not row.overdue:
+                return None
+            return f"Срок истек: {row.values[_NEXT_DUE]} ({row.status.label})"
+        return row.entry_id  # UserRole
 
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -171,6 +186,7 @@ class RegistryPage(QWidget):
         self._sort_key, self._descending = DEFAULT_SORT
         self._total = 0
         self._ready = False  # the header sorts while being set up: no queries until built
+        self._last_query: object = None
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Поиск: ФИО, СНИЛС или телефон (от 2 знаков)")
@@ -332,12 +348,19 @@ class RegistryPage(QWidget):
     def refresh(self) -> None:
         """After data changed: count the registry again and re-run the query."""
         self._total = self._service.total()
-        self.requery()
+        self.requery(force=True)
 
-    def requery(self) -> None:
+    def requery(self, *, force: bool = False) -> None:
         """Re-run the query; the selected entry stays selected when it is still shown."""
+        flt = self.current_filter()
+        # A keystroke that does not change the search (a first letter, a trailing space)
+        # costs nothing.
+        key = (search_words(flt.text), replace(flt, text=""), self._sort_key, self._descending)
+        if key == self._last_query and not force:
+            return
+        self._last_query = key
         selected = self.selected_entry_id()
-        ids = self._service.search(self.current_filter(), self._sort_key, self._descending)
+        ids = self._service.search(flt, self._sort_key, self._descending)
         self.model.set_ids(ids)
         self.count_label.setText(f"Показано записей: {len(ids)} из {self._total}")
         self.counts_changed.emit(len(ids), self._total)
