@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -172,7 +173,7 @@ def _duplicates(rows: list[ExtractRow]) -> tuple[list[ExtractRow], list[Problem]
 
 def _verdict(row: ExtractRow) -> Verdict:
     # 31-р 2.1 and 3.1.1: the extract is screened by the target category.
-    return assess(
+    return _assess(
         EligibilityFacts(
             group=row.group,
             first_time=row.first_time,
@@ -183,6 +184,10 @@ def _verdict(row: ExtractRow) -> Verdict:
             stationary=row.stationary,
         )
     )
+
+
+# A few dozen combinations of facts cover a whole extract; a verdict is immutable.
+_assess = lru_cache(maxsize=1024)(assess)
 
 
 class _Steps:
@@ -625,8 +630,10 @@ class _Writer:
                 raise AssertionError(f"{table.name}: new rows with different columns")
             for index, processor in enumerate(processors):
                 if processor is not None:
+                    # Columns repeat a few values (dates, kinds, flags): convert each once.
+                    converted = {v: processor(v) for v in {row[index] for row in rows}}
                     for row in rows:
-                        row[index] = processor(row[index])
+                        row[index] = converted[row[index]]
             for row, uuid_hex in zip(rows, _new_uuids(len(chunk)), strict=True):
                 row += (uuid_hex, stamp, stamp)
             params = [pick(row) for row in rows]
