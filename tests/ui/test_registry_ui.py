@@ -194,8 +194,8 @@ def test_enter_and_double_click_open_the_card(qtbot: QtBot, window: MainWindow) 
     assert card.title_label.text() == expected.values[_column("name")]
     card.close()
 
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):
+        window.show()
     rect = page.view.visualRect(page.model.index(0, _column("name")))
     # A double click is press, release, then the double-click event on the same item.
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
