@@ -160,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--month", required=True, help="отчётный месяц, например 2025-06")
     q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
+    p = sub.add_parser("journal", help="журнал услуг по телефону и через интернет (31-р п. 1.7)")
+    jr = p.add_subparsers(
+        dest="journal_command", metavar="{export}", required=True, parser_class=_Parser
+    )
+    q = jr.add_parser("export", help="выгрузить журнал за период (даты по времени Тюмени)")
+    q.add_argument("--from", dest="start", type=_date_arg, required=True, help="с даты")
+    q.add_argument("--to", dest="end", type=_date_arg, required=True, help="по дату включительно")
+    q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
+    q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
+
+    p = sub.add_parser("eis-list", help="список для внесения в ЕИС СЗН (31-р п. 1.6.1), XLSX")
+    p.add_argument("--from", dest="start", type=_date_arg, required=True, help="с даты")
+    p.add_argument("--to", dest="end", type=_date_arg, required=True, help="по дату включительно")
+    p.add_argument("--out", type=Path, required=True, help="файл .xlsx, который будет записан")
     return parser
 
 
@@ -458,6 +472,46 @@ def _cmd_registry(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _period_checked(args: argparse.Namespace) -> None:
+    """A reversed period is refused before the database is opened."""
+    if args.end < args.start:
+        raise ValidationError(
+            f"период: --to {format_date(args.end)} раньше --from {format_date(args.start)}."
+        )
+
+
+def _cmd_journal(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.informing import export_journal
+
+    _period_checked(args)
+    db = _open_existing(db_path)
+    try:
+        rows = export_journal(db, args.start, args.end, args.format, args.out)
+    finally:
+        db.close()
+    print(
+        f"Журнал за {format_date(args.start)}–{format_date(args.end)} "
+        f"({args.format.upper()}) записан в {args.out}: строк {rows}."
+    )
+    return EXIT_OK
+
+
+def _cmd_eis_list(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.informing import export_eis_list
+
+    _period_checked(args)
+    db = _open_existing(db_path)
+    try:
+        rows = export_eis_list(db, args.start, args.end, args.out)
+    finally:
+        db.close()
+    print(
+        f"Список для ЕИС за {format_date(args.start)}–{format_date(args.end)} "
+        f"записан в {args.out}: записей {rows}."
+    )
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -467,4 +521,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "workdays": _cmd_workdays,
     "deadlines": _cmd_deadlines,
     "registry": _cmd_registry,
+    "journal": _cmd_journal,
+    "eis-list": _cmd_eis_list,
 }
