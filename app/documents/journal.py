@@ -193,6 +193,7 @@ def write_journal_pdf(journal: Journal, path: Path) -> None:
         colWidths=tuple(w * mm for w in PDF_WIDTHS_MM),
         repeatRows=1,
         splitByRow=True,
+        longTableOptimize=True,
         hAlign="CENTER",
     )
     table.setStyle(

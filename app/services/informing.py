@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.domain.dates import format_date
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
@@ -509,10 +509,10 @@ def _provider(db: Database, session: Session) -> str:
 
 def _result_text(call: models.CallAttempt) -> str:
     text = call.outcome.label
+    if call.outcome is CallOutcome.CALL_BACK and call.call_back_at is not None:
+        text += f" {_local_text(call.call_back_at)}"
     if call.callee is Callee.REPRESENTATIVE:
         text += " (представитель)"
-    if call.outcome is CallOutcome.CALL_BACK and call.call_back_at is not None:
-        text += f", перезвонить {_local_text(call.call_back_at)}"
     if call.comment:
         text += f": {call.comment}"
     return text
@@ -585,6 +585,7 @@ def _eis(db: Database, session: Session, start: date, end: date) -> EisList:
     call = models.CallAttempt
     calls = session.scalars(
         select(call)
+        .options(joinedload(call.entry).joinedload(models.RegistryEntry.citizen))
         .where(call.called_at >= low, call.called_at < high)
         .order_by(call.called_at, call.id)
     ).all()

@@ -432,6 +432,24 @@ def test_journal_rows_cover_the_local_days_of_the_period(db: Database) -> None:
         journal_rows(db, date(2025, 6, 6), date(2025, 6, 5))
 
 
+def test_journal_result_names_the_representative_and_the_call_back_time(db: Database) -> None:
+    entry_id = enter(db)
+    call_back = datetime(2025, 6, 6, 6, 0, tzinfo=UTC)
+    draft = attempt(
+        entry_id,
+        CallOutcome.CALL_BACK,
+        NOW,
+        callee=Callee.REPRESENTATIVE,
+        phone="+73452123456",
+        call_back_at=call_back,
+        comment="опекун на работе",
+    )
+    record_call(db, draft, NOW)
+    (row,) = journal_rows(db, TODAY, TODAY)
+    assert row.phone == "+73452123456"
+    assert row.result == "перезвонить 06.06.2025 11:00 (представитель): опекун на работе"
+
+
 def test_journal_xlsx_reads_back(db: Database, tmp_path: Path) -> None:
     _history(db)
     out = tmp_path / "journal.xlsx"
