@@ -174,6 +174,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", type=_date_arg, required=True, help="с даты")
     p.add_argument("--to", dest="end", type=_date_arg, required=True, help="по дату включительно")
     p.add_argument("--out", type=Path, required=True, help="файл .xlsx, который будет записан")
+    p = sub.add_parser("directory", help="справочник организаций: выгрузка и загрузка XLSX")
+    dr = p.add_subparsers(
+        dest="directory_command", metavar="{export,import}", required=True, parser_class=_Parser
+    )
+    q = dr.add_parser("export", help="выгрузить справочник в XLSX (лист «Организации»)")
+    q.add_argument("--out", type=Path, required=True, help="файл .xlsx, который будет записан")
+    q = dr.add_parser("import", help="загрузить справочник из XLSX: добавить и обновить")
+    q.add_argument("file", metavar="ФАЙЛ", type=Path)
+
+    p = sub.add_parser("plan", help="план комплексного сопровождения (приложение N 3)")
+    pl = p.add_subparsers(dest="plan_command", metavar="{pdf}", required=True, parser_class=_Parser)
+    q = pl.add_parser("pdf", help="напечатать текущий план гражданина в PDF")
+    q.add_argument("--snils", required=True, help="СНИЛС гражданина")
+    q.add_argument("--out", type=Path, required=True, help="файл .pdf, который будет записан")
     return parser
 
 
@@ -512,6 +526,42 @@ def _cmd_eis_list(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_directory(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.directory import export_directory_xlsx, import_directory_xlsx
+
+    db = _open_existing(db_path)
+    try:
+        if args.directory_command == "export":
+            count = export_directory_xlsx(db, args.out)
+            print(f"Справочник записан в {args.out}: организаций {count}.")
+            return EXIT_OK
+        result = import_directory_xlsx(db, args.file)
+    finally:
+        db.close()
+    if result.problems:
+        for problem in result.problems:
+            print(problem)
+        raise ValidationError(
+            f"справочник не загружен, ничего не записано: строк с ошибками "
+            f"{len({p.row for p in result.problems})} (перечислены выше)."
+        )
+    print(f"Справочник загружен: добавлено {result.added}, обновлено {result.updated}.")
+    return EXIT_OK
+
+
+def _cmd_plan(args: argparse.Namespace, db_path: Path) -> int:
+    from app.services.plans import export_plan_pdf, plan_of_snils
+
+    db = _open_existing(db_path)
+    try:
+        plan_id = plan_of_snils(db, args.snils)
+        export_plan_pdf(db, plan_id, args.out)
+    finally:
+        db.close()
+    print(f"План комплексного сопровождения записан в {args.out}.")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -521,6 +571,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "workdays": _cmd_workdays,
     "deadlines": _cmd_deadlines,
     "registry": _cmd_registry,
+    "directory": _cmd_directory,
+    "plan": _cmd_plan,
     "journal": _cmd_journal,
     "eis-list": _cmd_eis_list,
 }

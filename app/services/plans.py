@@ -1,0 +1,469 @@
+"""The individual plan of comprehensive support (31-р 4.3-4.6, Appendix 3).
+
+The plan starts from the questions the family raised on the calls (4.3); the consultant
+then records each organisation contacted on their behalf, with whom and when (4.5).
+Organisation details are copied into the plan, so a later edit of the directory does not
+rewrite it. The registry's plan columns (11, 12, 14) follow the plan (4.4).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.dates import format_date, parse_date
+from app.domain.enums import PlanStatus
+from app.domain.names import full_name
+from app.domain.snils import format_snils, normalize_snils
+from app.errors import NotFoundError, UserError, ValidationError
+from app.services.common import audit, current_user
+from db import models
+from db.session import Database
+
+
+@dataclass(frozen=True)
+class InteractionForm:
+    """One contact with an organisation (Appendix 3 columns 3-4); dates as dd.mm.yyyy."""
+
+    organisation_id: int | None  # from the directory; None for one typed by hand
+    organisation_name: str
+    website: str = ""
+    email: str = ""
+    location: str = ""
+    hours: str = ""
+    specialist_name: str = ""
+    specialist_position: str = ""
+    specialist_contacts: str = ""
+    interacted_on: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    question: str
+    note: str = ""
+    interactions: tuple[InteractionForm, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanForm:
+    citizen_id: int
+    entry_id: int | None
+    drawn_up_on: str
+    completed_on: str = ""
+    questions: tuple[QuestionForm, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanHeader:
+    """What the printed form says about the person and the developer, as stored."""
+
+    person_name: str
+    category: str
+    address: str
+    phone: str
+    developer: str  # "План разработал": name, position, organisation, phone
+
+
+# -- starting and reading -----------------------------------------------------------------
+
+
+def _questions_of_calls(session: Session, entry_id: int) -> tuple[QuestionForm, ...]:
+    texts = session.scalars(
+        select(models.CallAttempt.questions)
+        .where(models.CallAttempt.entry_id == entry_id)
+        .order_by(models.CallAttempt.called_at, models.CallAttempt.id)
+    ).all()
+    seen: set[str] = set()
+    questions: list[QuestionForm] = []
+    for text in texts:
+        for line in (text or "").splitlines():
+            question = " ".join(line.split()).lstrip("-•*").strip()
+            key = question.casefold()
+            if question and key not in seen:
+                seen.add(key)
+                questions.append(QuestionForm(question))
+    return tuple(questions)
+
+
+def start_plan(db: Database, entry_id: int, today: date) -> PlanForm:
+    """A new plan for the registry entry: questions from its calls, one per line (4.3)."""
+    with db.session_factory() as session:
+        entry = session.get(models.RegistryEntry, entry_id)
+        if entry is None:
+            raise NotFoundError("Запись реестра не найдена.")
+        return PlanForm(
+            citizen_id=entry.citizen_id,
+            entry_id=entry.id,
+            drawn_up_on=format_date(today),
+            questions=_questions_of_calls(session, entry.id),
+        )
+
+
+def _form_of(plan: models.SupportPlan) -> PlanForm:
+    return PlanForm(
+        citizen_id=plan.citizen_id,
+        entry_id=plan.entry_id,
+        drawn_up_on=format_date(plan.drawn_up_on),
+        completed_on=format_date(plan.completed_on),
+        questions=tuple(
+            QuestionForm(
+                question=q.question,
+                note=q.note or "",
+                interactions=tuple(
+                    InteractionForm(
+                        organisation_id=i.organisation_id,
+                        organisation_name=i.organisation_name or "",
+                        website=i.organisation_website or "",
+                        email=i.organisation_email or "",
+                        location=i.organisation_location or "",
+                        hours=i.organisation_hours or "",
+                        specialist_name=i.specialist_name or "",
+                        specialist_position=i.specialist_position or "",
+                        specialist_contacts=i.specialist_contacts or "",
+                        interacted_on=format_date(i.interacted_on),
+                        note=i.note or "",
+                    )
+                    for i in _interactions_in_order(q)
+                ),
+            )
+            for q in plan.questions
+        ),
+    )
+
+
+def _interactions_in_order(question: models.PlanQuestion) -> list[models.PlanInteraction]:
+    # The relationship orders by date; undated ones keep their place after the dated.
+    return sorted(
+        question.interactions,
+        key=lambda i: (i.interacted_on is None, i.interacted_on or date.min, i.id),
+    )
+
+
+def load_plan(db: Database, plan_id: int) -> tuple[int, PlanForm]:
+    with db.session_factory() as session:
+        plan = session.get(models.SupportPlan, plan_id)
+        if plan is None:
+            raise NotFoundError("План комплексного сопровождения не найден.")
+        return plan.id, _form_of(plan)
+
+
+def current_plan(db: Database, citizen_id: int) -> tuple[int, PlanForm] | None:
+    """The person's latest plan (by date drawn up), or None when there is none."""
+    with db.session_factory() as session:
+        plan = session.scalar(
+            select(models.SupportPlan)
+            .where(models.SupportPlan.citizen_id == citizen_id)
+            .order_by(
+                models.SupportPlan.drawn_up_on.desc().nulls_last(), models.SupportPlan.id.desc()
+            )
+            .limit(1)
+        )
+        return (plan.id, _form_of(plan)) if plan is not None else None
+
+
+def plan_header(db: Database, plan_id: int) -> PlanHeader:
+    with db.session_factory() as session:
+        plan = session.get(models.SupportPlan, plan_id)
+        if plan is None:
+            raise NotFoundError("План комплексного сопровождения не найден.")
+        return _header_of(plan)
+
+
+def _header_of(plan: models.SupportPlan) -> PlanHeader:
+    parts = [
+        plan.developer_name,
+        plan.developer_position,
+        plan.developer_organisation,
+        plan.developer_phone,
+    ]
+    return PlanHeader(
+        person_name=plan.person_name or "",
+        category=plan.category or "",
+        address=plan.address or "",
+        phone=plan.phone or "",
+        developer=", ".join(p for p in parts if p),
+    )
+
+
+# -- checking -----------------------------------------------------------------------------
+
+
+def _date_problem(text: str, what: str, today: date, problems: list[str]) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        value = parse_date(text, what)
+    except ValidationError as exc:
+        problems.append(str(exc))
+        return None
+    if value > today:
+        problems.append(f"{what.capitalize()}: {format_date(value)} ещё не наступила.")
+        return None
+    return value
+
+
+def validate_plan(form: PlanForm, today: date) -> tuple[str, ...]:
+    """Every problem of the plan in Russian, each naming its field; empty when it can be saved."""
+    problems: list[str] = []
+    if not form.drawn_up_on.strip():
+        problems.append("Дата составления плана не указана.")
+    drawn = _date_problem(form.drawn_up_on, "дата составления плана", today, problems)
+    completed = _date_problem(form.completed_on, "дата окончания реализации плана", today, problems)
+    if drawn and completed and completed < drawn:
+        problems.append(
+            f"Дата окончания реализации плана {format_date(completed)} раньше даты его "
+            f"составления {format_date(drawn)}."
+        )
+    if not form.questions:
+        problems.append("В плане нет ни одного вопроса, интересующего гражданина.")
+    for n, question in enumerate(form.questions, start=1):
+        if not question.question.strip():
+            problems.append(f"Вопрос {n}: текст вопроса не указан.")
+        for m, item in enumerate(question.interactions, start=1):
+            where = f"Вопрос {n}, взаимодействие {m}"
+            if item.organisation_id is None and not item.organisation_name.strip():
+                problems.append(f"{where}: наименование организации не указано.")
+            on = _date_problem(item.interacted_on, f"{where}: дата взаимодействия", today, problems)
+            if on and drawn and on < drawn:
+                problems.append(
+                    f"{where}: дата взаимодействия {format_date(on)} раньше даты составления "
+                    f"плана {format_date(drawn)}."
+                )
+            if completed and on and on > completed:
+                problems.append(
+                    f"{where}: дата взаимодействия {format_date(on)} позже окончания "
+                    f"реализации плана {format_date(completed)}."
+                )
+    return tuple(problems)
+
+
+# -- saving -------------------------------------------------------------------------------
+
+
+def _opt(text: str) -> str | None:
+    return text.strip() or None
+
+
+def _person_header(
+    session: Session, citizen: models.Citizen, entry: models.RegistryEntry | None
+) -> tuple[str, str, str, str]:
+    """Header of Appendix 3: name (with the representative), category, address, phone."""
+    name = full_name(citizen.last_name, citizen.first_name, citizen.middle_name)
+    rep = citizen.representatives[0] if citizen.representatives else None
+    phone = citizen.phone or ""
+    if rep is not None:
+        rep_name = full_name(rep.last_name, rep.first_name, rep.middle_name)
+        name = f"{name} (законный (уполномоченный) представитель: {rep_name})"
+        if rep.phone and rep.phone != phone:
+            phone = f"{phone}, {rep.phone}" if phone else rep.phone
+    if entry is None:
+        entry = session.scalar(
+            select(models.RegistryEntry)
+            .where(models.RegistryEntry.citizen_id == citizen.id)
+            .order_by(models.RegistryEntry.identified_on.desc(), models.RegistryEntry.id.desc())
+            .limit(1)
+        )
+    category = entry.category.label if entry is not None else ""
+    address = citizen.actual_address or citizen.registration_address or ""
+    return name, category, address, phone
+
+
+def _copy_interaction(
+    session: Session, item: InteractionForm, user_id: int
+) -> models.PlanInteraction:
+    """Fields left empty in the form are copied from the directory when it is linked."""
+    org = (
+        session.get(models.Organisation, item.organisation_id)
+        if item.organisation_id is not None
+        else None
+    )
+    if item.organisation_id is not None and org is None:
+        raise NotFoundError(
+            f"Организация «{item.organisation_name}» не найдена в справочнике: выберите её заново."
+        )
+
+    def pick(typed: str, from_directory: str | None) -> str | None:
+        return typed.strip() or (from_directory or "").strip() or None
+
+    contacts = ""
+    if org is not None and not item.specialist_contacts.strip() and item.specialist_name.strip():
+        # The specialist chosen from the organisation's contacts brings their phone/e-mail.
+        for contact in org.contacts:
+            if contact.full_name == item.specialist_name.strip():
+                contacts = ", ".join(p for p in (contact.phone, contact.email) if p)
+                break
+    return models.PlanInteraction(
+        organisation_id=item.organisation_id,
+        organisation_name=pick(item.organisation_name, org.name if org else None),
+        organisation_website=pick(item.website, org.website if org else None),
+        organisation_email=pick(item.email, org.email if org else None),
+        organisation_location=pick(item.location, org.address if org else None),
+        organisation_hours=pick(item.hours, org.hours if org else None),
+        specialist_name=_opt(item.specialist_name),
+        specialist_position=_opt(item.specialist_position),
+        specialist_contacts=pick(item.specialist_contacts, contacts),
+        interacted_on=parse_date(item.interacted_on) if item.interacted_on.strip() else None,
+        note=_opt(item.note),
+        created_by_id=user_id,
+        updated_by_id=user_id,
+    )
+
+
+def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) -> int:
+    """Create (``plan_id`` None) or rewrite the plan; the registry's plan columns follow it.
+
+    The header (person, category, address, phone) is taken from the card on every save
+    while the plan is being kept; "План разработал" is the profile of whoever first saved
+    it. A plan with a completion date is COMPLETED.
+    """
+    problems = validate_plan(form, today)
+    if problems:
+        raise ValidationError(" ".join(problems))
+    drawn = parse_date(form.drawn_up_on)
+    completed = parse_date(form.completed_on) if form.completed_on.strip() else None
+    with db.session_factory.begin() as session:
+        user = current_user(session)
+        citizen = session.get(models.Citizen, form.citizen_id)
+        if citizen is None:
+            raise NotFoundError("Гражданин не найден: запись удалена.")
+        entry = session.get(models.RegistryEntry, form.entry_id) if form.entry_id else None
+        if form.entry_id is not None and entry is None:
+            raise NotFoundError("Запись реестра, к которой относится план, не найдена.")
+        if entry is not None and entry.citizen_id != citizen.id:
+            raise UserError("Запись реестра относится к другому гражданину.")
+        created = plan_id is None
+        if plan_id is None:
+            plan = models.SupportPlan(
+                citizen_id=citizen.id,
+                status=PlanStatus.OPEN,
+                developer_name=user.full_name,
+                developer_position=user.position,
+                developer_organisation=user.organisation,
+                developer_phone=user.phone,
+                created_by_id=user.id,
+            )
+            session.add(plan)
+        else:
+            found = session.get(models.SupportPlan, plan_id)
+            if found is None:
+                raise NotFoundError("План комплексного сопровождения не найден.")
+            if found.citizen_id != citizen.id:
+                raise UserError("План относится к другому гражданину.")
+            plan = found
+        old_entry_id = plan.entry_id
+        plan.entry_id = entry.id if entry is not None else None
+        plan.drawn_up_on = drawn
+        plan.completed_on = completed
+        plan.status = PlanStatus.COMPLETED if completed else PlanStatus.OPEN
+        plan.person_name, plan.category, plan.address, plan.phone = _person_header(
+            session, citizen, entry
+        )
+        plan.updated_by_id = user.id
+        plan.questions.clear()
+        session.flush()
+        for position, question in enumerate(form.questions, start=1):
+            row = models.PlanQuestion(
+                position=position,
+                question=question.question.strip(),
+                note=_opt(question.note),
+                created_by_id=user.id,
+                updated_by_id=user.id,
+            )
+            plan.questions.append(row)
+            for item in question.interactions:
+                row.interactions.append(_copy_interaction(session, item, user.id))
+        session.flush()
+        if entry is not None:
+            entry.plan_needed = True
+            entry.plan_formed_on = drawn
+            entry.plan_completed_on = completed
+            entry.updated_by_id = user.id
+        if old_entry_id is not None and old_entry_id != plan.entry_id:
+            # The plan moved to another entry: the old one no longer shows it.
+            old = session.get(models.RegistryEntry, old_entry_id)
+            if old is not None:
+                old.plan_formed_on = None
+                old.plan_completed_on = None
+        audit(
+            session,
+            user,
+            "plan.create" if created else "plan.update",
+            "support_plan",
+            str(plan.uuid),
+            questions=len(form.questions),
+            completed=format_date(completed),
+        )
+        return plan.id
+
+
+# -- printing -----------------------------------------------------------------------------
+
+
+def _cannot_write(out: Path, exc: OSError) -> UserError:
+    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
+        reason = f"папки {out.parent} не существует"
+    elif isinstance(exc, PermissionError):
+        reason = "нет доступа (возможно, файл открыт в другой программе)"
+    else:
+        reason = exc.strerror or str(exc)
+    return UserError(f"Не удаётся записать файл {out}: {reason}.")
+
+
+def export_plan_pdf(db: Database, plan_id: int, out: Path) -> None:
+    """Write the plan as the form of Appendix 3 to ``out`` (whole or not at all)."""
+    from app.documents.plan_pdf import write_plan_pdf
+
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    with db.session_factory.begin() as session:
+        plan = session.get(models.SupportPlan, plan_id)
+        if plan is None:
+            raise NotFoundError("План комплексного сопровождения не найден.")
+        form = _form_of(plan)
+        header = _header_of(plan)
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
+            )
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            write_plan_pdf(form, header, temp)
+            os.replace(temp, out)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        finally:
+            temp.unlink(missing_ok=True)
+        audit(
+            session,
+            current_user(session),
+            "plan.export",
+            "support_plan",
+            str(plan.uuid),
+            file=out.name,
+        )
+
+
+def plan_of_snils(db: Database, snils: str) -> int:
+    """The id of the current plan of the person with this СНИЛС (for ``ic plan pdf``)."""
+    digits = normalize_snils(snils)
+    with db.session_factory() as session:
+        citizen_id = session.scalar(select(models.Citizen.id).where(models.Citizen.snils == digits))
+    if citizen_id is None:
+        raise NotFoundError(f"Гражданин со СНИЛС {format_snils(digits)} не найден.")
+    found = current_plan(db, citizen_id)
+    if found is None:
+        raise NotFoundError(
+            f"У гражданина со СНИЛС {format_snils(digits)} нет плана комплексного сопровождения."
+        )
+    return found[0]
