@@ -188,6 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     q = pl.add_parser("pdf", help="напечатать текущий план гражданина в PDF")
     q.add_argument("--snils", required=True, help="СНИЛС гражданина")
     q.add_argument("--out", type=Path, required=True, help="файл .pdf, который будет записан")
+    p = sub.add_parser("route", help="индивидуальные реабилитационные маршруты (приложение N 2)")
+    rt = p.add_subparsers(
+        dest="route_command", metavar="{pdf}", required=True, parser_class=_Parser
+    )
+    q = rt.add_parser("pdf", help="маршрут гражданина или все выданные маршруты месяца в PDF")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--snils", help="СНИЛС гражданина: его действующий маршрут")
+    which.add_argument("--month", help="отчётный месяц реестра, например 2025-06")
+    q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
     return parser
 
 
@@ -562,6 +571,24 @@ def _cmd_plan(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.periods import Month
+    from app.domain.snils import normalize_snils
+    from app.services.routes import export_route_pdf
+
+    # A bad СНИЛС or month is refused before the database is opened.
+    snils = normalize_snils(args.snils) if args.snils is not None else None
+    month = str(Month.parse(args.month)) if args.month is not None else None
+    db = _open_existing(db_path)
+    try:
+        written = export_route_pdf(db, args.out, citizen_snils=snils, month=month)
+    finally:
+        db.close()
+    what = f"за {Month.parse(month).title}" if month else f"гражданина со СНИЛС {args.snils}"
+    print(f"Маршруты {what} записаны в {args.out}: маршрутов {written}.")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -575,4 +602,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "plan": _cmd_plan,
     "journal": _cmd_journal,
     "eis-list": _cmd_eis_list,
+    "route": _cmd_route,
 }

@@ -1,0 +1,811 @@
+"""Individual rehabilitation routes (31-р 3.3, 3.3.1, 3.4, Appendix 2): propose, edit, issue.
+
+A route is proposed from the IPRA: the seven fixed rows of Appendix 2, and for each kind of
+measure the IPRA recommends, an organisation offering it in the person's district, else a
+regional one. The consultant edits it as a draft; issuing copies the person's fields 1-3
+and every organisation's details into the route, so a later change of the person or of the
+directory never rewrites a route already sent. Re-issuing makes a new version; the one it
+replaces is kept as SUPERSEDED.
+
+The P.S. about the support plan (3.3.1) is printed only when a plan was drawn up: a
+proposal marks it when the person has a support plan or the call recorded that one is
+needed (4.3, 4.6: the plan goes out with the route); the consultant may change it in the
+draft and the draft's value is what gets issued.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.domain.dates import format_date
+from app.domain.enums import DocumentStatus, MeasureKind
+from app.domain.names import full_name
+from app.domain.periods import Month
+from app.domain.snils import normalize_snils
+from app.errors import NotFoundError, UserError, ValidationError
+from app.services.common import audit, current_user
+from db import models
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+# --- the form of Appendix 2, word for word -----------------------------------------------
+
+APPENDIX2_APPENDIX = ("Приложение N 2", "к Положению")
+APPENDIX2_TITLE = "Индивидуальный реабилитационный маршрут"
+FIELD_CITIZEN = "1. Ф.И.О. ГРАЖДАНИНА"
+FIELD_REPRESENTATIVE = "1.1. Ф.И.О. ЗАКОННОГО (УПОЛНОМОЧЕННОГО) ПРЕДСТАВИТЕЛЯ"
+FIELD_BIRTH_DATE = "2. ДАТА РОЖДЕНИЯ"
+FIELD_ADDRESS = "3. АДРЕС ФАКТИЧЕСКОГО ПРОЖИВАНИЯ"
+FIELD_SERVICES = "4. УСЛУГИ В РАМКАХ РЕАЛИЗАЦИИ ИПР(А):"
+APPENDIX2_HEADINGS: tuple[str, ...] = (
+    "N/N",
+    "Рекомендованные виды реабилитационных и абилитационных мероприятий, предусмотренных в ИПРА",
+    "Наименование услуги",
+    "Наименование организации исполнителя (в т.ч. на территории проживания)",
+    "Адрес организации, электронная почта",
+    "График и режим работы организации",
+    "Контактный телефон",
+)
+DEVELOPED_BY = "Маршрут разработал"
+DEVELOPED_BY_HINT = "(Ф.И.О., должность специалиста, наименование организации, контактный телефон)"
+# 3.3.1: printed only when a support plan was drawn up (the form's own P.S. says so).
+PLAN_NOTE = (
+    "Учитывая наличие потребности/заинтересованности в комплексном сопровождении и "
+    "социальной поддержке Вам (Вашему ребенку) составлен Индивидуальный план "
+    "комплексного сопровождения"
+)
+
+FIXED_ROWS = len(MeasureKind)  # 7
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteLineDraft:
+    measure_kind: MeasureKind | None  # None for added rows 8, 9, ...
+    measure_title: str  # Appendix 2 wording for rows 1-7
+    service_name: str
+    organisation_id: int | None
+
+
+@dataclass(frozen=True)
+class RouteDraft:
+    citizen_id: int
+    entry_id: int | None
+    route_id: int | None  # the draft being edited, None when proposed fresh
+    version: int
+    status: str  # "DRAFT" / "ISSUED"
+    lines: tuple[RouteLineDraft, ...]
+    plan_drawn_up: bool
+
+
+@dataclass(frozen=True)
+class OrganisationChoice:
+    organisation_id: int
+    name: str
+    district: str | None
+    address: str
+    phone: str
+    hours: str
+    email: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteDocumentRow:
+    """A row of the table of Appendix 2; every field is the text printed in its column."""
+
+    number: str
+    measure_title: str
+    service_name: str
+    organisation_name: str
+    address_email: str
+    hours: str
+    phone: str
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return (
+            self.number,
+            self.measure_title,
+            self.service_name,
+            self.organisation_name,
+            self.address_email,
+            self.hours,
+            self.phone,
+        )
+
+
+@dataclass(frozen=True)
+class RouteDocument:
+    """Everything Appendix 2 prints for one route, as strings."""
+
+    route_id: int
+    status: str  # "DRAFT" / "ISSUED" / "SUPERSEDED"
+    version: int
+    issued_on: str
+    citizen_name: str  # 1
+    representative_name: str  # 1.1
+    birth_date: str  # 2
+    actual_address: str  # 3
+    rows: tuple[RouteDocumentRow, ...]  # 4: 7 fixed rows, then 8, 9, ...
+    plan_drawn_up: bool  # print PLAN_NOTE
+    developer: str  # "Маршрут разработал": name, position, organisation, phone
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _next_version(session: Session, citizen_id: int) -> int:
+    route = models.Route
+    latest = session.scalar(
+        select(func.max(route.version)).where(
+            route.citizen_id == citizen_id, route.status != DocumentStatus.DRAFT
+        )
+    )
+    return (latest or 0) + 1
+
+
+def _plan_exists(session: Session, citizen_id: int, entry_id: int | None) -> bool:
+    plan = models.SupportPlan
+    query = select(plan.id).where(plan.citizen_id == citizen_id)
+    if entry_id is not None:
+        query = query.where((plan.entry_id == entry_id) | plan.entry_id.is_(None))
+    return session.scalar(query.limit(1)) is not None
+
+
+def _recommended_kinds(session: Session, entry: models.RegistryEntry) -> set[MeasureKind]:
+    programme_id = entry.programme_id
+    if programme_id is None:
+        programme = models.RehabProgramme
+        programme_id = session.scalar(
+            select(programme.id)
+            .where(programme.citizen_id == entry.citizen_id)
+            .order_by(programme.issued_on.desc().nulls_last(), programme.id.desc())
+            .limit(1)
+        )
+    if programme_id is None:
+        return set()
+    measure = models.RehabMeasure
+    return set(session.scalars(select(measure.kind).where(measure.programme_id == programme_id)))
+
+
+def _choices(
+    session: Session,
+    kind: MeasureKind | None,
+    district: str | None,
+    *,
+    near_only: bool = False,
+) -> list[OrganisationChoice]:
+    org = models.Organisation
+    service = models.OrganisationService
+    query = select(org).where(org.archived.is_(False))
+    if kind is not None:
+        query = query.where(
+            org.id.in_(select(service.organisation_id).where(service.measure_kind == kind))
+        )
+    if near_only:
+        query = query.where(org.district.is_(None) | (org.district == district))
+    # District first, then the regional ones (district None), then any other district.
+    nearness = case(
+        (org.district == district, 0) if district is not None else (org.id.is_(None), 0),
+        (org.district.is_(None), 1),
+        else_=2,
+    )
+    rank = (nearness, org.district, org.name, org.id)
+    organisations = list(session.scalars(query.order_by(*rank)))
+    if not organisations:
+        return []
+    services: dict[int, list[str]] = {}
+    service_query = select(service.organisation_id, service.name).where(
+        service.organisation_id.in_([o.id for o in organisations])
+    )
+    if kind is not None:
+        service_query = service_query.where(service.measure_kind == kind)
+    for organisation_id, name in session.execute(
+        service_query.order_by(service.organisation_id, service.position, service.id)
+    ):
+        services.setdefault(organisation_id, []).append(name)
+    return [
+        OrganisationChoice(
+            organisation_id=o.id,
+            name=o.name,
+            district=o.district,
+            address=o.address or "",
+            phone=o.phone or "",
+            hours=o.hours or "",
+            email=o.email or "",
+            services=tuple(services.get(o.id, ())),
+        )
+        for o in organisations
+    ]
+
+
+def _entry(session: Session, entry_id: int) -> models.RegistryEntry:
+    entry = session.get(models.RegistryEntry, entry_id)
+    if entry is None:
+        raise NotFoundError(f"Запись реестра N {entry_id} не найдена.")
+    return entry
+
+
+def _route(session: Session, route_id: int) -> models.Route:
+    route = session.get(models.Route, route_id)
+    if route is None:
+        raise NotFoundError(f"Маршрут N {route_id} не найден.")
+    return route
+
+
+def _as_draft(route: models.Route) -> RouteDraft:
+    by_position = {line.position: line for line in route.lines}
+    lines: list[RouteLineDraft] = []
+    for kind in MeasureKind:
+        line = by_position.get(kind.row_number)
+        lines.append(
+            RouteLineDraft(
+                measure_kind=kind,
+                measure_title=kind.route_title,
+                service_name=(line.service_name or "") if line else "",
+                organisation_id=line.organisation_id if line else None,
+            )
+        )
+    for position in sorted(p for p in by_position if p > FIXED_ROWS):
+        line = by_position[position]
+        lines.append(
+            RouteLineDraft(
+                measure_kind=None,
+                measure_title=line.measure_title,
+                service_name=line.service_name or "",
+                organisation_id=line.organisation_id,
+            )
+        )
+    status = route.status if route.status is DocumentStatus.DRAFT else DocumentStatus.ISSUED
+    return RouteDraft(
+        citizen_id=route.citizen_id,
+        entry_id=route.entry_id,
+        route_id=route.id,
+        version=route.version,
+        status=str(status),
+        lines=tuple(lines),
+        plan_drawn_up=route.plan_drawn_up,
+    )
+
+
+def _normalise_lines(
+    lines: Sequence[RouteLineDraft],
+) -> list[tuple[int, MeasureKind | None, str, str | None, int | None]]:
+    """(position, kind, title, service, organisation) of the rows worth storing.
+
+    Fixed rows go to their row number whatever their order in the draft; added rows follow
+    as 8, 9, ... in the order given. Empty rows are not stored: rows 1-7 are printed anyway.
+    """
+    fixed: dict[MeasureKind, RouteLineDraft] = {}
+    extra: list[RouteLineDraft] = []
+    for line in lines:
+        if line.measure_kind is None:
+            extra.append(line)
+        elif line.measure_kind in fixed:
+            raise ValidationError(
+                f"В маршруте дважды указана строка «{line.measure_kind.route_title}»."
+            )
+        else:
+            fixed[line.measure_kind] = line
+    rows: list[tuple[int, MeasureKind | None, str, str | None, int | None]] = []
+    for kind in MeasureKind:
+        given = fixed.get(kind)
+        if given is None:
+            continue
+        service = _clean(given.service_name)
+        if service or given.organisation_id is not None:
+            rows.append(
+                (kind.row_number, kind, kind.route_title, service or None, given.organisation_id)
+            )
+    position = FIXED_ROWS
+    for line in extra:
+        title = _clean(line.measure_title)
+        service = _clean(line.service_name)
+        if not (title or service or line.organisation_id is not None):
+            continue
+        if not title:
+            raise ValidationError(f"В строке {position + 1} маршрута не указан вид мероприятия.")
+        position += 1
+        rows.append((position, None, title, service or None, line.organisation_id))
+    return rows
+
+
+# --- use cases ---------------------------------------------------------------------------
+
+
+def organisations_for(
+    db: Database, kind: MeasureKind | None, district: str | None
+) -> tuple[OrganisationChoice, ...]:
+    """Non-archived organisations offering ``kind`` (any, when None): the district's first,
+    then the regional ones, then those of other districts."""
+    with db.session_factory() as session:
+        return tuple(_choices(session, kind, district))
+
+
+def propose_route(db: Database, entry_id: int) -> RouteDraft:
+    """A fresh route for the registry entry: 7 fixed rows filled for the IPRA's kinds."""
+    with db.session_factory() as session:
+        entry = _entry(session, entry_id)
+        citizen = entry.citizen
+        recommended = _recommended_kinds(session, entry)
+        lines: list[RouteLineDraft] = []
+        for kind in MeasureKind:
+            organisation_id: int | None = None
+            service_name = ""
+            if kind in recommended:
+                near = _choices(session, kind, citizen.district, near_only=True)
+                if near:
+                    organisation_id = near[0].organisation_id
+                    service_name = near[0].services[0] if near[0].services else ""
+            lines.append(RouteLineDraft(kind, kind.route_title, service_name, organisation_id))
+        plan = _plan_exists(session, citizen.id, entry.id) or entry.plan_needed is True
+        return RouteDraft(
+            citizen_id=citizen.id,
+            entry_id=entry.id,
+            route_id=None,
+            version=_next_version(session, citizen.id),
+            status=str(DocumentStatus.DRAFT),
+            lines=tuple(lines),
+            plan_drawn_up=plan,
+        )
+
+
+def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
+    """Store ``draft`` as the citizen's route draft (status DRAFT); returns its id.
+
+    Editing an issued route saves a new draft: the issued one is never rewritten. A citizen
+    has at most one draft, which a fresh proposal saved again replaces.
+    """
+    rows = _normalise_lines(draft.lines)
+    with db.session_factory.begin() as session:
+        citizen = session.get(models.Citizen, draft.citizen_id)
+        if citizen is None:
+            raise NotFoundError(f"Гражданин N {draft.citizen_id} не найден.")
+        if draft.entry_id is not None and _entry(session, draft.entry_id).citizen_id != citizen.id:
+            raise ValidationError("Запись реестра относится к другому гражданину.")
+        organisation_ids = {row[4] for row in rows if row[4] is not None}
+        known = set(
+            session.scalars(
+                select(models.Organisation.id).where(models.Organisation.id.in_(organisation_ids))
+            )
+        )
+        if organisation_ids - known:
+            missing = min(organisation_ids - known)
+            raise NotFoundError(f"Организация N {missing} не найдена в справочнике.")
+        user = current_user(session)
+        route: models.Route | None = None
+        if draft.route_id is not None:
+            route = _route(session, draft.route_id)
+            if route.citizen_id != citizen.id:
+                raise ValidationError("Маршрут относится к другому гражданину.")
+            if route.status is not DocumentStatus.DRAFT:
+                route = None  # an issued route is kept as it is; the edit becomes a new draft
+        if route is None:
+            route = session.scalar(
+                select(models.Route)
+                .where(
+                    models.Route.citizen_id == citizen.id,
+                    models.Route.status == DocumentStatus.DRAFT,
+                )
+                .order_by(models.Route.id.desc())
+                .limit(1)
+            )
+        created = route is None
+        if route is None:
+            route = models.Route(
+                citizen_id=citizen.id,
+                status=DocumentStatus.DRAFT,
+                created_by_id=user.id,
+            )
+            session.add(route)
+        route.entry_id = draft.entry_id
+        route.version = _next_version(session, citizen.id)
+        route.drawn_up_on = today
+        route.plan_drawn_up = draft.plan_drawn_up
+        route.updated_by_id = user.id
+        route.lines.clear()
+        session.flush()
+        for position, kind, title, service, organisation_id in rows:
+            route.lines.append(
+                models.RouteLine(
+                    position=position,
+                    measure_kind=kind,
+                    measure_title=title,
+                    service_name=service,
+                    organisation_id=organisation_id,
+                    created_by_id=user.id,
+                    updated_by_id=user.id,
+                )
+            )
+        session.flush()
+        audit(
+            session,
+            user,
+            "route.draft.create" if created else "route.draft.update",
+            "route",
+            str(route.uuid),
+            citizen=str(citizen.uuid),
+            lines=len(rows),
+        )
+        return route.id
+
+
+def issue_route(db: Database, route_id: int, today: date) -> int:
+    """Issue the draft: copy fields 1-3, the organisations' details and the developer into
+    it; the citizen's earlier issued route becomes SUPERSEDED. Returns the route id."""
+    with db.session_factory.begin() as session:
+        route = _route(session, route_id)
+        if route.status is not DocumentStatus.DRAFT:
+            raise UserError(
+                f"Маршрут N {route_id} уже выдан (версия {route.version}): чтобы изменить его, "
+                "сохраните новый черновик и выдайте его."
+            )
+        if not route.lines:
+            raise ValidationError(
+                "В маршруте не заполнена ни одна строка: укажите хотя бы одну услугу "
+                "или организацию."
+            )
+        citizen = session.get(models.Citizen, route.citizen_id)
+        assert citizen is not None  # the foreign key cascades
+        organisations = {
+            o.id: o
+            for o in session.scalars(
+                select(models.Organisation).where(
+                    models.Organisation.id.in_(
+                        [ln.organisation_id for ln in route.lines if ln.organisation_id]
+                    )
+                )
+            )
+        }
+        for line in route.lines:
+            if line.organisation_id is None:
+                continue
+            organisation = organisations.get(line.organisation_id)
+            if organisation is None:
+                raise NotFoundError(
+                    f"Организация строки {line.position} маршрута удалена из справочника: "
+                    "выберите другую."
+                )
+            if organisation.archived:
+                raise ValidationError(
+                    f"Организация «{organisation.name}» (строка {line.position}) в архиве "
+                    "справочника: выберите другую."
+                )
+            line.organisation_name = organisation.name
+            line.organisation_address = organisation.address
+            line.organisation_email = organisation.email
+            line.organisation_hours = organisation.hours
+            line.organisation_phone = organisation.phone
+        user = current_user(session)
+        representative = citizen.representatives[0] if citizen.representatives else None
+        route.citizen_name = full_name(citizen.last_name, citizen.first_name, citizen.middle_name)
+        route.representative_name = (
+            full_name(
+                representative.last_name, representative.first_name, representative.middle_name
+            )
+            if representative
+            else None
+        )
+        route.birth_date = citizen.birth_date
+        route.actual_address = citizen.actual_address or citizen.registration_address
+        route.developer_name = user.full_name
+        route.developer_position = user.position
+        route.developer_organisation = user.organisation
+        route.developer_phone = user.phone
+        superseded = list(
+            session.scalars(
+                select(models.Route).where(
+                    models.Route.citizen_id == citizen.id,
+                    models.Route.status == DocumentStatus.ISSUED,
+                )
+            )
+        )
+        route.version = _next_version(session, citizen.id)
+        for old in superseded:
+            old.status = DocumentStatus.SUPERSEDED
+            old.updated_by_id = user.id
+        route.status = DocumentStatus.ISSUED
+        route.issued_on = today
+        route.drawn_up_on = route.drawn_up_on or today
+        route.updated_by_id = user.id
+        session.flush()
+        audit(
+            session,
+            user,
+            "route.issue",
+            "route",
+            str(route.uuid),
+            citizen=str(citizen.uuid),
+            version=route.version,
+            superseded=[str(old.uuid) for old in superseded],
+        )
+        logger.info("route %d issued as version %d", route.id, route.version)
+        return route.id
+
+
+def current_route(db: Database, citizen_id: int) -> RouteDraft | None:
+    """The citizen's draft being edited, else their issued route, else None."""
+    with db.session_factory() as session:
+        route = models.Route
+        found = session.scalar(
+            select(route)
+            .where(
+                route.citizen_id == citizen_id,
+                route.status.in_((DocumentStatus.DRAFT, DocumentStatus.ISSUED)),
+            )
+            .order_by((route.status == DocumentStatus.DRAFT).desc(), route.id.desc())
+            .limit(1)
+        )
+        return _as_draft(found) if found is not None else None
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+def _join(*parts: str | None) -> str:
+    return ", ".join(p for p in (_clean(x) for x in parts) if p)
+
+
+def _document(
+    route: models.Route,
+    lines: Iterable[models.RouteLine],
+    live: dict[int, models.Organisation],
+    citizen: models.Citizen | None,
+    representative: models.Representative | None,
+    developer: models.User | None,
+) -> RouteDocument:
+    """The printed strings; a draft shows the person and the directory as they are now."""
+    draft = route.status is DocumentStatus.DRAFT
+    by_position = {line.position: line for line in lines}
+    rows: list[RouteDocumentRow] = []
+    positions = [k.row_number for k in MeasureKind] + sorted(
+        p for p in by_position if p > FIXED_ROWS
+    )
+    for position in positions:
+        line = by_position.get(position)
+        if line is None:
+            kind = list(MeasureKind)[position - 1]
+            rows.append(RouteDocumentRow(str(position), kind.route_title, "", "", "", "", ""))
+            continue
+        title = line.measure_kind.route_title if line.measure_kind else line.measure_title
+        org = live.get(line.organisation_id) if draft and line.organisation_id else None
+        name: str | None
+        if org is not None:
+            name, address, email = org.name, org.address, org.email
+            hours, phone = org.hours, org.phone
+        else:
+            name, address, email = (
+                line.organisation_name,
+                line.organisation_address,
+                line.organisation_email,
+            )
+            hours, phone = line.organisation_hours, line.organisation_phone
+        rows.append(
+            RouteDocumentRow(
+                number=str(position),
+                measure_title=title,
+                service_name=_clean(line.service_name),
+                organisation_name=_clean(name),
+                address_email=_join(address, email),
+                hours=_clean(hours),
+                phone=_clean(phone),
+            )
+        )
+    if draft and citizen is not None:
+        citizen_name = full_name(citizen.last_name, citizen.first_name, citizen.middle_name)
+        representative_name = (
+            full_name(
+                representative.last_name, representative.first_name, representative.middle_name
+            )
+            if representative
+            else ""
+        )
+        birth_date = citizen.birth_date
+        address = citizen.actual_address or citizen.registration_address
+    else:
+        citizen_name = route.citizen_name or ""
+        representative_name = route.representative_name or ""
+        birth_date = route.birth_date
+        address = route.actual_address
+    if draft and developer is not None:
+        developed = _join(
+            developer.full_name, developer.position, developer.organisation, developer.phone
+        )
+    else:
+        developed = _join(
+            route.developer_name,
+            route.developer_position,
+            route.developer_organisation,
+            route.developer_phone,
+        )
+    return RouteDocument(
+        route_id=route.id,
+        status=str(route.status),
+        version=route.version,
+        issued_on=format_date(route.issued_on),
+        citizen_name=_clean(citizen_name),
+        representative_name=_clean(representative_name),
+        birth_date=format_date(birth_date),
+        actual_address=_clean(address),
+        rows=tuple(rows),
+        plan_drawn_up=route.plan_drawn_up,
+        developer=developed,
+    )
+
+
+def _documents(session: Session, routes: Sequence[models.Route]) -> list[RouteDocument]:
+    """Documents of ``routes`` in their order, loading lines in one query."""
+    if not routes:
+        return []
+    line = models.RouteLine
+    lines: dict[int, list[models.RouteLine]] = {}
+    ids = [r.id for r in routes]
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for row in session.scalars(select(line).where(line.route_id.in_(chunk))):
+            lines.setdefault(row.route_id, []).append(row)
+    live: dict[int, models.Organisation] = {}
+    developer: models.User | None = None
+    drafts = [r for r in routes if r.status is DocumentStatus.DRAFT]
+    if drafts:
+        wanted = {
+            ln.organisation_id
+            for r in drafts
+            for ln in lines.get(r.id, [])
+            if ln.organisation_id is not None
+        }
+        live = {
+            o.id: o
+            for o in session.scalars(
+                select(models.Organisation).where(models.Organisation.id.in_(wanted))
+            )
+        }
+        developer = current_user(session)
+    result: list[RouteDocument] = []
+    for r in routes:
+        citizen = session.get(models.Citizen, r.citizen_id) if r in drafts else None
+        representative = (
+            citizen.representatives[0] if citizen is not None and citizen.representatives else None
+        )
+        result.append(_document(r, lines.get(r.id, []), live, citizen, representative, developer))
+    return result
+
+
+def route_document(db: Database, route_id: int) -> RouteDocument:
+    """Everything the PDF of Appendix 2 prints for the route, as strings."""
+    with db.session_factory.begin() as session:
+        return _documents(session, [_route(session, route_id)])[0]
+
+
+def route_documents(db: Database, route_ids: Sequence[int]) -> tuple[RouteDocument, ...]:
+    """Documents of several routes in the order given (batch printing), in one read."""
+    with db.session_factory.begin() as session:
+        found = {
+            r.id: r
+            for start in range(0, len(route_ids), 500)
+            for r in session.scalars(
+                select(models.Route).where(models.Route.id.in_(route_ids[start : start + 500]))
+            )
+        }
+        missing = [i for i in route_ids if i not in found]
+        if missing:
+            raise NotFoundError(f"Маршрут N {missing[0]} не найден.")
+        return tuple(_documents(session, [found[i] for i in route_ids]))
+
+
+def _cannot_write(out: Path, exc: OSError) -> UserError:
+    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
+        reason = f"папки {out.parent} не существует"
+    elif isinstance(exc, IsADirectoryError) or out.is_dir():
+        reason = "это папка, а не файл"
+    elif isinstance(exc, PermissionError):
+        reason = "нет доступа (возможно, файл открыт в другой программе)"
+    else:
+        reason = exc.strerror or str(exc)
+    return UserError(f"Не удаётся записать файл {out}: {reason}.")
+
+
+def _routes_of_citizen(session: Session, snils_text: str) -> list[models.Route]:
+    snils = normalize_snils(snils_text)
+    citizen = session.scalar(select(models.Citizen).where(models.Citizen.snils == snils))
+    if citizen is None:
+        raise NotFoundError(f"Гражданин со СНИЛС {snils_text.strip()} не найден.")
+    route = models.Route
+    issued = session.scalar(
+        select(route)
+        .where(route.citizen_id == citizen.id, route.status == DocumentStatus.ISSUED)
+        .order_by(route.version.desc(), route.id.desc())
+        .limit(1)
+    )
+    if issued is None:
+        name = full_name(citizen.last_name, citizen.first_name, citizen.middle_name)
+        raise UserError(f"У гражданина {name} нет выданного маршрута.")
+    return [issued]
+
+
+def _routes_of_month(session: Session, month_text: str) -> list[models.Route]:
+    period = Month.parse(month_text)
+    entry = models.RegistryEntry
+    route = models.Route
+    routes = list(
+        session.scalars(
+            select(route)
+            .join(entry, entry.id == route.entry_id)
+            .where(entry.reporting_month == str(period), route.status == DocumentStatus.ISSUED)
+            .order_by(
+                entry.number.is_(None),
+                entry.number,
+                entry.identified_on,
+                entry.entered_on,
+                entry.id,
+                route.id,
+            )
+        )
+    )
+    if not routes:
+        raise UserError(f"В реестре за {period.title} нет выданных маршрутов.")
+    return routes
+
+
+def export_route_pdf(
+    db: Database, out: Path, *, citizen_snils: str | None = None, month: str | None = None
+) -> int:
+    """Write routes as Appendix 2 to ``out``: the person's issued route, or every issued
+    route of the month's registry in registry order, in one file. Returns routes written."""
+    if (citizen_snils is None) == (month is None):
+        raise ValidationError("Укажите либо СНИЛС гражданина, либо отчётный месяц.")
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    from app.documents.route_pdf import write_routes_pdf
+
+    with db.session_factory.begin() as session:
+        if citizen_snils is not None:
+            routes = _routes_of_citizen(session, citizen_snils)
+        else:
+            assert month is not None
+            routes = _routes_of_month(session, month)
+        documents = _documents(session, routes)
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
+            )
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            write_routes_pdf(documents, temp)
+            os.replace(temp, out)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        finally:
+            temp.unlink(missing_ok=True)
+        audit(
+            session,
+            current_user(session),
+            "route.export",
+            "route",
+            str(routes[0].uuid) if len(routes) == 1 else None,
+            path=str(out),
+            routes=len(routes),
+            month=month,
+        )
+    logger.info("%d routes written to %s", len(documents), out)
+    return len(documents)
