@@ -35,7 +35,9 @@ from app.errors import UserError
 from app.services import deadlines, import_log, maintenance, profile, registry_month
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
+from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
+from ui.directory_page import DirectoryPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
 from ui.registry_page import RegistryPage
@@ -78,10 +80,6 @@ _PLACEHOLDERS = {
     "reports": (
         "Отчет за полугодие (31-р, п. 5.2, приложение 4) и пакет для регионального центра.",
         (),
-    ),
-    "directory": (
-        "Справочник организаций, участвующих в реализации ИПРА.",
-        ("Организации",),
     ),
     "settings": (
         "Настройки: сведения о специалисте и организации, производственный календарь.",
@@ -159,6 +157,7 @@ class MainWindow(QMainWindow):
         self.grid_service = RegistryGridService(db, self._today)
         self.registry_page = RegistryPage(self.grid_service)
         self.deadlines_page = DeadlinesPage()
+        self.directory_page = DirectoryPage(db)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -173,6 +172,8 @@ class MainWindow(QMainWindow):
                 page: QWidget = self.registry_page
             elif key == "deadlines":
                 page = self.deadlines_page
+            elif key == "directory":
+                page = self.directory_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -231,6 +232,8 @@ class MainWindow(QMainWindow):
             "Сведения от общественной организации…", lambda: self.new_citizen(Source.NGO)
         )
         self.open_action = self._action("Открыть карточку", self.open_selected)
+        self.call_action = self._action("Позвонить…", self.call_selected, "Ctrl+T")
+        self.call_action.setToolTip("Информирование по телефону (31-р, пп. 4.1-4.2)")
         self.form_action = self._action("Сформировать реестр за месяц…", self.form_registry)
         self.form_action.setToolTip(
             "Пронумеровать записи месяца по дате получения сведений (31-р, п. 3.2)"
@@ -258,7 +261,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.quit_action)
         registry_menu = self.menuBar().addMenu("&Реестр")
-        for action in (self.walk_in_action, self.ngo_action, self.open_action):
+        for action in (self.walk_in_action, self.ngo_action, self.open_action, self.call_action):
             registry_menu.addAction(action)
         registry_menu.addSeparator()
         registry_menu.addAction(self.form_action)
@@ -277,6 +280,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.import_action,
             self.walk_in_action,
+            self.call_action,
             self.form_action,
             self.export_action,
             self.refresh_action,
@@ -348,6 +352,24 @@ class MainWindow(QMainWindow):
         citizen_id = self.registry_page.selected_citizen_id()
         if citizen_id is not None:
             self.open_citizen(citizen_id)
+
+    def call_selected(self) -> CallDialog | None:
+        entry_id = self.registry_page.selected_entry_id()
+        if entry_id is None:
+            self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
+            return None
+        return self.call_entry(entry_id)
+
+    def call_entry(self, entry_id: int) -> CallDialog:
+        dialog = CallDialog(self._db, entry_id, parent=self)
+        dialog.saved.connect(lambda result: self._after_call(result))
+        dialog.open()
+        return dialog
+
+    def _after_call(self, result: object) -> None:
+        message = getattr(result, "message", "")
+        self.refresh()
+        self.statusBar().showMessage(str(message), 10_000)
 
     def new_citizen(self, source: Source) -> CitizenDialog:
         dialog = CitizenDialog(self._db, None, today=self._today, source=source, parent=self)

@@ -1,0 +1,192 @@
+"""The call window (31-р 4.1-4.2) and the organisation directory, driven from the keyboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.domain.enums import (
+    CallOutcome,
+    DeliveryMethod,
+    Department,
+    DisabilityGroup,
+    MeasureKind,
+    RepresentativeKind,
+    Source,
+)
+from app.services import citizens, directory
+from app.services.citizens import CitizenForm
+from app.services.directory import OrganisationForm
+from db import models
+from db.session import Database
+from ui.call_dialog import CallDialog
+from ui.directory_page import DirectoryPage
+
+TODAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)  # 11:30 in Tyumen
+
+
+@pytest.fixture
+def entry_id(db: Database) -> int:
+    form = CitizenForm(
+        last_name="Соколова",
+        first_name="Анна",
+        middle_name="Петровна",
+        birth_date="12.03.1971",
+        phone="+79123456789",
+        actual_address="г. Тюмень, ул. Республики, д. 1, кв. 2",
+        postcode="625000",
+        district="г. Тюмень",
+        rep_kind=RepresentativeKind.AUTHORISED,
+        rep_last_name="Соколов",
+        rep_first_name="Игорь",
+        rep_phone="+79220001122",
+        group=DisabilityGroup.GROUP_I,
+        established_on="01.10.2026",
+        first_time=True,
+        selfcare_degree=2,
+        movement_degree=0,
+        behaviour_degree=0,
+        ipra_number="123/2026",
+        ipra_issued_on="05.10.2026",
+        measures=(MeasureKind.MEDICAL, MeasureKind.SOCIAL),
+    )
+    result = citizens.save_citizen(db, form, source=Source.WALK_IN, today=TODAY)
+    assert result.entry_id is not None
+    return result.entry_id
+
+
+def _focus(dialog: QWidget) -> QWindow:
+    """Keys through the window, as from the keyboard: Qt 6 matches shortcuts there."""
+    window = dialog.windowHandle()
+    assert window is not None
+    return window
+
+
+def _entry(db: Database, entry_id: int) -> models.RegistryEntry:
+    with db.session_factory() as session:
+        entry = session.get(models.RegistryEntry, entry_id)
+        assert entry is not None
+        return entry
+
+
+def test_a_whole_successful_call_from_the_keyboard(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):  # shortcuts work in the active window
+        dialog.show()
+        dialog.activateWindow()
+    assert dialog.number_buttons[0].text().startswith("гражданин")
+    assert len(dialog.number_buttons) == 2  # the person and the representative
+
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_F2)  # start the call
+    assert not dialog.start_button.isEnabled()
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # &1 Дозвонились
+    assert dialog.outcome is CallOutcome.REACHED
+    assert dialog.checklist.isEnabled()
+    assert dialog.told_measures.hasFocus()
+    for box in (dialog.told_measures, dialog.told_organisations, dialog.told_route):
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+        assert box.isChecked()
+    dialog.method_buttons[DeliveryMethod.POST].setChecked(True)
+    dialog.plan_no.setChecked(True)
+    with qtbot.waitSignal(dialog.saved) as saved:
+        qtbot.keyClick(_focus(dialog), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert saved.args[0].informed_now
+    entry = _entry(db, entry_id)
+    assert entry.informed_on == TODAY
+    assert entry.plan_needed is False  # 4.7: "no plan needed" recorded
+    assert entry.route_needed is True
+
+
+def test_an_unsuccessful_call_is_kept_and_does_not_inform(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)  # не отвечает
+    assert dialog.outcome is CallOutcome.NO_ANSWER
+    assert not dialog.checklist.isEnabled()
+    assert dialog.comment_edit.hasFocus()
+    qtbot.keyClicks(dialog.comment_edit, "no answer")
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.keyClick(_focus(dialog), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert _entry(db, entry_id).informed_on is None
+    with db.session_factory() as session:
+        calls = session.scalars(select(models.CallAttempt)).all()
+        assert [c.outcome for c in calls] == [CallOutcome.NO_ANSWER]
+
+    again = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(again)
+    assert "не отвечает" in again.attempts_label.text()
+
+
+def test_reached_without_the_checklist_is_refused_with_reasons(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.set_outcome(CallOutcome.REACHED)
+    dialog.save()
+    assert dialog.problems_label.text() != ""
+    assert _entry(db, entry_id).informed_on is None
+
+
+def test_copy_button_puts_the_number_on_the_clipboard(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.copy_number("+79220001122")
+    assert QApplication.clipboard().text() == "+79220001122"
+
+
+def test_directory_add_edit_archive_and_xlsx_round_trip(
+    qtbot: QtBot, db: Database, tmp_path: Path
+) -> None:
+    page = DirectoryPage(db)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 0
+
+    dialog = page.add()
+    dialog.edits["name"].setText("ГБУЗ ТО «Областная больница № 3»")
+    dialog.department_combo.setCurrentIndex(dialog.department_combo.findData(Department.HEALTH))
+    dialog.district_combo.setCurrentText("г. Тюмень")
+    dialog.edits["phone"].setText("+7 3452 00-00-00")
+    dialog.edits["email"].setText("hospital@example.ru")
+    dialog.add_service(MeasureKind.MEDICAL, "Медицинская реабилитация")
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    assert page.table.rowCount() == 1
+    assert "Областная больница" in page.table.item(0, 0).text()
+
+    page.search_edit.setText("несуществующая")
+    assert page.table.rowCount() == 0
+    page.search_edit.clear()
+    page.table.selectRow(0)
+    page.toggle_archived()
+    assert page.table.rowCount() == 0  # archived ones are hidden
+    page.archived_check.setChecked(True)
+    assert page.table.rowCount() == 1 and "в архиве" in page.table.item(0, 0).text()
+
+    out = tmp_path / "directory.xlsx"
+    assert page.export_file(out) == 1
+    assert load_workbook(out).active is not None
+    rows = directory.list_organisations(db, include_archived=True)
+    assert len(rows) == 1
+    form = directory.load_organisation(db, rows[0].organisation_id)
+    assert isinstance(form, OrganisationForm) and form.services[0][0] is MeasureKind.MEDICAL
