@@ -62,15 +62,24 @@ HINT_SIZE = 7.5
 FOOTER_SIZE = 7.5
 LINE_WIDTH = 0.5
 _BREAK_AFTER_HYPHEN = re.compile(r"(?<=-)(?=[^-])")
+_PHONE = re.compile(r"\+?\d[\d ()-]{4,}\d")
+
+
+def _unbroken_phones(text: str) -> str:
+    """ "+7 34551 55555" stays on one line of the "developed by" block."""
+    return _PHONE.sub(lambda m: m[0].replace(" ", "\u00a0"), text)
 
 
 @lru_cache(maxsize=32768)
 def wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
     """``text`` in lines no wider than ``width``: broken at spaces, after hyphens, and
-    inside a word only when the word alone is wider than the column."""
+    inside a word only when the word alone is wider than the column. A no-break space
+    (kept inside phone numbers) is not a place to break."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in text.split(" "):
+        if not word:
+            continue
         for index, piece in enumerate(_BREAK_AFTER_HYPHEN.split(word)):
             joiner = " " if index == 0 and current else ""
             candidate = f"{current}{joiner}{piece}"
@@ -157,7 +166,11 @@ def _opening_height(fields: list[tuple[str, float, tuple[str, ...]]]) -> float:
 
 def _closing(doc: RouteDocument) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
     label_width = stringWidth(DEVELOPED_BY, SERIF, TEXT_SIZE) + 4
-    developer = wrap(doc.developer, SERIF, TEXT_SIZE, WIDTH - label_width) if doc.developer else ()
+    developer = (
+        wrap(_unbroken_phones(doc.developer), SERIF, TEXT_SIZE, WIDTH - label_width)
+        if doc.developer
+        else ()
+    )
     note = wrap(PLAN_NOTE, SERIF, TEXT_SIZE, WIDTH) if doc.plan_drawn_up else ()
     height = 14 + max(1, len(developer)) * TEXT_LEADING + HINT_SIZE + 6
     if note:
@@ -166,29 +179,31 @@ def _closing(doc: RouteDocument) -> tuple[float, tuple[str, ...], tuple[str, ...
 
 
 def _paginate(rows: list[_Row], opening: float, closing: float) -> list[_Page]:
+    """Which rows (or parts of rows) go on which page of one route."""
     _, heading_height = _heading()
     bottom = BOTTOM + 6  # above the footer line
+    top = PAGE_HEIGHT - TOP - heading_height  # where rows start on a continuation page
+    capacity = int((top - bottom - 2 * PAD) // CELL_LEADING)  # lines a whole page holds
     page = _Page(opening=True)
     pages = [page]
-    y = PAGE_HEIGHT - TOP - opening - heading_height
+    y = top - opening
     for row in rows:
         first = 0
         while first < row.lines:
             room = int((y - bottom - 2 * PAD) // CELL_LEADING)
             need = row.lines - first
-            # Split a row only when it is taller than a whole page would hold.
-            if room >= need or (room > 0 and not page.rows and first == 0 and need > room):
-                take = min(room, need)
-                page.rows.append((row, first, first + take))
-                y -= take * CELL_LEADING + 2 * PAD
-                first += take
+            if need <= room:
+                take = need
+            elif need > capacity and room >= 3:
+                take = room  # taller than any page: split it here rather than waste the room
+            else:
+                page = _Page()
+                pages.append(page)
+                y = top
                 continue
-            if room >= 3 and need > (PAGE_HEIGHT - TOP - bottom - heading_height) / CELL_LEADING:
-                page.rows.append((row, first, first + room))
-                first += room
-            page = _Page()
-            pages.append(page)
-            y = PAGE_HEIGHT - TOP - heading_height
+            page.rows.append((row, first, first + take))
+            y -= take * CELL_LEADING + 2 * PAD
+            first += take
     if y - closing < bottom:
         page = _Page()
         pages.append(page)

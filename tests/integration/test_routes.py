@@ -514,6 +514,28 @@ def test_a_long_route_continues_with_its_heading_repeated(
                 assert x_max <= COLUMN_X[-1] + 0.5, word
 
 
+def test_a_cell_taller_than_a_page_is_split_across_pages(
+    db: Database, world: World, tmp_path: Path
+) -> None:
+    draft = propose_route(db, world.entry_id)
+    words = " ".join(f"слово{n}" for n in range(700))
+    unbroken = "x" * 150  # no space to break at: split inside, never drawn past the cell
+    giant = RouteLineDraft(None, "Огромная строка", f"{words} {unbroken}", None)
+    route_id = save_route_draft(db, dataclasses.replace(draft, lines=(*draft.lines, giant)), TODAY)
+    issue_route(db, route_id, TODAY)
+    pdf = tmp_path / "giant.pdf"
+    export_route_pdf(db, pdf, citizen_snils=_snils(100000002))
+    pages = _pages(pdf)
+    assert len(pages) >= 3
+    service = " ".join(_column(p, 2) for p in pages)
+    assert all(f"слово{n} " in service for n in (0, 350, 699))
+    assert service.replace(" ", "").count("x") == 150
+    for page_words in pages:
+        for x, _, x_max, word in page_words:
+            if word.startswith(("слово", "x")):
+                assert COLUMN_X[2] - 0.5 <= x and x_max <= COLUMN_X[3] + 0.5, word
+
+
 def test_month_export_in_registry_order(db: Database, world: World, tmp_path: Path) -> None:
     with db.session_factory.begin() as s:
         _, first = _person(s, kinds=(MeasureKind.SOCIAL,), number=1, last_name="Алексеева")
