@@ -40,6 +40,7 @@ from ui.citizen_dialog import CitizenDialog
 from ui.directory_page import DirectoryPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
+from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.worker import BackgroundTask, run_with_progress
 
@@ -234,6 +235,8 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("Открыть карточку", self.open_selected)
         self.call_action = self._action("Позвонить…", self.call_selected, "Ctrl+T")
         self.call_action.setToolTip("Информирование по телефону (31-р, пп. 4.1-4.2)")
+        self.plan_action = self._action("План сопровождения…", self.plan_selected, "Ctrl+L")
+        self.plan_action.setToolTip("Индивидуальный план комплексного сопровождения (31-р, п. 4.3)")
         self.form_action = self._action("Сформировать реестр за месяц…", self.form_registry)
         self.form_action.setToolTip(
             "Пронумеровать записи месяца по дате получения сведений (31-р, п. 3.2)"
@@ -261,7 +264,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.quit_action)
         registry_menu = self.menuBar().addMenu("&Реестр")
-        for action in (self.walk_in_action, self.ngo_action, self.open_action, self.call_action):
+        for action in (
+            self.walk_in_action,
+            self.ngo_action,
+            self.open_action,
+            self.call_action,
+            self.plan_action,
+        ):
             registry_menu.addAction(action)
         registry_menu.addSeparator()
         registry_menu.addAction(self.form_action)
@@ -370,6 +379,16 @@ class MainWindow(QMainWindow):
         message = getattr(result, "message", "")
         self.refresh()
         self.statusBar().showMessage(str(message), 10_000)
+
+    def plan_selected(self) -> PlanDialog | None:
+        entry_id = self.registry_page.selected_entry_id()
+        if entry_id is None:
+            self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
+            return None
+        dialog = PlanDialog(self._db, entry_id, today=self._today, parent=self)
+        dialog.saved.connect(lambda _: self.refresh())
+        dialog.open()
+        return dialog
 
     def new_citizen(self, source: Source) -> CitizenDialog:
         dialog = CitizenDialog(self._db, None, today=self._today, source=source, parent=self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QWindow
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.domain.enums import (
+    Callee,
     CallOutcome,
     DeliveryMethod,
     Department,
@@ -190,3 +192,58 @@ def test_directory_add_edit_archive_and_xlsx_round_trip(
     assert len(rows) == 1
     form = directory.load_organisation(db, rows[0].organisation_id)
     assert isinstance(form, OrganisationForm) and form.services[0][0] is MeasureKind.MEDICAL
+
+
+def test_plan_editor_takes_the_familys_questions_and_fills_the_registry(
+    qtbot: QtBot, db: Database, entry_id: int, tmp_path: Path
+) -> None:
+    from app.services import informing
+    from app.services.informing import CallDraft
+    from ui.plan_dialog import PlanDialog
+
+    informing.record_call(
+        db,
+        CallDraft(
+            entry_id=entry_id,
+            callee=Callee.CITIZEN,
+            phone="+79123456789",
+            started_at=NOW,
+            duration_seconds=300,
+            outcome=CallOutcome.REACHED,
+            told_measures=True,
+            told_organisations=True,
+            told_route=True,
+            delivery_method=DeliveryMethod.POST,
+            delivery_address="г. Тюмень, ул. Республики, д. 1, кв. 2",
+            plan_needed=True,
+            questions="Оформить парковочное место\nПолучить путевку в санаторий",
+        ),
+        NOW,
+    )
+    dialog = PlanDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    # 31-р 4.3: the plan's questions are those the family raised on the call.
+    assert [dialog.question_list.item(i).text() for i in range(2)] == [
+        "Оформить парковочное место",
+        "Получить путевку в санаторий",
+    ]
+    dialog.question_list.setCurrentRow(0)
+    dialog.interactions.insertRow(0)
+    for column, value in (
+        (0, "МКУ «Управление транспорта»"),
+        (5, "Петров П. П."),
+        (8, "23.11.2026"),
+    ):
+        dialog.interactions.setItem(0, column, QTableWidgetItem(value))
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    entry = _entry(db, entry_id)
+    assert entry.plan_needed is True and entry.plan_formed_on == TODAY  # 31-р 4.4
+
+    pdf = tmp_path / "plan.pdf"
+    dialog.export_pdf(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Оформить парковочное" in text and "Петров П. П." in text  # wrapped in its cell
+    assert "дата взаимодействия: 23.11.2026" in text

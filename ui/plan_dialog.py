@@ -1,0 +1,268 @@
+"""The support plan editor (31-р 4.3-4.6, Appendix 3): questions, interactions, dates."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.dates import format_date
+from app.errors import UserError
+from app.services import citizens, plans
+from app.services.plans import InteractionForm, PlanForm, QuestionForm
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+# Appendix 3 columns 3-4: the organisation and the specialist there, and when.
+INTERACTION_COLUMNS = (
+    ("organisation_name", "Организация (полное наименование)"),
+    ("website", "Сайт"),
+    ("email", "Эл. почта"),
+    ("location", "Местонахождение"),
+    ("hours", "График работы"),
+    ("specialist_name", "Специалист: Ф.И.О."),
+    ("specialist_position", "Должность"),
+    ("specialist_contacts", "Контакты"),
+    ("interacted_on", "Дата"),
+    ("note", "Примечание"),
+)
+
+
+class PlanDialog(QDialog):
+    """Draw up or continue the person's plan; the registry's plan columns follow it (4.4)."""
+
+    saved = Signal(int)  # plan id
+
+    def __init__(
+        self,
+        db: Database,
+        entry_id: int,
+        *,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._today = today or date.today()
+        self.plan_id: int | None = None
+        first = plans.start_plan(db, entry_id, self._today)
+        current = plans.current_plan(db, first.citizen_id)
+        if current is not None:
+            self.plan_id, form = current
+        else:
+            form = first
+        self.form_value: PlanForm = form
+        self._questions: list[QuestionForm] = list(form.questions)
+        card = citizens.load_card(db, form.citizen_id)
+        name = " ".join(
+            p for p in (card.form.last_name, card.form.first_name, card.form.middle_name) if p
+        )
+        self.setWindowTitle(f"План комплексного сопровождения: {name}")
+        self.setMinimumSize(1100, 620)
+
+        self.drawn_edit = QLineEdit(form.drawn_up_on or format_date(self._today))
+        self.completed_edit = QLineEdit(form.completed_on)
+        self.completed_edit.setPlaceholderText("ДД.ММ.ГГГГ — когда реализация плана завершена")
+        dates = QFormLayout()
+        dates.addRow("Дата формирования плана:", self.drawn_edit)
+        dates.addRow("Дата окончания реализации:", self.completed_edit)
+
+        self.question_list = QListWidget()
+        self.question_edit = QPlainTextEdit()
+        self.question_edit.setMaximumHeight(70)
+        self.question_note = QLineEdit()
+        self.interactions = QTableWidget(0, len(INTERACTION_COLUMNS))
+        self.interactions.setHorizontalHeaderLabels([t for _, t in INTERACTION_COLUMNS])
+        self.interactions.horizontalHeader().setStretchLastSection(True)
+        self.interactions.setColumnWidth(0, 240)
+        add_question = QPushButton("Добавить вопрос")
+        remove_question = QPushButton("Удалить вопрос")
+        add_interaction = QPushButton("Добавить взаимодействие")
+        remove_interaction = QPushButton("Удалить")
+
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Вопросы семьи (из звонков и новые):"))
+        left.addWidget(self.question_list, 1)
+        row = QHBoxLayout()
+        row.addWidget(add_question)
+        row.addWidget(remove_question)
+        left.addLayout(row)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Вопрос:"))
+        right.addWidget(self.question_edit)
+        note_row = QFormLayout()
+        note_row.addRow("Примечание:", self.question_note)
+        right.addLayout(note_row)
+        right.addWidget(QLabel("Взаимодействие с организациями (31-р, п. 4.5):"))
+        right.addWidget(self.interactions, 1)
+        row = QHBoxLayout()
+        row.addWidget(add_interaction)
+        row.addWidget(remove_interaction)
+        row.addStretch(1)
+        right.addLayout(row)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 3)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.save_button = QPushButton("Сохранить")
+        self.pdf_button = QPushButton("PDF (приложение 3)…")
+        self.close_button = QPushButton("Закрыть")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.pdf_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{name}</b>"))
+        layout.addLayout(dates)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+
+        self._current = -1
+        for question in self._questions:
+            self.question_list.addItem(_short(question.question))
+        self.question_list.currentRowChanged.connect(self._select)
+        add_question.clicked.connect(self.add_question)
+        remove_question.clicked.connect(self.remove_question)
+        add_interaction.clicked.connect(
+            lambda: self.interactions.insertRow(self.interactions.rowCount())
+        )
+        remove_interaction.clicked.connect(
+            lambda: self.interactions.removeRow(self.interactions.currentRow())
+        )
+        self.save_button.clicked.connect(self.save)
+        self.pdf_button.clicked.connect(self._choose_pdf)
+        self.close_button.clicked.connect(self.reject)
+        if self._questions:
+            self.question_list.setCurrentRow(0)
+
+    # -- questions ------------------------------------------------------------------------
+
+    def _store_current(self) -> None:
+        if not 0 <= self._current < len(self._questions):
+            return
+        interactions = []
+        for row in range(self.interactions.rowCount()):
+            values = {
+                key: _cell(self.interactions, row, c)
+                for c, (key, _) in enumerate(INTERACTION_COLUMNS)
+            }
+            first = self.interactions.item(row, 0)
+            organisation_id = first.data(Qt.ItemDataRole.UserRole) if first else None
+            if any(values.values()):
+                interactions.append(InteractionForm(organisation_id=organisation_id, **values))
+        question = QuestionForm(
+            question=self.question_edit.toPlainText().strip(),
+            note=self.question_note.text().strip(),
+            interactions=tuple(interactions),
+        )
+        self._questions[self._current] = question
+        item = self.question_list.item(self._current)
+        if item is not None:
+            item.setText(_short(question.question))
+
+    def _select(self, row: int) -> None:
+        self._store_current()
+        self._current = row
+        if not 0 <= row < len(self._questions):
+            return
+        question = self._questions[row]
+        self.question_edit.setPlainText(question.question)
+        self.question_note.setText(question.note)
+        self.interactions.setRowCount(len(question.interactions))
+        for r, interaction in enumerate(question.interactions):
+            for c, (key, _) in enumerate(INTERACTION_COLUMNS):
+                self.interactions.setItem(r, c, QTableWidgetItem(str(getattr(interaction, key))))
+            first = self.interactions.item(r, 0)
+            if first is not None:  # the directory's organisation, kept through edits
+                first.setData(Qt.ItemDataRole.UserRole, interaction.organisation_id)
+
+    def add_question(self, text: str = "") -> None:
+        self._store_current()
+        self._questions.append(QuestionForm(question=text))
+        self.question_list.addItem(_short(text) or "(новый вопрос)")
+        self.question_list.setCurrentRow(len(self._questions) - 1)
+        self.question_edit.setFocus()
+
+    def remove_question(self) -> None:
+        row = self.question_list.currentRow()
+        if 0 <= row < len(self._questions):
+            self._current = -1
+            del self._questions[row]
+            self.question_list.takeItem(row)
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def form(self) -> PlanForm:
+        self._store_current()
+        return replace(
+            self.form_value,
+            drawn_up_on=self.drawn_edit.text().strip(),
+            completed_on=self.completed_edit.text().strip(),
+            questions=tuple(q for q in self._questions if q.question),
+        )
+
+    def save(self) -> int | None:
+        form = self.form()
+        problems = plans.validate_plan(form, self._today)
+        if problems:
+            self.message.setText("\n".join(f"• {p}" for p in problems))
+            return None
+        try:
+            self.plan_id = plans.save_plan(self._db, form, self.plan_id, self._today)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.message.setText("План сохранен; графы 11-14 реестра обновлены (31-р, п. 4.4).")
+        self.saved.emit(self.plan_id)
+        return self.plan_id
+
+    def _choose_pdf(self) -> None:
+        if self.save() is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "План", str(Path.home() / "План сопровождения.pdf"), "PDF (*.pdf)"
+        )
+        if name:
+            self.export_pdf(Path(name))
+
+    def export_pdf(self, path: Path) -> None:
+        assert self.plan_id is not None
+        try:
+            plans.export_plan_pdf(self._db, self.plan_id, path)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"PDF сохранен: {path}")
+
+
+def _short(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 60 else line[:57] + "…"
+
+
+def _cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    return item.text().strip() if item is not None else ""
