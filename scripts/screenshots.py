@@ -14,13 +14,15 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.domain.enums import Source  # noqa: E402
+from app.domain.enums import CallOutcome, Source  # noqa: E402
 from app.services.demo import generate_demo  # noqa: E402
 from app.services.demo_extract import write_demo_extract  # noqa: E402
 from db.session import open_database  # noqa: E402
+from ui.call_dialog import CallDialog  # noqa: E402
 from ui.citizen_dialog import CitizenDialog  # noqa: E402
 from ui.import_wizard import ImportWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
+from ui.plan_dialog import PlanDialog  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -65,6 +67,27 @@ def main() -> int:
     app.processEvents()
     new.grab().save(str(OUT / "citizen_card_new_errors.png"))
     new.close()
+    entry_id = window.registry_page.selected_entry_id()
+    assert entry_id is not None
+    call = CallDialog(db, entry_id, parent=window)
+    call.show()
+    call.start_call()
+    call.set_outcome(CallOutcome.REACHED)
+    call.told_measures.setChecked(True)
+    QTest.qWait(50)
+    call.grab().save(str(OUT / "call_window.png"))
+    call.close()
+    plan = PlanDialog(db, entry_id, today=TODAY, parent=window)
+    plan.add_question("Оформить знак «Инвалид» для автомобиля")
+    plan.show()
+    QTest.qWait(50)
+    plan.grab().save(str(OUT / "plan_editor.png"))
+    plan.close()
+    window.nav.setCurrentRow(7)
+    QTest.qWait(50)
+    window.grab().save(str(OUT / "directory.png"))
+    window.nav.setCurrentRow(0)
+
     extract = work / "extract.xlsx"
     write_demo_extract(extract, rows=300, seed=9, today=TODAY, month=(2026, 10))
     wizard = ImportWizard(db, today=TODAY, path=extract, parent=window)

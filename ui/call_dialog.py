@@ -71,7 +71,7 @@ class CallDialog(QDialog):
         self._elapsed = QElapsedTimer()
         self.outcome: CallOutcome | None = None
         self.setWindowTitle(f"Звонок: {self.context.person}")
-        self.setMinimumSize(900, 640)
+        self.setMinimumSize(1000, 820)
 
         title = QLabel(f"<b>{self.context.person}</b>")
         title.setStyleSheet("font-size: 14pt;")
@@ -116,7 +116,7 @@ class CallDialog(QDialog):
         outcomes = QGroupBox("Чем закончился звонок")
         outcome_row = QHBoxLayout(outcomes)
         for outcome, text in OUTCOMES:
-            button = QPushButton(text.replace("&", "") + f" (Alt+{text[1]})")
+            button = QPushButton(f"{text[3:]}\nAlt+{text[1]}")
             button.setCheckable(True)
             button.clicked.connect(lambda _=False, o=outcome: self.set_outcome(o))
             self.outcome_buttons[outcome] = button
@@ -331,5 +331,6 @@ class CallDialog(QDialog):
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 3)
     label.setStyleSheet("color: #555555; margin-left: 22px;")
     return label
