@@ -677,9 +677,10 @@ def _documents(session: Session, routes: Sequence[models.Route]) -> list[RouteDo
             )
         }
         developer = current_user(session)
+    draft_ids = {r.id for r in drafts}
     result: list[RouteDocument] = []
     for r in routes:
-        citizen = session.get(models.Citizen, r.citizen_id) if r in drafts else None
+        citizen = session.get(models.Citizen, r.citizen_id) if r.id in draft_ids else None
         representative = (
             citizen.representatives[0] if citizen is not None and citizen.representatives else None
         )

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
 from app.documents.route_pdf import COLUMN_X
@@ -601,3 +601,39 @@ def test_cli_route_pdf_both_forms_and_errors(
     # Both at once is refused by argparse (its wording is the cli's translation table's).
     assert "--snils" in error("--snils", snils, "--month", "2025-06", "--out", str(out))
     assert "не существует" in error("--month", "2025-06", "--out", str(tmp_path / "no" / "x.pdf"))
+
+
+def test_demo_month_prints_every_issued_route_of_the_registry(db: Database, tmp_path: Path) -> None:
+    from app.services.demo import generate_demo
+
+    generate_demo(db, 300, seed=1, today=date(2026, 11, 23))
+    with db.session_factory() as s:
+        entry, route = models.RegistryEntry, models.Route
+        month, count = s.execute(
+            select(entry.reporting_month, func.count(route.id))
+            .join(route, route.entry_id == entry.id)
+            .where(route.status == DocumentStatus.ISSUED)
+            .group_by(entry.reporting_month)
+            .order_by(func.count(route.id).desc())
+            .limit(1)
+        ).one()
+        expected = [
+            name
+            for (name,) in s.execute(
+                select(route.citizen_name)
+                .join(entry, entry.id == route.entry_id)
+                .where(entry.reporting_month == month, route.status == DocumentStatus.ISSUED)
+                .order_by(entry.number, entry.identified_on)
+            )
+        ]
+    pdf = tmp_path / "month.pdf"
+    assert export_route_pdf(db, pdf, month=month) == count
+    pages = _text(pdf).split("\f")[:-1]
+    assert len(pages) >= count
+    firsts = [p for p in pages if EXPECTED_TITLE in p]
+    assert len(firsts) == count
+    for page, name in zip(firsts, expected, strict=True):
+        assert f"1. Ф.И.О. ГРАЖДАНИНА {name}" in page
+    # Demo routes store only the recommended rows; all seven are printed all the same.
+    rows = " ".join([EXPECTED_HEADINGS[1], *EXPECTED_ROWS])
+    assert all(_column(words, 1) == rows for words in _pages(pdf)[: len(pages)])
