@@ -38,12 +38,13 @@ _ARGPARSE_WORDS = (
     (re.compile(r"^argument (\S+): expected one argument$"), r"после \1 нужно значение"),
     (re.compile(r"^argument (\S+): invalid (?:int|float) value: (.*)$"),
      r"\1: \2 не является числом"),
-    (re.compile(r"^argument (\S+): (.*)$"), r"\1: \2"),
     (re.compile(r"^the following arguments are required: (.*)$"), r"не указано: \1"),
     (re.compile(r"^unrecognized arguments: (.*)$"), r"непонятные аргументы: \1"),
     (re.compile(r"^one of the arguments (.*) is required$"), r"нужен один из аргументов: \1"),
     (re.compile(r"^argument (\S+): not allowed with argument (\S+)$"),
      r"\1 нельзя указывать вместе с \2"),
+    # The general form last: the specific ones above must win.
+    (re.compile(r"^argument (\S+): (.*)$"), r"\1: \2"),
 )  # fmt: skip
 
 

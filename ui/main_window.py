@@ -42,6 +42,7 @@ from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
+from ui.route_dialog import RouteDialog
 from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,8 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("Открыть карточку", self.open_selected)
         self.call_action = self._action("Позвонить…", self.call_selected, "Ctrl+T")
         self.call_action.setToolTip("Информирование по телефону (31-р, пп. 4.1-4.2)")
+        self.route_action = self._action("Маршрут…", self.route_selected, "Ctrl+M")
+        self.route_action.setToolTip("Индивидуальный реабилитационный маршрут (31-р, п. 3.3)")
         self.plan_action = self._action("План сопровождения…", self.plan_selected, "Ctrl+L")
         self.plan_action.setToolTip("Индивидуальный план комплексного сопровождения (31-р, п. 4.3)")
         self.form_action = self._action("Сформировать реестр за месяц…", self.form_registry)
@@ -269,6 +272,7 @@ class MainWindow(QMainWindow):
             self.ngo_action,
             self.open_action,
             self.call_action,
+            self.route_action,
             self.plan_action,
         ):
             registry_menu.addAction(action)
@@ -290,6 +294,7 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.walk_in_action,
             self.call_action,
+            self.route_action,
             self.form_action,
             self.export_action,
             self.refresh_action,
@@ -379,6 +384,16 @@ class MainWindow(QMainWindow):
         message = getattr(result, "message", "")
         self.refresh()
         self.statusBar().showMessage(str(message), 10_000)
+
+    def route_selected(self) -> RouteDialog | None:
+        entry_id = self.registry_page.selected_entry_id()
+        if entry_id is None:
+            self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
+            return None
+        dialog = RouteDialog(self._db, entry_id, today=self._today, parent=self)
+        dialog.issued.connect(lambda _: self.refresh())
+        dialog.open()
+        return dialog
 
     def plan_selected(self) -> PlanDialog | None:
         entry_id = self.registry_page.selected_entry_id()

@@ -247,3 +247,42 @@ def test_plan_editor_takes_the_familys_questions_and_fills_the_registry(
     ).stdout
     assert "Оформить парковочное" in text and "Петров П. П." in text  # wrapped in its cell
     assert "дата взаимодействия: 23.11.2026" in text
+
+
+def test_route_editor_proposes_lines_and_issues_the_route(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    from app.services import routes
+    from ui.route_dialog import RouteDialog
+
+    medical = directory.save_organisation(
+        db,
+        OrganisationForm(
+            name="ГБУЗ ТО «Областная больница № 3»",
+            department=Department.HEALTH,
+            district="г. Тюмень",
+            address="г. Тюмень, ул. Энергетиков, д. 1",
+            services=((MeasureKind.MEDICAL, "Медицинская реабилитация"),),
+        ),
+    )
+    dialog = RouteDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    # 31-р 3.3, Appendix 2: the seven fixed rows, the IPRA's medical measure with an
+    # organisation of the person's district already chosen.
+    assert dialog.table.rowCount() == 7
+    lines = dialog.lines()
+    assert lines[0].measure_kind is MeasureKind.MEDICAL and lines[0].organisation_id == medical
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.table.rowCount() == 8
+    dialog.table.setItem(7, 1, QTableWidgetItem("Занятия в бассейне"))
+    dialog.table.setItem(7, 2, QTableWidgetItem("Абонемент"))
+    dialog.table.setCurrentCell(0, 1)
+    dialog.remove_line()  # the fixed rows stay
+    assert dialog.table.rowCount() == 8
+
+    with qtbot.waitSignal(dialog.issued) as issued:
+        qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
+    route = routes.current_route(db, dialog.draft.citizen_id)
+    assert route is not None and route.route_id == issued.args[0]
+    assert route is not None and route.status == "ISSUED"
+    assert [line.measure_title for line in route.lines][-1] == "Занятия в бассейне"

@@ -1,0 +1,178 @@
+"""The route editor (31-р 3.3, Appendix 2): proposed lines, organisations, save and issue."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import MeasureKind
+from app.errors import UserError
+from app.services import citizens, routes
+from app.services.routes import RouteDraft, RouteLineDraft
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+NO_ORGANISATION = "— не выбрана —"
+COL_NUMBER, COL_MEASURE, COL_SERVICE, COL_ORGANISATION = range(4)
+
+
+class RouteDialog(QDialog):
+    """Draw up (or continue) the person's route; issuing copies the organisations' details."""
+
+    saved = Signal(int)  # route id
+    issued = Signal(int)
+
+    def __init__(
+        self,
+        db: Database,
+        entry_id: int,
+        *,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._today = today or date.today()
+        proposal = routes.propose_route(db, entry_id)
+        current = routes.current_route(db, proposal.citizen_id)
+        # A draft in progress is continued; an issued route is re-issued from a fresh proposal.
+        self.draft: RouteDraft = current if current and current.status == "DRAFT" else proposal
+        card = citizens.load_card(db, self.draft.citizen_id)
+        self._district = card.form.district or None
+        name = " ".join(
+            p for p in (card.form.last_name, card.form.first_name, card.form.middle_name) if p
+        )
+        self.setWindowTitle(f"Маршрут: {name}")
+        self.setMinimumSize(1000, 560)
+
+        state = (
+            f"черновик, версия {self.draft.version}"
+            if self.draft.route_id
+            else "новый маршрут по ИПРА (строки 1-7 — виды мероприятий приложения 2)"
+        )
+        if current is not None and current.status == "ISSUED":
+            state += f"; выдан маршрут версии {current.version} — он сохранится как прежняя версия"
+        heading = QLabel(f"<b>{name}</b><br>{state}")
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["№", "Мероприятие", "Услуга", "Организация"])
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_MEASURE, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(COL_NUMBER, 40)
+        self.table.setColumnWidth(COL_SERVICE, 260)
+        self.table.setColumnWidth(COL_ORGANISATION, 320)
+        self.table.setWordWrap(True)
+        for line in self.draft.lines:
+            self._append(line)
+
+        self.add_button = QPushButton("Добавить строку")
+        self.remove_button = QPushButton("Удалить строку")
+        self.save_button = QPushButton("Сохранить черновик")
+        self.issue_button = QPushButton("Выдать маршрут")
+        self.close_button = QPushButton("Закрыть")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.issue_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+
+        self.add_button.clicked.connect(lambda: self._append(RouteLineDraft(None, "", "", None)))
+        self.remove_button.clicked.connect(self.remove_line)
+        self.save_button.clicked.connect(self.save)
+        self.issue_button.clicked.connect(self.issue)
+        self.close_button.clicked.connect(self.reject)
+
+    def _append(self, line: RouteLineDraft) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        number = QTableWidgetItem(str(row + 1))
+        self.table.setItem(row, COL_NUMBER, number)
+        self.table.setItem(row, COL_MEASURE, QTableWidgetItem(line.measure_title))
+        self.table.setItem(row, COL_SERVICE, QTableWidgetItem(line.service_name))
+        combo = QComboBox()
+        combo.addItem(NO_ORGANISATION, None)
+        for choice in routes.organisations_for(self._db, line.measure_kind, self._district):
+            where = choice.district or "региональная"
+            combo.addItem(f"{choice.name} ({where})", choice.organisation_id)
+        index = combo.findData(line.organisation_id) if line.organisation_id else 0
+        combo.setCurrentIndex(max(index, 0))
+        self.table.setCellWidget(row, COL_ORGANISATION, combo)
+        kind_item = self.table.item(row, COL_MEASURE)
+        assert kind_item is not None
+        kind_item.setData(
+            Qt.ItemDataRole.UserRole, line.measure_kind.value if line.measure_kind else None
+        )
+
+    def remove_line(self) -> None:
+        row = self.table.currentRow()
+        if row < len(MeasureKind):
+            self.message.setText("Строки 1-7 приложения 2 не удаляются: оставьте их пустыми.")
+            return
+        self.table.removeRow(row)
+
+    def lines(self) -> tuple[RouteLineDraft, ...]:
+        result = []
+        for row in range(self.table.rowCount()):
+            measure = self.table.item(row, COL_MEASURE)
+            service = self.table.item(row, COL_SERVICE)
+            combo = self.table.cellWidget(row, COL_ORGANISATION)
+            kind_value = measure.data(Qt.ItemDataRole.UserRole) if measure else None
+            result.append(
+                RouteLineDraft(
+                    measure_kind=MeasureKind(kind_value) if kind_value else None,
+                    measure_title=measure.text().strip() if measure else "",
+                    service_name=service.text().strip() if service else "",
+                    organisation_id=combo.currentData() if isinstance(combo, QComboBox) else None,
+                )
+            )
+        return tuple(result)
+
+    def save(self) -> int | None:
+        try:
+            route_id = routes.save_route_draft(
+                self._db, replace(self.draft, lines=self.lines()), self._today
+            )
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.draft = replace(self.draft, route_id=route_id, lines=self.lines())
+        self.message.setText("Черновик маршрута сохранен.")
+        self.saved.emit(route_id)
+        return route_id
+
+    def issue(self) -> None:
+        route_id = self.save()
+        if route_id is None:
+            return
+        try:
+            issued = routes.issue_route(self._db, route_id, self._today)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.issued.emit(issued)
+        self.accept()
