@@ -367,10 +367,15 @@ class MainWindow(QMainWindow):
         if citizen_id is not None:
             self.open_citizen(citizen_id)
 
-    def call_selected(self) -> CallDialog | None:
+    def _selected_entry(self) -> int | None:
         entry_id = self.registry_page.selected_entry_id()
         if entry_id is None:
             self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
+        return entry_id
+
+    def call_selected(self) -> CallDialog | None:
+        entry_id = self._selected_entry()
+        if entry_id is None:
             return None
         return self.call_entry(entry_id)
 
@@ -386,9 +391,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(str(message), 10_000)
 
     def route_selected(self) -> RouteDialog | None:
-        entry_id = self.registry_page.selected_entry_id()
+        entry_id = self._selected_entry()
         if entry_id is None:
-            self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
             return None
         dialog = RouteDialog(self._db, entry_id, today=self._today, parent=self)
         dialog.issued.connect(lambda _: self.refresh())
@@ -396,9 +400,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def plan_selected(self) -> PlanDialog | None:
-        entry_id = self.registry_page.selected_entry_id()
+        entry_id = self._selected_entry()
         if entry_id is None:
-            self.statusBar().showMessage("Выберите гражданина в реестре.", 5_000)
             return None
         dialog = PlanDialog(self._db, entry_id, today=self._today, parent=self)
         dialog.saved.connect(lambda _: self.refresh())

@@ -643,3 +643,18 @@ def test_forming_the_registry_numbers_the_months_entries_in_the_grid(
     assert numbers == list(range(1, len(numbers) + 1))
     days = [date(int(d[6:]), int(d[3:5]), int(d[:2])) for d in _shown(window, "identified_on")]
     assert days == sorted(days)  # numbered in the order the data arrived (31-р 3.2)
+
+
+def test_call_route_and_plan_open_for_the_selected_entry(window: MainWindow) -> None:
+    page = window.registry_page
+    page.view.setCurrentIndex(page.model.index(0, _column("name")))
+    name = page.model.grid_row(0).values[_column("name")]
+    call = window.call_selected()
+    assert call is not None and call.context.person == name
+    call.close()
+    route = window.route_selected()
+    assert route is not None and route.table.rowCount() >= 7
+    route.close()
+    plan = window.plan_selected()
+    assert plan is not None and name in plan.windowTitle()
+    plan.close()
