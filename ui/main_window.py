@@ -43,6 +43,7 @@ from ui.import_wizard import ImportWizard
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.route_dialog import RouteDialog
+from ui.work_pages import CallsPage, RoutesPage
 from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
@@ -62,15 +63,6 @@ SECTIONS = (
 
 # What the sections that later versions fill say for now, and which counts they show.
 _PLACEHOLDERS = {
-    "calls": (
-        "Журнал звонков: информирование по телефону в течение 7 рабочих дней "
-        "(31-р, п. 4.1). Звонок записывается из карточки гражданина в следующей версии.",
-        ("Звонки",),
-    ),
-    "routes": (
-        "Индивидуальные реабилитационные маршруты (31-р, п. 3.3, приложение 2).",
-        ("Маршруты",),
-    ),
     "plans": (
         "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
         ("Планы сопровождения",),
@@ -160,6 +152,8 @@ class MainWindow(QMainWindow):
         self.registry_page = RegistryPage(self.grid_service)
         self.deadlines_page = DeadlinesPage()
         self.directory_page = DirectoryPage(db)
+        self.calls_page = CallsPage(db, self._today)
+        self.routes_page = RoutesPage(db, self.grid_service)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -176,6 +170,10 @@ class MainWindow(QMainWindow):
                 page = self.deadlines_page
             elif key == "directory":
                 page = self.directory_page
+            elif key == "calls":
+                page = self.calls_page
+            elif key == "routes":
+                page = self.routes_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -322,6 +320,10 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if page is self.deadlines_page and self._deadlines_stale:
             self._start_deadlines()
+        elif page is self.calls_page:
+            self.calls_page.refresh()
+        elif page is self.routes_page:
+            self.routes_page.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))

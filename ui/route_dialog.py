@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -53,6 +55,7 @@ class RouteDialog(QDialog):
         current = routes.current_route(db, proposal.citizen_id)
         # A draft in progress is continued; an issued route is re-issued from a fresh proposal.
         self.draft: RouteDraft = current if current and current.status == "DRAFT" else proposal
+        self._issued_id = current.route_id if current and current.status == "ISSUED" else None
         card = citizens.load_card(db, self.draft.citizen_id)
         self._district = card.form.district or None
         name = " ".join(
@@ -85,6 +88,8 @@ class RouteDialog(QDialog):
         self.remove_button = QPushButton("Удалить строку")
         self.save_button = QPushButton("Сохранить черновик")
         self.issue_button = QPushButton("Выдать маршрут")
+        self.pdf_button = QPushButton("PDF выданного…")
+        self.pdf_button.setEnabled(self._issued_id is not None)
         self.close_button = QPushButton("Закрыть")
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -94,6 +99,7 @@ class RouteDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.issue_button)
+        buttons.addWidget(self.pdf_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -105,6 +111,7 @@ class RouteDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_line)
         self.save_button.clicked.connect(self.save)
         self.issue_button.clicked.connect(self.issue)
+        self.pdf_button.clicked.connect(self._choose_pdf)
         self.close_button.clicked.connect(self.reject)
 
     def _append(self, line: RouteLineDraft) -> None:
@@ -176,3 +183,21 @@ class RouteDialog(QDialog):
             return
         self.issued.emit(issued)
         self.accept()
+
+    def _choose_pdf(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Маршрут", str(Path.home() / "Маршрут.pdf"), "PDF (*.pdf)"
+        )
+        if name:
+            self.export_pdf(Path(name))
+
+    def export_pdf(self, out: Path) -> None:
+        """The issued route as Appendix 2 (a draft is never printed)."""
+        if self._issued_id is None:
+            return
+        try:
+            routes.export_route_pdf(self._db, out, route_id=self._issued_id)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"PDF сохранен: {out}")

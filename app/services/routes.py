@@ -765,11 +765,17 @@ def _routes_of_month(session: Session, month_text: str) -> list[models.Route]:
 
 
 def export_route_pdf(
-    db: Database, out: Path, *, citizen_snils: str | None = None, month: str | None = None
+    db: Database,
+    out: Path,
+    *,
+    citizen_snils: str | None = None,
+    month: str | None = None,
+    route_id: int | None = None,
 ) -> int:
-    """Write routes as Appendix 2 to ``out``: the person's issued route, or every issued
-    route of the month's registry in registry order, in one file. Returns routes written."""
-    if (citizen_snils is None) == (month is None):
+    """Write routes as Appendix 2 to ``out``: the person's issued route, every issued route
+    of the month's registry in registry order, or one route by id, in one file. Returns
+    routes written."""
+    if sum(x is not None for x in (citizen_snils, month, route_id)) != 1:
         raise ValidationError("Укажите либо СНИЛС гражданина, либо отчётный месяц.")
     out = Path(out).expanduser().absolute()
     if out.is_dir():
@@ -777,7 +783,9 @@ def export_route_pdf(
     from app.documents.route_pdf import write_routes_pdf
 
     with db.session_factory.begin() as session:
-        if citizen_snils is not None:
+        if route_id is not None:
+            routes = [_route(session, route_id)]
+        elif citizen_snils is not None:
             routes = _routes_of_citizen(session, citizen_snils)
         else:
             assert month is not None

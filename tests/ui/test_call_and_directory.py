@@ -250,7 +250,7 @@ def test_plan_editor_takes_the_familys_questions_and_fills_the_registry(
 
 
 def test_route_editor_proposes_lines_and_issues_the_route(
-    qtbot: QtBot, db: Database, entry_id: int
+    qtbot: QtBot, db: Database, entry_id: int, tmp_path: Path
 ) -> None:
     from app.services import routes
     from ui.route_dialog import RouteDialog
@@ -286,3 +286,37 @@ def test_route_editor_proposes_lines_and_issues_the_route(
     assert route is not None and route.route_id == issued.args[0]
     assert route is not None and route.status == "ISSUED"
     assert [line.measure_title for line in route.lines][-1] == "Занятия в бассейне"
+
+    reopened = RouteDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(reopened)
+    assert reopened.pdf_button.isEnabled()
+    pdf = tmp_path / "route.pdf"
+    reopened.export_pdf(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "бассейне" in text and "больница" in text  # wrapped inside their cells
+
+
+def test_calls_page_lists_the_period_and_exports_both_lists(
+    qtbot: QtBot, db: Database, entry_id: int, tmp_path: Path
+) -> None:
+    from ui.work_pages import CallsPage
+
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.set_outcome(CallOutcome.BUSY)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    page = CallsPage(db, TODAY)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.table.rowCount() == 1
+    assert page.table.item(0, 1).text() == "23.11.2026"
+    assert page.table.item(0, 3).text() == "Соколова Анна Петровна"
+    assert page.export("journal", "xlsx", tmp_path / "journal.xlsx") == 1
+    assert page.export("journal", "pdf", tmp_path / "journal.pdf") == 1
+    assert page.export("eis", "xlsx", tmp_path / "eis.xlsx") == 1
+    sheet = load_workbook(tmp_path / "journal.xlsx").active
+    assert sheet is not None
+    assert any("Соколова" in str(c.value) for row in sheet.iter_rows() for c in row)

@@ -58,10 +58,13 @@ def test_new_database_shows_sections_status_bar_and_monthly_duties(
     assert deadlines["просрочено: Выгрузка сведений из ЕИС СЗН за месяц"] == "1"
     assert "23.11.2026" in window.deadlines_page.heading.text()
 
+    window.nav.setCurrentRow(3)
+    plans = window.placeholders["plans"]
+    assert window.pages.currentWidget() is plans
+    assert _rows(plans.counts_form) == {"Планы сопровождения": "0"}
     window.nav.setCurrentRow(1)
-    calls = window.placeholders["calls"]
-    assert window.pages.currentWidget() is calls
-    assert _rows(calls.counts_form) == {"Звонки": "0"}
+    assert window.pages.currentWidget() is window.calls_page
+    assert window.calls_page.table.rowCount() == 0
 
 
 def test_refresh_picks_up_new_data_and_profile(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
@@ -75,8 +78,8 @@ def test_refresh_picks_up_new_data_and_profile(qtbot: QtBot, db: Database, tmp_p
     shown = window.registry_page.model.rowCount()
     assert shown > 50
     assert window.counts_label.text() == f"В реестре: {shown} · показано: {shown}"
-    window.nav.setCurrentRow(1)
-    assert int(_rows(window.placeholders["calls"].counts_form)["Звонки"]) > 0
+    window.nav.setCurrentRow(3)
+    assert int(_rows(window.placeholders["plans"].counts_form)["Планы сопровождения"]) > 0
     _open_deadlines(qtbot, window)
     qtbot.waitUntil(
         lambda: any(

@@ -1,0 +1,194 @@
+"""The calls section (journal 1.7, list for the regional system 1.6.1) and the routes section."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.periods import Month
+from app.errors import UserError
+from app.services import informing, routes
+from app.services.registry_grid import RegistryGridService
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_HEADERS = (
+    "№",
+    "Дата",
+    "Время",
+    "Ф.И.О. получателя",
+    "Телефон",
+    "Услуга",
+    "Результат",
+    "Специалист",
+)
+
+
+def _date_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd.MM.yyyy")
+    return edit
+
+
+class CallsPage(QWidget):
+    """Calls of a period as the journal of 31-р 1.7 shows them; exports for 1.7 and 1.6.1."""
+
+    def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        first = today.replace(day=1)
+        self.from_edit = _date_edit(first)
+        self.to_edit = _date_edit(today)
+        self.show_button = QPushButton("Показать")
+        self.journal_xlsx = QPushButton("Журнал (XLSX)…")
+        self.journal_pdf = QPushButton("Журнал (PDF)…")
+        self.eis_button = QPushButton("Список для ЕИС СЗН (XLSX)…")
+        self.eis_button.setToolTip(
+            "Сведения для вкладки «Результаты» ИПРА в ЕИС СЗН (31-р, п. 1.6.1)"
+        )
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("С:"))
+        bar.addWidget(self.from_edit)
+        bar.addWidget(QLabel("по:"))
+        bar.addWidget(self.to_edit)
+        bar.addWidget(self.show_button)
+        bar.addStretch(1)
+        for button in (self.journal_xlsx, self.journal_pdf, self.eis_button):
+            bar.addWidget(button)
+        self.table = QTableWidget(0, len(JOURNAL_HEADERS))
+        self.table.setHorizontalHeaderLabels(list(JOURNAL_HEADERS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 50), (1, 90), (2, 60), (3, 240), (4, 120), (5, 260), (7, 200)):
+            self.table.setColumnWidth(column, width)
+        self.message = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel("<h2>Звонки</h2>Журнал срочных социальных услуг по телефону (31-р, п. 1.7)")
+        )
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self.show_button.clicked.connect(self.refresh)
+        self.journal_xlsx.clicked.connect(lambda: self._choose("journal", "xlsx"))
+        self.journal_pdf.clicked.connect(lambda: self._choose("journal", "pdf"))
+        self.eis_button.clicked.connect(lambda: self._choose("eis", "xlsx"))
+
+    def period(self) -> tuple[date, date]:
+        start = self.from_edit.date().toPython()
+        end = self.to_edit.date().toPython()
+        assert isinstance(start, date) and isinstance(end, date)
+        return start, end
+
+    def refresh(self) -> None:
+        start, end = self.period()
+        try:
+            rows = informing.journal_rows(self._db, start, end)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row.cells):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.message.setText(f"Звонков за период: {len(rows)}")
+
+    def _choose(self, what: str, fmt: str) -> None:
+        start, end = self.period()
+        title = "Журнал звонков" if what == "journal" else "Список для ЕИС СЗН"
+        default = Path.home() / f"{title} {start:%d.%m.%Y}-{end:%d.%m.%Y}.{fmt}"
+        name, _ = QFileDialog.getSaveFileName(self, title, str(default), f"*.{fmt}")
+        if name:
+            self.export(what, fmt, Path(name))
+
+    def export(self, what: str, fmt: str, out: Path) -> int | None:
+        start, end = self.period()
+        try:
+            if what == "journal":
+                count = informing.export_journal(self._db, start, end, fmt, out)
+            else:
+                count = informing.export_eis_list(self._db, start, end, out)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.message.setText(f"Сохранено строк: {count} — {out}")
+        return count
+
+
+class RoutesPage(QWidget):
+    """Every issued route of a month's registry printed in one file (31-р 3.4)."""
+
+    def __init__(
+        self, db: Database, grid: RegistryGridService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._grid = grid
+        self.month_combo = QComboBox()
+        self.print_button = QPushButton("Маршруты за месяц в один PDF…")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Отчетный месяц:"))
+        bar.addWidget(self.month_combo)
+        bar.addWidget(self.print_button)
+        bar.addStretch(1)
+        hint = QLabel(
+            "Маршрут составляется из карточки реестра: выберите гражданина и нажмите "
+            "«Маршрут…» (Ctrl+M). Выданный маршрут хранится со всеми версиями; сведения об "
+            "организациях копируются в него при выдаче (31-р, пп. 3.3-3.4, приложение 2)."
+        )
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Маршруты</h2>"))
+        layout.addWidget(hint)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.print_button.clicked.connect(self._choose)
+
+    def refresh(self) -> None:
+        current = self.month_combo.currentData()
+        self.month_combo.clear()
+        for month in self._grid.choices().months:
+            self.month_combo.addItem(Month.parse(month).title, month)
+        if current:
+            self.month_combo.setCurrentIndex(max(self.month_combo.findData(current), 0))
+
+    def _choose(self) -> None:
+        month = self.month_combo.currentData()
+        if not month:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Маршруты", str(Path.home() / f"Маршруты {month}.pdf"), "PDF (*.pdf)"
+        )
+        if name:
+            self.print_month(str(month), Path(name))
+
+    def print_month(self, month: str, out: Path) -> int | None:
+        try:
+            count = routes.export_route_pdf(self._db, out, month=month)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.message.setText(f"Маршрутов в файле: {count} — {out}")
+        return count
