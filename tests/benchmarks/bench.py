@@ -13,7 +13,9 @@ person. The extract's people come from another seed than the database's, so the 
 import adds them. --import-only builds the database and times only the imports; with
 --repeat N each import is timed N times, each time on a fresh copy of the database.
 The registry grid's rows (first paint, keystroke, sorts, peak memory) come from
-grid_bench.py, run on the same database in the real window, offscreen.
+grid_bench.py, run on the same database in the real window, offscreen; the route PDF
+rows (one route, 1,000 routes in one file, >= 200 routes/s) from route_bench.py on its own
+2,000-citizen demo database (size 0 in the table; "ok" means the rate was met).
 Later issues add their rows to STEPS.
 """
 
@@ -67,6 +69,9 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "grid: search keystroke, worst of 9": (0.1, 400),
 }
 GRID_BENCH = Path(__file__).with_name("grid_bench.py")
+# Route PDFs (issue #4): its own 2,000-citizen demo database; target >= 200 routes/s.
+ROUTE_BENCH = Path(__file__).with_name("route_bench.py")
+ROUTES_PER_SECOND = 200
 
 # Runs one command in a child and reports its wall time and peak RSS (ru_maxrss, KiB on Linux).
 _CHILD = """
@@ -133,6 +138,26 @@ def _copy(source: Path, target: Path) -> None:
         os.close(descriptor)
 
 
+def run_routes(work: Path) -> list[Result]:
+    """Route PDF timings, one row per JSON line of route_bench.py."""
+    out = subprocess.run(
+        [sys.executable, str(ROUTE_BENCH), str(work / "routes")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        print(f"  routes: exit {out.returncode}: {out.stderr[-500:]}", file=sys.stderr)
+        return [Result(0, "route PDF", 0.0, 0.0, False)]
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    results = []
+    for r in rows:
+        step = f"{r['step']} ({r['routes_per_s']:.0f} маршрутов/с)"
+        fast = r["routes"] < 1000 or r["routes_per_s"] >= ROUTES_PER_SECOND
+        results.append(Result(0, step, r["seconds"], 0.0, fast))
+    return results
+
+
 def _fresh(db: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -192,6 +217,10 @@ def main() -> int:
                     results.append(result)
                     _report(result)
             built.unlink()
+        if not args.import_only:
+            for result in run_routes(base):
+                results.append(result)
+                _report(result)
     print()
     print(f"| {'citizens':>8} | {'step':<46} | {'seconds':>8} | {'peak MiB':>8} | ok | target |")
     print(f"|{'-' * 10}|{'-' * 48}|{'-' * 10}|{'-' * 10}|----|--------|")
