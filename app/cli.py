@@ -171,10 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
 
-    p = sub.add_parser("eis-list", help="список для внесения в ЕИС СЗН (31-р п. 1.6.1), XLSX")
+    p = sub.add_parser("eis-list", help="список для внесения в ЕИС СЗН (31-р п. 1.6.1)")
     p.add_argument("--from", dest="start", type=_date_arg, required=True, help="с даты")
     p.add_argument("--to", dest="end", type=_date_arg, required=True, help="по дату включительно")
-    p.add_argument("--out", type=Path, required=True, help="файл .xlsx, который будет записан")
+    p.add_argument(
+        "--format", default="xlsx", choices=("xlsx", "pdf"), help="xlsx (по умолчанию) или pdf"
+    )
+    p.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
     p = sub.add_parser("directory", help="справочник организаций: выгрузка и загрузка XLSX")
     dr = p.add_subparsers(
         dest="directory_command", metavar="{export,import}", required=True, parser_class=_Parser
@@ -526,7 +529,7 @@ def _cmd_eis_list(args: argparse.Namespace, db_path: Path) -> int:
     _period_checked(args)
     db = _open_existing(db_path)
     try:
-        rows = export_eis_list(db, args.start, args.end, args.out)
+        rows = export_eis_list(db, args.start, args.end, args.out, args.format)
     finally:
         db.close()
     print(

@@ -61,6 +61,7 @@ class CallsPage(QWidget):
         self.journal_xlsx = QPushButton("Журнал (XLSX)…")
         self.journal_pdf = QPushButton("Журнал (PDF)…")
         self.eis_button = QPushButton("Список для ЕИС СЗН (XLSX)…")
+        self.eis_pdf_button = QPushButton("Список для ЕИС СЗН (PDF)…")
         self.eis_button.setToolTip(
             "Сведения для вкладки «Результаты» ИПРА в ЕИС СЗН (31-р, п. 1.6.1)"
         )
@@ -71,7 +72,7 @@ class CallsPage(QWidget):
         bar.addWidget(self.to_edit)
         bar.addWidget(self.show_button)
         bar.addStretch(1)
-        for button in (self.journal_xlsx, self.journal_pdf, self.eis_button):
+        for button in (self.journal_xlsx, self.journal_pdf, self.eis_button, self.eis_pdf_button):
             bar.addWidget(button)
         self.table = QTableWidget(0, len(JOURNAL_HEADERS))
         self.table.setHorizontalHeaderLabels(list(JOURNAL_HEADERS))
@@ -92,6 +93,7 @@ class CallsPage(QWidget):
         self.journal_xlsx.clicked.connect(lambda: self._choose("journal", "xlsx"))
         self.journal_pdf.clicked.connect(lambda: self._choose("journal", "pdf"))
         self.eis_button.clicked.connect(lambda: self._choose("eis", "xlsx"))
+        self.eis_pdf_button.clicked.connect(lambda: self._choose("eis", "pdf"))
 
     def period(self) -> tuple[date, date]:
         start = self.from_edit.date().toPython()
@@ -126,7 +128,7 @@ class CallsPage(QWidget):
             if what == "journal":
                 count = informing.export_journal(self._db, start, end, fmt, out)
             else:
-                count = informing.export_eis_list(self._db, start, end, out)
+                count = informing.export_eis_list(self._db, start, end, out, fmt)
         except UserError as exc:
             self.message.setText(str(exc))
             return None

@@ -6,6 +6,7 @@ registry) and the table heading repeated on every page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -160,6 +161,45 @@ def _page_footer(canvas: Any, doc: Any) -> None:
 
 def write_journal_pdf(journal: Journal, path: Path) -> None:
     """Write the journal of 1.7 to ``path`` on A4 landscape, heading repeated on each page."""
+    _write_table_pdf(
+        path,
+        JOURNAL_TITLE,
+        journal.provider,
+        journal.period_text,
+        JOURNAL_HEADINGS,
+        [row.cells for row in journal.rows],
+        PDF_WIDTHS_MM,
+        "Журнал учета срочных социальных услуг (распоряжение N 31-р, п. 1.7)",
+    )
+
+
+def write_eis_pdf(eis: EisList, path: Path) -> None:
+    """The list for the regional system (1.6.1) on A4 landscape, as the XLSX has it."""
+    usable_mm = (PAGE_SIZE[0] - 2 * MARGIN) / mm
+    total = sum(XLSX_EIS_WIDTHS)
+    widths = tuple(usable_mm * w / total for w in XLSX_EIS_WIDTHS)
+    _write_table_pdf(
+        path,
+        EIS_TITLE,
+        eis.provider,
+        eis.period_text,
+        EIS_HEADINGS,
+        [row.cells for row in eis.rows],
+        widths,
+        "Сведения для ЕИС СЗН Тюменской области (распоряжение N 31-р, п. 1.6.1)",
+    )
+
+
+def _write_table_pdf(
+    path: Path,
+    title_text: str,
+    provider: str,
+    period_text: str,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths_mm: Sequence[float],
+    subject: str,
+) -> None:
     register_fonts()
     title = ParagraphStyle(
         "title", fontName=SERIF_BOLD, fontSize=12, leading=15, alignment=TA_CENTER
@@ -180,17 +220,17 @@ def write_journal_pdf(journal: Journal, path: Path) -> None:
         alignment=TA_LEFT,
         splitLongWords=1,
     )
-    story: list[Any] = [Paragraph(escape(JOURNAL_TITLE), title), Spacer(1, 2 * mm)]
-    if journal.provider:
-        story.append(Paragraph(escape(journal.provider), line))
-    story.append(Paragraph(escape(journal.period_text), line))
+    story: list[Any] = [Paragraph(escape(title_text), title), Spacer(1, 2 * mm)]
+    if provider:
+        story.append(Paragraph(escape(provider), line))
+    story.append(Paragraph(escape(period_text), line))
     story.append(Spacer(1, 4 * mm))
-    data: list[list[Any]] = [[Paragraph(escape(h), heading) for h in JOURNAL_HEADINGS]]
-    for row in journal.rows:
-        data.append([Paragraph(escape(text), cell) if text else "" for text in row.cells])
+    data: list[list[Any]] = [[Paragraph(escape(h), heading) for h in headings]]
+    for cells in rows:
+        data.append([Paragraph(escape(text), cell) if text else "" for text in cells])
     table = Table(
         data,
-        colWidths=tuple(w * mm for w in PDF_WIDTHS_MM),
+        colWidths=tuple(w * mm for w in widths_mm),
         repeatRows=1,
         splitByRow=True,
         longTableOptimize=True,
@@ -215,9 +255,9 @@ def write_journal_pdf(journal: Journal, path: Path) -> None:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 3 * mm,
-        title=f"{JOURNAL_TITLE} {journal.period_text}",
-        author=journal.provider,
-        subject="Журнал учета срочных социальных услуг (распоряжение N 31-р, п. 1.7)",
+        title=f"{title_text} {period_text}",
+        author=provider,
+        subject=subject,
         creator="Интеграционный консультант",
         initialFontName=SERIF,
     )

@@ -678,13 +678,22 @@ def export_journal(db: Database, start: date, end: date, fmt: str, out: Path) ->
     return len(journal.rows)
 
 
-def export_eis_list(db: Database, start: date, end: date, out: Path) -> int:
-    """Write the list for the regional system (1.6.1) for ``start``..``end`` as XLSX; rows."""
+def export_eis_list(db: Database, start: date, end: date, out: Path, fmt: str = "xlsx") -> int:
+    """Write the list for the regional system (1.6.1) for ``start``..``end``; rows written.
+
+    ``fmt`` is "xlsx" (to copy from) or "pdf" (to print), as for the journal.
+    """
     from app.documents import journal as documents
 
+    kind = fmt.strip().lower()
+    if kind not in JOURNAL_FORMATS:
+        raise ValidationError(
+            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(JOURNAL_FORMATS)}."
+        )
+    writer = documents.write_eis_xlsx if kind == "xlsx" else documents.write_eis_pdf
     with db.session_factory.begin() as session:
         eis = _eis(db, session, start, end)
-        path = _write_atomically(out, lambda p: documents.write_eis_xlsx(eis, p))
+        path = _write_atomically(out, lambda p: writer(eis, p))
         audit(
             session,
             current_user(session),

@@ -630,3 +630,17 @@ def test_cli_missing_database_and_missing_folder(
                         "--out", str(tmp_path / "no" / "j.xlsx"))  # fmt: skip
     assert code == EXIT_USER_ERROR
     assert len(err.strip().splitlines()) == 1 and "не существует" in err
+
+
+def test_eis_list_prints_as_pdf_too_1_6_1(db: Database, tmp_path: Path) -> None:
+    # 1.6.1: the same list on paper, for the specialist entering it in the regional system.
+    _history(db)
+    out = tmp_path / "eis.pdf"
+    assert export_eis_list(db, date(2025, 6, 5), date(2025, 6, 5), out, "pdf") == 2
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert PERSON.split()[0] in text and "Иванова" in text
+    assert "2 (05.06.2025, 05.06.2025)" in text
+    with pytest.raises(ValidationError):
+        export_eis_list(db, date(2025, 6, 5), date(2025, 6, 5), tmp_path / "eis.doc", "doc")

@@ -317,6 +317,7 @@ def test_calls_page_lists_the_period_and_exports_both_lists(
     assert page.export("journal", "xlsx", tmp_path / "journal.xlsx") == 1
     assert page.export("journal", "pdf", tmp_path / "journal.pdf") == 1
     assert page.export("eis", "xlsx", tmp_path / "eis.xlsx") == 1
+    assert page.export("eis", "pdf", tmp_path / "eis.pdf") == 1
     sheet = load_workbook(tmp_path / "journal.xlsx").active
     assert sheet is not None
     assert any("Соколова" in str(c.value) for row in sheet.iter_rows() for c in row)
