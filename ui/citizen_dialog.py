@@ -36,6 +36,7 @@ from app.reference import district_names
 from app.services import citizens
 from app.services.citizens import CitizenForm, DuplicateCheck, FieldProblem, SaveResult
 from db.session import Database
+from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,13 @@ class CitizenDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        # 31-р 4.1: the call is made from the card too, about the newest registry entry.
+        self.call_button = self.buttons.addButton(
+            "Позвонить…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.call_button.setEnabled(False)
+        self.call_button.clicked.connect(self.call)
+        self._latest_entry: int | None = None
         self.save_button.setText("Сохранить")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Закрыть")
 
@@ -377,6 +385,8 @@ class CitizenDialog(QDialog):
     def load(self, citizen_id: int) -> None:
         card = citizens.load_card(self._db, citizen_id)
         self._citizen_id = citizen_id
+        self._latest_entry = card.latest_entry_id
+        self.call_button.setEnabled(card.latest_entry_id is not None)
         self._fill(card.form)
         self.setWindowTitle(f"Карточка: {_name(card.form)}")
         self._fill_history(card.history)
@@ -512,6 +522,18 @@ class CitizenDialog(QDialog):
         self.last_result: SaveResult = result
         self.saved.emit(result)
         self.accept()
+
+    def call(self) -> QDialog | None:
+        if self._latest_entry is None:
+            return None
+        dialog = CallDialog(self._db, self._latest_entry, parent=self)
+        dialog.saved.connect(lambda _: self._reload_history())
+        dialog.open()
+        return dialog
+
+    def _reload_history(self) -> None:
+        if self._citizen_id is not None:
+            self._fill_history(citizens.load_card(self._db, self._citizen_id).history)
 
     @property
     def citizen_id(self) -> int | None:

@@ -129,6 +129,7 @@ class CitizenCard:
     citizen_id: int
     form: CitizenForm
     history: CitizenHistory = field(default_factory=CitizenHistory)
+    latest_entry_id: int | None = None  # the newest registry entry: what a call is about
 
 
 @dataclass(frozen=True)
@@ -456,7 +457,13 @@ def load_card(db: Database, citizen_id: int) -> CitizenCard:
         citizen = session.get(models.Citizen, citizen_id)
         if citizen is None:
             raise NotFoundError("Гражданин не найден: запись удалена или не синхронизирована.")
-        return CitizenCard(citizen_id, _form_of(citizen), _history(session, citizen_id))
+        latest = session.scalar(
+            select(models.RegistryEntry.id)
+            .where(models.RegistryEntry.citizen_id == citizen_id)
+            .order_by(models.RegistryEntry.identified_on.desc(), models.RegistryEntry.id.desc())
+            .limit(1)
+        )
+        return CitizenCard(citizen_id, _form_of(citizen), _history(session, citizen_id), latest)
 
 
 def citizen_of_entry(db: Database, entry_id: int) -> int:

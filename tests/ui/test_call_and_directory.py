@@ -321,3 +321,21 @@ def test_calls_page_lists_the_period_and_exports_both_lists(
     sheet = load_workbook(tmp_path / "journal.xlsx").active
     assert sheet is not None
     assert any("Соколова" in str(c.value) for row in sheet.iter_rows() for c in row)
+
+
+def test_the_card_calls_about_the_newest_registry_entry(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    from ui.citizen_dialog import CitizenDialog
+
+    citizen_id = _entry(db, entry_id).citizen_id
+    card = CitizenDialog(db, citizen_id, today=TODAY)
+    qtbot.addWidget(card)
+    assert card.call_button.isEnabled()
+    call = card.call()
+    assert isinstance(call, CallDialog) and call.context.entry_id == entry_id
+    call.set_outcome(CallOutcome.NO_ANSWER)
+    with qtbot.waitSignal(call.saved):
+        call.save()
+    calls = card.history.topLevelItem(1)
+    assert calls is not None and calls.childCount() == 1  # the history shows the attempt
