@@ -23,6 +23,7 @@ from ui.citizen_dialog import CitizenDialog  # noqa: E402
 from ui.import_wizard import ImportWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.plan_dialog import PlanDialog  # noqa: E402
+from ui.route_dialog import RouteDialog  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -77,6 +78,12 @@ def main() -> int:
     QTest.qWait(50)
     call.grab().save(str(OUT / "call_window.png"))
     call.close()
+    route = RouteDialog(db, entry_id, today=TODAY, parent=window)
+    route.resize(1200, 560)
+    route.show()
+    QTest.qWait(50)
+    route.grab().save(str(OUT / "route_editor.png"))
+    route.close()
     plan = PlanDialog(db, entry_id, today=TODAY, parent=window)
     plan.add_question("Оформить знак «Инвалид» для автомобиля")
     plan.show()

@@ -118,14 +118,19 @@ class RouteDialog(QDialog):
         row = self.table.rowCount()
         self.table.insertRow(row)
         number = QTableWidgetItem(str(row + 1))
+        number.setFlags(number.flags() & ~Qt.ItemFlag.ItemIsEditable)
         self.table.setItem(row, COL_NUMBER, number)
-        self.table.setItem(row, COL_MEASURE, QTableWidgetItem(line.measure_title))
+        measure = QTableWidgetItem(line.measure_title)
+        if line.measure_kind is not None:  # rows 1-7 keep the wording of Appendix 2
+            measure.setFlags(measure.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.table.setItem(row, COL_MEASURE, measure)
         self.table.setItem(row, COL_SERVICE, QTableWidgetItem(line.service_name))
         combo = QComboBox()
         combo.addItem(NO_ORGANISATION, None)
         for choice in routes.organisations_for(self._db, line.measure_kind, self._district):
             where = choice.district or "региональная"
-            combo.addItem(f"{choice.name} ({where})", choice.organisation_id)
+            label = choice.name if where in choice.name else f"{choice.name} ({where})"
+            combo.addItem(label, choice.organisation_id)
         index = combo.findData(line.organisation_id) if line.organisation_id else 0
         combo.setCurrentIndex(max(index, 0))
         self.table.setCellWidget(row, COL_ORGANISATION, combo)
