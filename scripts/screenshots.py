@@ -38,7 +38,9 @@ def main() -> int:
         db = open_database(work / "demo.sqlite")
         generate_demo(db, 2000, seed=1, today=TODAY)
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(db, work / "ic.log", today=TODAY, settings=settings)
+    window = MainWindow(
+        db, work / "ic.log", today=TODAY, settings=settings, start_section="registry"
+    )
     window.resize(1400, 800)
     window.show()
     for _ in range(20):
@@ -90,6 +92,12 @@ def main() -> int:
     QTest.qWait(50)
     plan.grab().save(str(OUT / "plan_editor.png"))
     plan.close()
+    window.nav.setCurrentRow(5)
+    task = window._deadline_task
+    while task is not None and task.running:
+        QTest.qWait(20)
+    QTest.qWait(100)
+    window.grab().save(str(OUT / "dashboard.png"))
     window.nav.setCurrentRow(7)
     QTest.qWait(50)
     window.grab().save(str(OUT / "directory.png"))

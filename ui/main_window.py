@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -32,11 +33,19 @@ from app.domain.dates import format_date
 from app.domain.enums import Source
 from app.domain.periods import Month
 from app.errors import UserError
-from app.services import deadlines, import_log, maintenance, profile, registry_month
+from app.services import (
+    dashboard,
+    deadlines,
+    import_log,
+    maintenance,
+    profile,
+    registry_month,
+)
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
+from ui.dashboard_page import DashboardPage
 from ui.directory_page import DirectoryPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
@@ -60,6 +69,16 @@ SECTIONS = (
     ("directory", "Справочник организаций"),
     ("settings", "Настройки"),
 )
+
+SECTION_KEYS = tuple(key for key, _ in SECTIONS)
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    on: date
+    items: list[deadlines.DueItem]
+    flow: tuple[dashboard.MonthFlow, ...]
+
 
 # What the sections that later versions fill say for now, and which counts they show.
 _PLACEHOLDERS = {
@@ -103,31 +122,6 @@ class PlaceholderPage(QWidget):
         self.counts_box.setVisible(bool(rows))
 
 
-class DeadlinesPage(QWidget):
-    """Today's deadlines by kind and state; computed on a worker (it reads every entry)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        self.heading = QLabel()
-        self.box = QGroupBox("Сроки по 31-р, 510-п и 6-р")
-        self.form = QFormLayout(self.box)
-        self.status = QLabel("Подсчет сроков…")
-        layout.addWidget(self.heading)
-        layout.addWidget(self.box)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
-
-    def show_items(self, on: date, items: list[deadlines.DueItem]) -> None:
-        self.heading.setText(f"<h2>Сроки на {format_date(on)}</h2>")
-        summary: dict[str, int] = {}
-        for item in items:
-            key = f"{item.status.label}: {item.kind.label}"
-            summary[key] = summary.get(key, 0) + 1
-        _fill(self.form, tuple(summary.items()) or (("Срочных дел нет", 0),))
-        self.status.setText("")
-
-
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -135,6 +129,7 @@ class MainWindow(QMainWindow):
         log_path: Path,
         today: date | None = None,
         settings: QSettings | None = None,
+        start_section: str = "deadlines",
     ) -> None:
         super().__init__()
         self._db = db
@@ -143,6 +138,7 @@ class MainWindow(QMainWindow):
         self._settings = settings or QSettings()
         self._deadline_task: BackgroundTask | None = None
         self._deadlines_stale = True
+        self._dashboard_day = self._today
         self.export_task: BackgroundTask | None = None
         self.last_export: registry_month.ExportResult | None = None
         self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
@@ -150,7 +146,7 @@ class MainWindow(QMainWindow):
 
         self.grid_service = RegistryGridService(db, self._today)
         self.registry_page = RegistryPage(self.grid_service)
-        self.deadlines_page = DeadlinesPage()
+        self.deadlines_page = DashboardPage(self._today)
         self.directory_page = DirectoryPage(db)
         self.calls_page = CallsPage(db, self._today)
         self.routes_page = RoutesPage(db, self.grid_service)
@@ -200,9 +196,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
 
         self.registry_page.open_requested.connect(self.open_citizen)
+        self.deadlines_page.open_requested.connect(self._open_item)
+        self.deadlines_page.date_changed.connect(self._dashboard_date)
         self.registry_page.counts_changed.connect(self._show_counts)
         self._restore_layout()
-        self.nav.setCurrentRow(0)
+        # The window opens on the deadline dashboard (issue #5); tests and the grid
+        # benchmark may start elsewhere.
+        self.nav.setCurrentRow(SECTION_KEYS.index(start_section))
         self.refresh()
 
     # -- actions, menu, toolbar -----------------------------------------------------------
@@ -336,16 +336,37 @@ class MainWindow(QMainWindow):
         if self._deadline_task is not None and self._deadline_task.running:
             return
         self._deadlines_stale = False
-        db, on = self._db, self._today
+        db, on = self._db, self._dashboard_day
 
-        def job(report: object, cancelled: object) -> list[deadlines.DueItem]:
-            return deadlines.due_items(db, on)
+        def job(report: object, cancelled: object) -> DashboardData:
+            items = deadlines.due_items(db, on)
+            flow = dashboard.monthly_flow(db, Month.of(on))
+            return DashboardData(on, items, flow)
 
         task = BackgroundTask(job, self)
-        task.done.connect(lambda items: self.deadlines_page.show_items(on, items))
+        task.done.connect(self._show_dashboard)
         task.failed.connect(self._background_failed)
         self._deadline_task = task
         task.start()
+
+    def _show_dashboard(self, data: object) -> None:
+        assert isinstance(data, DashboardData)
+        self.deadlines_page.show_items(data.on, data.items)
+        self.deadlines_page.show_flow(data.flow)
+        if self._dashboard_day != data.on:  # the user chose another day meanwhile
+            self._deadlines_stale = True
+            self._start_deadlines()
+
+    def _dashboard_date(self, day: object) -> None:
+        assert isinstance(day, date)
+        self._dashboard_day = day
+        self._deadlines_stale = True
+        self._start_deadlines()
+
+    def _open_item(self, entity: str, entity_id: int) -> None:
+        citizen_id = dashboard.citizen_of_item(self._db, entity, entity_id)
+        if citizen_id is not None:
+            self.open_citizen(citizen_id)
 
     def _background_failed(self, error: object) -> None:
         if isinstance(error, UserError):

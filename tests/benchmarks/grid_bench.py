@@ -58,7 +58,9 @@ def main() -> int:
     _emit("open database and production calendar", (time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
-    window = MainWindow(db, work / "ic.log", today=TODAY, settings=settings)
+    window = MainWindow(
+        db, work / "ic.log", today=TODAY, settings=settings, start_section="registry"
+    )
     window.resize(1400, 800)
     window.show()
     _paint(app, window)

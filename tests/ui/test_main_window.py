@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtWidgets import QFormLayout
 from pytestqt.qtbot import QtBot
 
+from app.domain.deadlines import DueStatus
 from app.services import profile
 from app.services.demo import generate_demo
 from db.session import Database
+from ui.citizen_dialog import CitizenDialog
 from ui.main_window import SECTIONS, MainWindow
 
 TODAY = date(2026, 11, 23)
@@ -30,34 +32,39 @@ def _window(qtbot: QtBot, db: Database, tmp_path: Path) -> MainWindow:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(db, tmp_path / "ic.log", today=TODAY, settings=settings)
     qtbot.addWidget(window)
-    assert window._deadline_task is None  # counted only when the section is opened
+    _wait_dashboard(qtbot, window)
     return window
 
 
-def _open_deadlines(qtbot: QtBot, window: MainWindow) -> None:
-    window.section_actions[5].trigger()  # Ctrl+6: Сроки
-    assert window.pages.currentWidget() is window.deadlines_page
+def _wait_dashboard(qtbot: QtBot, window: MainWindow) -> None:
     task = window._deadline_task
-    assert task is not None
-    qtbot.waitUntil(lambda: not task.running and window.deadlines_page.status.text() == "")
+    assert task is not None  # the window opens on the dashboard and counts at once
+    qtbot.waitUntil(lambda: not task.running)
 
 
-def test_new_database_shows_sections_status_bar_and_monthly_duties(
+def _kinds(window: MainWindow, status: DueStatus) -> dict[str, int]:
+    """Kind of deadline -> how many, as a group of the dashboard shows them."""
+    tree = window.deadlines_page.trees[status]
+    items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+    return {item.text(1): int(item.text(0)) for item in items if item is not None}
+
+
+def test_new_database_opens_on_the_dashboard_with_the_monthly_duties(
     qtbot: QtBot, db: Database, tmp_path: Path
 ) -> None:
     window = _window(qtbot, db, tmp_path)
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles == [title for _, title in SECTIONS]
-    assert window.pages.currentWidget() is window.registry_page
+    assert window.pages.currentWidget() is window.deadlines_page
+    # Nothing imported yet: the October extract is overdue (31-р 3.1.1).
+    assert _kinds(window, DueStatus.OVERDUE)["Выгрузка сведений из ЕИС СЗН за месяц"] == 1
+    assert "23.11.2026" in window.deadlines_page.heading.text()
     assert window.registry_page.model.rowCount() == 0
     assert window.counts_label.text() == "В реестре: 0 · показано: 0"
     assert str(db.path) in window.path_label.text()
-    # Nothing imported yet: the October extract is overdue (31-р 3.1.1).
-    _open_deadlines(qtbot, window)
-    deadlines = _rows(window.deadlines_page.form)
-    assert deadlines["просрочено: Выгрузка сведений из ЕИС СЗН за месяц"] == "1"
-    assert "23.11.2026" in window.deadlines_page.heading.text()
 
+    window.section_actions[0].trigger()  # Ctrl+1: Реестр
+    assert window.pages.currentWidget() is window.registry_page
     window.nav.setCurrentRow(3)
     plans = window.placeholders["plans"]
     assert window.pages.currentWidget() is plans
@@ -67,27 +74,44 @@ def test_new_database_shows_sections_status_bar_and_monthly_duties(
     assert window.calls_page.table.rowCount() == 0
 
 
-def test_refresh_picks_up_new_data_and_profile(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
+def test_refresh_picks_up_new_data_and_items_open_their_card(
+    qtbot: QtBot, db: Database, tmp_path: Path
+) -> None:
     window = _window(qtbot, db, tmp_path)
     generate_demo(db, 200, seed=2, today=TODAY)
     profile.update_profile(db, full_name="Петрова Анна Сергеевна", position="специалист")
     assert window.registry_page.model.rowCount() == 0  # not yet refreshed
 
     window.refresh_action.trigger()
-
+    _wait_dashboard(qtbot, window)
+    overdue = _kinds(window, DueStatus.OVERDUE)
+    assert overdue.get("Информирование по телефону", 0) > 0
+    assert sum(m.identified for m in window.deadlines_page.chart.flow) > 0
     shown = window.registry_page.model.rowCount()
     assert shown > 50
     assert window.counts_label.text() == f"В реестре: {shown} · показано: {shown}"
     window.nav.setCurrentRow(3)
     assert int(_rows(window.placeholders["plans"].counts_form)["Планы сопровождения"]) > 0
-    _open_deadlines(qtbot, window)
-    qtbot.waitUntil(
-        lambda: any(
-            key.startswith("просрочено: Информирование")
-            for key in _rows(window.deadlines_page.form)
-        )
-    )
     assert window.user_label.text() == "Специалист: Петрова Анна Сергеевна"
+
+    # Each item opens its person's card.
+    tree = window.deadlines_page.trees[DueStatus.OVERDUE]
+    group = next(
+        tree.topLevelItem(i)
+        for i in range(tree.topLevelItemCount())
+        if tree.topLevelItem(i).text(1) == "Информирование по телефону"  # type: ignore[union-attr]
+    )
+    assert group is not None
+    child = group.child(0)
+    tree.itemActivated.emit(child, 0)
+    cards = window.findChildren(CitizenDialog)
+    assert len(cards) == 1 and cards[0].title_label.text() == child.text(2)
+
+    # Another day: the dashboard counts again for it.
+    window.deadlines_page.date_edit.setDate(QDate(2027, 1, 11))
+    window.deadlines_page.refresh_button.click()
+    _wait_dashboard(qtbot, window)
+    assert "11.01.2027" in window.deadlines_page.heading.text()
     image = window.grab()
     assert not image.isNull() and image.width() >= 600
 

@@ -41,7 +41,9 @@ def demo_db(db: Database) -> Database:
 @pytest.fixture
 def window(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(demo_db, tmp_path / "ic.log", today=TODAY, settings=settings)
+    win = MainWindow(
+        demo_db, tmp_path / "ic.log", today=TODAY, settings=settings, start_section="registry"
+    )
     qtbot.addWidget(win)
     yield win
     task = win._deadline_task
