@@ -309,7 +309,7 @@ def test_new_rows_get_fresh_ids_uuids_and_utc_stamps(db: Database, tmp_path: Pat
             assert ids == list(range(1, len(rows) + 1))
             uuids = [r.uuid for r in rows]
             assert len(set(uuids)) == len(uuids)
-            assert all(isinstance(u, uuid.UUID) and u.version == 4 for u in uuids)
+            assert all(isinstance(u, uuid.UUID) and u.version == 7 for u in uuids)
             assert all(start <= r.created_at <= r.updated_at <= datetime.now(UTC) for r in rows)
             assert all(r.created_by_id is not None for r in rows)
 
