@@ -201,7 +201,36 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--snils", help="СНИЛС гражданина: его действующий маршрут")
     which.add_argument("--month", help="отчётный месяц реестра, например 2025-06")
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
+    _add_dispatch_parser(sub)
     return parser
+
+
+def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("dispatch", help="направление маршрутов и планов (31-р пп. 3.4, 4.6)")
+    dp = p.add_subparsers(
+        dest="dispatch_command",
+        metavar="{list,post,tracking,email,eml}",
+        required=True,
+        parser_class=_Parser,
+    )
+    q = dp.add_parser("list", help="маршруты, которые готовы и ещё не направлены")
+    q.add_argument("--today", type=_date_arg, default=None, help="«сегодня» для сроков")
+    q = dp.add_parser("post", help="письма, маршруты, планы и конверты DL в один PDF")
+    q.add_argument("--entry", type=_positive, action="append", help="номер записи (id)")
+    q.add_argument("--out", type=Path, required=True, help="файл .pdf для печати")
+    q.add_argument("--list", type=Path, default=None, help="список заказных писем (.xlsx)")
+    q.add_argument("--today", type=_date_arg, default=None)
+    q = dp.add_parser("tracking", help="ШПИ из квитанции: письмо отправлено")
+    q.add_argument("dispatch_id", type=_positive, help="номер отправления")
+    q.add_argument("tracking_number", help="ШПИ, 14 цифр")
+    q.add_argument("--sent", type=_date_arg, default=None, help="дата отправки")
+    q = dp.add_parser("email", help="отправить по электронной почте (пароль: IC_SMTP_PASSWORD)")
+    q.add_argument("--entry", type=_positive, action="append", help="номер записи (id)")
+    q.add_argument("--today", type=_date_arg, default=None)
+    q = dp.add_parser("eml", help="сохранить готовое письмо .eml (нет связи)")
+    q.add_argument("--entry", type=_positive, required=True, help="номер записи (id)")
+    q.add_argument("--out-dir", type=Path, required=True, help="папка для файла .eml")
+    q.add_argument("--today", type=_date_arg, default=None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -593,6 +622,69 @@ def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.enums import DeliveryMethod
+    from app.services import dispatch
+    from app.services.settings import load_settings
+
+    today = getattr(args, "today", None) or date.today()
+    db = _open_existing(db_path)
+    try:
+        if args.dispatch_command == "list":
+            for item in dispatch.to_send(db, today):
+                where = item.email if item.method is DeliveryMethod.EMAIL else item.address
+                method = item.method.label if item.method else "способ не согласован"
+                late = (
+                    f"просрочено на {-item.days_left} дн."
+                    if item.days_left < 0
+                    else (f"осталось {item.days_left} дн.")
+                )
+                plan = ", с планом" if item.plan_id else ""
+                print(
+                    f"{item.entry_id}\t{item.addressee}\t{method}{plan}\t{where}\t"
+                    f"до {format_date(item.due)} ({late})"
+                )
+            return EXIT_OK
+
+        def chosen(method: DeliveryMethod) -> list[int]:
+            if args.entry:
+                return list(args.entry)
+            return [i.entry_id for i in dispatch.to_send(db, today) if i.method is method]
+
+        if args.dispatch_command == "post":
+            batch = dispatch.prepare_post(db, chosen(DeliveryMethod.POST), args.out, today)
+            print(f"Письма для отправки почтой записаны в {args.out}: {len(batch.items)}.")
+            for posted in batch.items:
+                print(f"отправление {posted.dispatch_id}\t{posted.addressee}\t{posted.postcode}")
+            if not batch.names_declined:
+                print("Внимание: часть имён в блоке «Кому» не просклонена (не указан пол).")
+            if args.list is not None:
+                dispatch.write_post_list(db, batch.dispatch_ids, args.list)
+                print(f"Список заказных писем записан в {args.list}.")
+        elif args.dispatch_command == "tracking":
+            record = dispatch.record_tracking(
+                db, args.dispatch_id, args.tracking_number, args.sent or date.today()
+            )
+            print(f"Отправление {record.dispatch_id}: ШПИ {record.tracking_number}, отмечено.")
+        elif args.dispatch_command == "email":
+            smtp = load_settings(db).smtp
+            password = os.environ.get("IC_SMTP_PASSWORD", "")
+            outcomes = dispatch.send_email(
+                db, chosen(DeliveryMethod.EMAIL), smtp, today, password=password
+            )
+            for outcome in outcomes:
+                state = "отправлено" if outcome.sent else f"ошибка: {outcome.error}"
+                print(f"{outcome.entry_id}\t{outcome.email}\t{state}")
+            if any(not o.sent for o in outcomes):
+                return EXIT_USER_ERROR
+        else:
+            path = dispatch.save_eml(db, args.entry, args.out_dir, today)
+            print(f"Письмо сохранено: {path}")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -607,4 +699,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "journal": _cmd_journal,
     "eis-list": _cmd_eis_list,
     "route": _cmd_route,
+    "dispatch": _cmd_dispatch,
 }

@@ -280,3 +280,30 @@ def test_eml_written_when_offline(db: Database, tmp_path: Path) -> None:
         dispatch_id = d.id
     dispatch.record_sent(db, dispatch_id, TODAY)
     assert _entry(db, item.entry_id).route_sent_method is DeliveryMethod.EMAIL
+
+
+def test_cli_lists_prints_and_marks(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    items = _demo(db)
+    item = _pick(items, DeliveryMethod.POST, False)
+    base = ["--db", str(db_path), "dispatch"]
+    assert main([*base, "list", "--today", "23.11.2026"]) == 0
+    assert item.addressee in capsys.readouterr().out
+    out = tmp_path / "post.pdf"
+    args = ["post", "--entry", str(item.entry_id), "--out", str(out), "--today", "23.11.2026"]
+    assert main([*base, *args, "--list", str(tmp_path / "list.xlsx")]) == 0
+    assert out.exists() and (tmp_path / "list.xlsx").exists()
+    with db.session_factory() as s:
+        dispatch_id = s.scalars(
+            select(models.Dispatch.id).where(
+                models.Dispatch.entry_id == item.entry_id,
+                models.Dispatch.status == DispatchStatus.PREPARED,
+            )
+        ).one()
+    assert main([*base, "tracking", str(dispatch_id), "62500011000017"]) == 2
+    assert "контрольная цифра" in capsys.readouterr().err
+    assert main([*base, "tracking", str(dispatch_id), GOOD_SPI, "--sent", "23.11.2026"]) == 0
+    assert _entry(db, item.entry_id).route_sent_on == TODAY
