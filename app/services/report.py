@@ -1,0 +1,381 @@
+"""The semi-annual report of 31-р 5.2 (Appendix 4) and the route-coverage indicator of 5.3.
+
+Every column of Appendix 4 is one aggregate over the registry (``COUNT(DISTINCT
+citizen_id) FILTER``-style sums in SQL); no ORM object is loaded per entry. The reading of
+each column is written next to its query; README.md ("Semi-annual report: column
+definitions") repeats it for the consultant.
+
+A person is counted once per column however many registry entries (months) they have in
+the half-year. "Участник СВО" is the flag ``veteran_svo`` of the disability assessment the
+registry entry was made from; "ребенок-инвалид" is an entry of category CHILD. The adult
+columns ("имеющие 1/2 группу инвалидности и ограничение ... 2, 3 ст.") are entries of
+category GROUP_I or GROUP_II: the registry admits them only with that limitation (31-р
+2.1). "ВСЕГО" is everyone of the target category, so it also counts family members
+(category FAMILY_MEMBER), who are in none of the three columns that follow it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, join
+
+from app.domain.enums import DocumentStatus, TargetCategory
+from app.domain.periods import HalfYear
+from app.errors import UserError, ValidationError
+from app.services.common import audit, current_user
+from app.services.registry_month import _cannot_write, _provider
+from db import models
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+# --- the form of Appendix 4, word for word -----------------------------------------------
+
+APPENDIX4_TITLE = (
+    "Отчет о реализации технологии по сопровождению семей с инвалидами, "
+    'детьми-инвалидами "Интеграционный консультант", по состоянию на ___________'
+)
+# Columns 1 and 2 span all heading rows.
+APPENDIX4_LEFT_HEADINGS: tuple[str, str] = (
+    "N п/п",
+    "Наименование организации социального обслуживания",
+)
+# The three sections under the title, each over four columns (3-6, 7-10, 11-14).
+APPENDIX4_SECTIONS: tuple[str, str, str] = (
+    "Выявление",
+    "Составление индивидуального реабилитационного маршрута",
+    "Составление плана комплексного сопровождения",
+)
+# Columns 3-14.
+APPENDIX4_HEADINGS: tuple[str, ...] = (
+    "ВСЕГО:",
+    "Граждане из числа целевой категории, имеющие 1/2 группу инвалидности и ограничение "
+    "способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., выявленные "
+    "за отчетный период, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+    "ВСЕГО:",
+    "Количество граждан из числа целевой категории, имеющих 1/2 группу инвалидности и "
+    "ограничение способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., "
+    "в отношении которых в отчетном периоде составлен индивидуальный реабилитационный "
+    "маршрут, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+    "ВСЕГО:",
+    "Количество граждан из числа целевой категории, имеющих ограничение способности к "
+    "самообслуживанию, самостоятельному передвижению 2, 3 ст., в отношении которых в "
+    "отчетном периоде составлен план комплексного сопровождения, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+)
+COLUMN_COUNT = 14
+
+ExportFormat = Literal["xlsx", "pdf"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "pdf")
+Level = Literal["green", "amber", "red"]
+LEVEL_TITLES: dict[str, str] = {
+    "green": "зелёный: показатель качества достигнут (100 %)",
+    "amber": "жёлтый: в пределах допустимого отклонения (не ниже 90 %)",
+    "red": "красный: ниже допустимого отклонения (менее 90 %)",
+}
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionCounts:
+    """Four columns of one section: ВСЕГО, adults of group I/II, of them SVO, children."""
+
+    total: int
+    adults: int
+    adults_svo: int
+    children: int
+
+    @property
+    def cells(self) -> tuple[int, int, int, int]:
+        return (self.total, self.adults, self.adults_svo, self.children)
+
+
+@dataclass(frozen=True)
+class SemiannualReport:
+    """Appendix 4 for one provider and one half-year; ``cells`` are columns 1-14."""
+
+    half: str  # "2025H1"
+    period_title: str  # "1 полугодие 2025 г."
+    first_day: date
+    last_day: date
+    provider: str
+    identified: SectionCounts  # columns 3-6
+    routes: SectionCounts  # columns 7-10
+    plans: SectionCounts  # columns 11-14
+
+    @property
+    def as_of(self) -> str:
+        """The date the form says "по состоянию на": the last day of the half-year."""
+        return self.last_day.strftime("%d.%m.%Y")
+
+    @property
+    def cells(self) -> tuple[int | str, ...]:
+        return (
+            1,
+            self.provider,
+            *self.identified.cells,
+            *self.routes.cells,
+            *self.plans.cells,
+        )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """31-р 5.3: routes issued / people in the target category x 100; target 100 %, -10 %."""
+
+    half: str
+    issued: int
+    target: int
+    percent: float | None  # None when nobody of the target category was identified
+    level: Level
+
+    @property
+    def level_title(self) -> str:
+        return LEVEL_TITLES[self.level]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    half: str
+    path: Path
+    format: str
+
+
+def report_title(report: SemiannualReport) -> str:
+    """The title of Appendix 4 with its blank "по состоянию на ___" filled: the half's last day."""
+    return APPENDIX4_TITLE.replace("___________", report.as_of)
+
+
+# --- the columns -------------------------------------------------------------------------
+
+
+def _half(text: str) -> HalfYear:
+    return HalfYear.parse(text)
+
+
+def _within(column: Any, half: HalfYear) -> ColumnElement[bool]:
+    return and_(column >= half.first_day, column <= half.last_day)
+
+
+def _section(
+    session: Session, half: HalfYear, from_clause: Any, where: ColumnElement[bool]
+) -> SectionCounts:
+    """Four distinct-person counts over ``registry_entry`` rows (``e``) joined as given.
+
+    ВСЕГО: every category (groups I and II, children, family members).
+    Adults: categories GROUP_I and GROUP_II (group I/II with a self-care or movement
+    limitation of degree II-III; the registry admits no other adult, 31-р 2.1).
+    Of them SVO: adults whose registry entry's assessment has ``veteran_svo`` set.
+    Children: category CHILD ("ребенок-инвалид").
+    """
+    e = models.RegistryEntry
+    a = models.DisabilityAssessment
+    adult = e.category.in_((TargetCategory.GROUP_I, TargetCategory.GROUP_II))
+    person = e.citizen_id
+
+    def distinct(condition: ColumnElement[bool] | None) -> Any:
+        value = person if condition is None else case((condition, person))
+        return func.count(func.distinct(value))
+
+    row = session.execute(
+        select(
+            distinct(None),
+            distinct(adult),
+            distinct(and_(adult, a.veteran_svo.is_(True))),
+            distinct(e.category == TargetCategory.CHILD),
+        )
+        .select_from(from_clause)
+        .outerjoin(a, a.id == e.assessment_id)
+        .where(where)
+    ).one()
+    return SectionCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def _identified(session: Session, half: HalfYear) -> SectionCounts:
+    """Columns 3-6, "Выявление": people whose registry entry was identified in the half-year.
+
+    The date is the entry's identification date (Appendix 1 column 2, the day the data
+    arrived): 1 January-30 June for H1, 1 July-31 December for H2, both ends included.
+    ``reporting_month`` is the month of that date; filtering on it too uses the index.
+    """
+    e = models.RegistryEntry
+    months = [str(m) for m in half.months()]
+    return _section(
+        session,
+        half,
+        e,
+        and_(e.reporting_month.in_(months), _within(e.identified_on, half)),
+    )
+
+
+def _routes(session: Session, half: HalfYear) -> SectionCounts:
+    """Columns 7-10: people for whom a route was drawn up (issued) in the half-year.
+
+    "Составлен в отчетном периоде" is read as: a route document whose issue date (the day
+    it was finalised and numbered, ``route.issued_on``) falls in the half-year, and which
+    was issued (status ISSUED, or SUPERSEDED by a later version: it was issued all the
+    same). Drafts do not count. The date the route was sent (Appendix 1 column 9) does not
+    matter: a route issued on 30 June and posted on 2 July counts in H1. The person's
+    category and SVO flag are those of the registry entry the route was drawn up for
+    (``route.entry_id``), or, for a route without one, of the person's latest entry.
+    Whether that entry was identified in the same half-year does not matter either.
+    """
+    e = models.RegistryEntry
+    r = models.Route
+    latest_entry = (
+        select(func.max(e.id)).where(e.citizen_id == r.citizen_id).correlate(r).scalar_subquery()
+    )
+    joined = join(r, e, e.id == func.coalesce(r.entry_id, latest_entry))
+    return _section(
+        session,
+        half,
+        joined,
+        and_(
+            r.status.in_((DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED)),
+            _within(r.issued_on, half),
+        ),
+    )
+
+
+def _plans(session: Session, half: HalfYear) -> SectionCounts:
+    """Columns 11-14: people for whom a support plan was formed in the half-year.
+
+    The date is Appendix 1 column 12, "Дата формирования индивидуального плана комплексного
+    сопровождения" (``registry_entry.plan_formed_on``, set when the plan is drawn up). The
+    heading of column 12 omits "1/2 группу инвалидности" that columns 4 and 8 have; the
+    registry holds no other adults, so the same adult categories (GROUP_I, GROUP_II) are
+    counted.
+    """
+    e = models.RegistryEntry
+    return _section(session, half, e, _within(e.plan_formed_on, half))
+
+
+def _read_report(db: Database, session: Session, half: HalfYear) -> SemiannualReport:
+    return SemiannualReport(
+        half=str(half),
+        period_title=half.title,
+        first_day=half.first_day,
+        last_day=half.last_day,
+        provider=_provider(db, session),
+        identified=_identified(session, half),
+        routes=_routes(session, half),
+        plans=_plans(session, half),
+    )
+
+
+def semiannual_report(db: Database, half: str) -> SemiannualReport:
+    """Appendix 4 for ``half`` ("2025H1"); ``InvalidPeriodError`` for unreadable text."""
+    period = _half(half)
+    with db.session_factory() as session:
+        return _read_report(db, session, period)
+
+
+# --- the indicator of 5.3 ----------------------------------------------------------------
+
+
+def coverage_of(report: SemiannualReport) -> Coverage:
+    """The indicator from a report's columns.
+
+    Numerator: disabled people and disabled children who received a route in the
+    half-year (columns 8 + 10). Denominator: disabled people and disabled children of the
+    target category identified in the half-year (columns 4 + 6). Family members are in
+    neither: the indicator speaks of "инвалидов, детей-инвалидов". Levels: green at
+    100 % or more (the quality target), amber from 90 % (the tolerated deviation of -10 %),
+    red below 90 %. With nobody identified nothing was owed: percent None, green.
+    """
+    issued = report.routes.adults + report.routes.children
+    target = report.identified.adults + report.identified.children
+    if target == 0:
+        return Coverage(report.half, issued, 0, None, "green")
+    percent = issued * 100 / target
+    # Compared in integers, so 90 % exactly is amber whatever the rounding.
+    level: Level
+    if issued >= target:
+        level = "green"
+    elif issued * 10 >= target * 9:
+        level = "amber"
+    else:
+        level = "red"
+    return Coverage(report.half, issued, target, percent, level)
+
+
+def route_coverage(db: Database, half: str) -> Coverage:
+    """31-р 5.3 for ``half`` ("2025H1"): routes issued / people of the target category."""
+    return coverage_of(semiannual_report(db, half))
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def _render(report: SemiannualReport, fmt: ExportFormat, path: Path) -> None:
+    if fmt == "xlsx":
+        from app.documents.report_xlsx import write_report_xlsx
+
+        write_report_xlsx(report, path)
+    else:
+        from app.documents.report_pdf import write_report_pdf
+
+        write_report_pdf(report, path)
+
+
+def export_semiannual(db: Database, half: str, fmt: str, out: Path) -> ExportResult:
+    """Write Appendix 4 for ``half`` to ``out`` as "xlsx" or "pdf" and record who did it.
+
+    The file appears whole or not at all: it is rendered next to ``out`` and moved into
+    place.
+    """
+    kind = fmt.strip().lower()
+    if kind not in EXPORT_FORMATS:
+        raise ValidationError(
+            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(EXPORT_FORMATS)}."
+        )
+    export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
+    period = _half(half)
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    with db.session_factory.begin() as session:
+        report = _read_report(db, session, period)
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
+            )
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        os.close(handle)
+        temp = Path(temp_name)
+        try:
+            _render(report, export_format, temp)
+            os.replace(temp, out)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
+        finally:
+            temp.unlink(missing_ok=True)
+        audit(
+            session,
+            current_user(session),
+            "report.semiannual.export",
+            "report",
+            None,
+            half=str(period),
+            format=export_format,
+            path=str(out),
+            cells=[c for c in report.cells if isinstance(c, int)],
+        )
+    logger.info("semi-annual report %s exported as %s to %s", period, kind, out)
+    return ExportResult(str(period), out, export_format)
