@@ -367,7 +367,7 @@ def _documents_line(item: ToSend) -> str:
     return "индивидуальный реабилитационный маршрут"
 
 
-def _paragraphs(item: ToSend) -> tuple[str, ...]:
+def _paragraphs(item: ToSend, phone: str | None) -> tuple[str, ...]:
     whose = f"Вашего ребенка {item.person}" if item.to_representative else ""
     what = _documents_line(item)
     first = (
@@ -380,9 +380,8 @@ def _paragraphs(item: ToSend) -> tuple[str, ...]:
         "абилитации мероприятия и организации, которые их проводят, с адресами, графиком "
         "работы и телефонами."
     )
-    third = (
-        "По всем вопросам Вы можете обратиться к интеграционному консультанту "
-        "по телефону, указанному ниже."
+    third = "По всем вопросам Вы можете обратиться к интеграционному консультанту" + (
+        f" по телефону {_clean(phone)}." if _clean(phone) else "."
     )
     return (first, second, third)
 
@@ -405,7 +404,7 @@ def _letter(db: Database, session: Session, item: ToSend, today: date) -> tuple[
             recipient_address=item.address,
             postcode=item.postcode,
             greeting=greeting(who.first, who.middle, who.sex),
-            paragraphs=_paragraphs(item),
+            paragraphs=_paragraphs(item, user.phone),
             signature=signature,
             dated=format_date(today),
         ),
@@ -464,6 +463,7 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
 
     from app.documents.letters_pdf import write_envelopes_pdf, write_letter_pdf
 
+    entry_ids = list(dict.fromkeys(entry_ids))  # each person once, in the order given
     if not entry_ids:
         raise ValidationError("Не выбрано ни одного гражданина для отправки почтой.")
     with db.session_factory() as session:
@@ -691,6 +691,7 @@ def _message(db: Database, item: ToSend, sender: str, folder: Path, today: date)
         organisation, _, _ = _sender(db, session)
         user = current_user(session)
         hello = greeting(who.first, who.middle, who.sex)
+        phone = user.phone
         signature = [p for p in (user.full_name, user.position, organisation, user.phone) if p]
     message = EmailMessage()
     message["Subject"] = _subject(item)
@@ -698,7 +699,7 @@ def _message(db: Database, item: ToSend, sender: str, folder: Path, today: date)
     message["To"] = formataddr((item.addressee, item.email))
     message["Date"] = format_datetime(now_utc())
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1])
-    body = [hello, "", *_paragraphs(item), "", "С уважением,", *signature]
+    body = [hello, "", *_paragraphs(item, phone), "", "С уважением,", *signature]
     message.set_content("\n".join(body))
     names = ["Маршрут.pdf", "План комплексного сопровождения.pdf"]
     for name, path in zip(names, _document_pdfs(db, item, folder), strict=False):
@@ -796,6 +797,9 @@ def send_email(
     """Send each person's route (and plan) as PDF attachments. Each outcome is recorded
     as its own dispatch (SENT or FAILED with the reason); only a message the server
     accepted marks the registry. Sending again retries the ones that failed."""
+    entry_ids = list(dict.fromkeys(entry_ids))
+    if not entry_ids:
+        raise ValidationError("Не выбрано ни одного гражданина для отправки по электронной почте.")
     with db.session_factory() as session:
         items = _selected(session, entry_ids, today)
     outcomes: list[EmailOutcome] = []

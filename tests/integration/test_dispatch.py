@@ -17,12 +17,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.domain.deadlines import route_dispatch_due
-from app.domain.enums import DeliveryMethod, DispatchStatus, DocumentStatus
+from app.domain.enums import DeliveryMethod, DispatchStatus, DocumentStatus, TargetCategory
 from app.domain.periods import Month
 from app.errors import InvalidTrackingNumberError
 from app.services import dispatch
 from app.services.demo import generate_demo
-from app.settings import SmtpSettings
+from app.services.profile import update_profile
+from app.services.settings import save_settings
+from app.settings import Settings, SmtpSettings
 from db import models
 from db.session import Database
 
@@ -97,14 +99,30 @@ def test_child_is_addressed_through_the_representative(db: Database) -> None:
     items = _demo(db)
     child = next(i for i in items if i.to_representative)
     assert child.addressee != child.person
+    with db.session_factory() as s:
+        entry = s.get(models.RegistryEntry, child.entry_id)
+        assert entry is not None and entry.category is TargetCategory.CHILD
+        rep = entry.citizen.representatives[0]
+        assert child.addressee.startswith(rep.last_name)
 
 
 def test_post_batch_letter_route_plan_then_envelopes(db: Database, tmp_path: Path) -> None:
     items = _demo(db)
+    save_settings(
+        db,
+        Settings(
+            provider_name="АСУСОН ТО «Центр Образцовый»",
+            provider_address="627010, г. Ялуторовск, ул. Образцовая, д. 1",
+            provider_postcode="627010",
+        ),
+    )
+    update_profile(db, full_name="Петрова Анна Ивановна", phone="+7 34535 20000")
     with_plan = _pick(items, DeliveryMethod.POST, True)
     without = _pick(items, DeliveryMethod.POST, False)
     out = tmp_path / "post.pdf"
-    batch = dispatch.prepare_post(db, [with_plan.entry_id, without.entry_id], out, TODAY)
+    batch = dispatch.prepare_post(
+        db, [with_plan.entry_id, without.entry_id, with_plan.entry_id], out, TODAY
+    )
     assert batch.names_declined and len(batch.items) == 2
     pages = _text(out).split("\f")
     kinds = []
@@ -125,9 +143,12 @@ def test_post_batch_letter_route_plan_then_envelopes(db: Database, tmp_path: Pat
     assert with_plan.postcode in letter and "Кому:" in letter
     assert "Уважаем" in letter and f"{first} {middle}!" in letter
     assert with_plan.addressee not in letter  # declined, not nominative
+    flat = " ".join(letter.split())
+    assert "Центр Образцовый" in flat and "по телефону +7 34535 20000." in flat
     envelopes = [p for p in pages if "Куда" in p]
     assert len(envelopes) == 2
     assert with_plan.postcode in envelopes[0] and without.postcode in envelopes[1]
+    assert all("627010" in e and "Центр Образцовый" in e for e in envelopes)
     with db.session_factory() as s:
         rows = [s.get(models.Dispatch, i) for i in batch.dispatch_ids]
         assert all(r is not None and r.status is DispatchStatus.PREPARED for r in rows)
