@@ -202,7 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--month", help="отчётный месяц реестра, например 2025-06")
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
     _add_dispatch_parser(sub)
+    _add_report_parser(sub)
     return parser
+
+
+def _add_report_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("report", help="полугодовой отчёт (приложение N 4) и показатель 31-р п. 5.3")
+    rp = p.add_subparsers(
+        dest="report_command", metavar="{semiannual,kpi}", required=True, parser_class=_Parser
+    )
+    q = rp.add_parser("semiannual", help="выгрузить отчёт за полугодие по форме приложения N 4")
+    q.add_argument("--half", required=True, help="полугодие, например 2025H1")
+    q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
+    q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
+    q = rp.add_parser("kpi", help="доля получивших маршрут от целевой категории (31-р п. 5.3)")
+    q.add_argument("--half", required=True, help="полугодие, например 2025H1")
 
 
 def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -685,6 +699,29 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
+    from app.domain.periods import HalfYear
+    from app.services.report import export_semiannual, route_coverage
+
+    half = HalfYear.parse(args.half)  # a bad half-year is refused before the database is opened
+    db = _open_existing(db_path)
+    try:
+        if args.report_command == "semiannual":
+            exported = export_semiannual(db, str(half), args.format, args.out)
+            print(f"Отчёт за {half.title} ({exported.format.upper()}) записан в {exported.path}.")
+            return EXIT_OK
+        coverage = route_coverage(db, str(half))
+    finally:
+        db.close()
+    percent = "—" if coverage.percent is None else f"{coverage.percent:.1f} %".replace(".", ",")
+    print(f"Показатель 31-р п. 5.3 за {half.title}:")
+    print(f"получили маршрут: {coverage.issued}")
+    print(f"целевая категория: {coverage.target}")
+    print(f"доля: {percent}")
+    print(f"уровень: {coverage.level_title}")
+    return EXIT_OK
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
@@ -700,4 +737,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "eis-list": _cmd_eis_list,
     "route": _cmd_route,
     "dispatch": _cmd_dispatch,
+    "report": _cmd_report,
 }
