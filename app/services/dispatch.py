@@ -718,16 +718,25 @@ def _connect(smtp: SmtpSettings, password: str) -> smtplib.SMTP:
         )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT)
+    try:
         if smtp.security == "starttls":
             client.starttls(context=ssl.create_default_context())
-    if smtp.login:
-        client.login(smtp.login, password)
+        if smtp.login:
+            client.login(smtp.login, password)
+    except BaseException:
+        client.close()  # connected but refused: do not leave the socket open
+        raise
     return client
 
 
 def _smtp_error(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return "Сервер почты не принял имя пользователя или пароль."
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return (
+            "Сервер почты не поддерживает выбранный способ защиты соединения или входа "
+            f"(проверьте настройки SMTP): {exc}"
+        )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "Сервер почты отказался принять письмо для этого адреса."
     if isinstance(exc, smtplib.SMTPResponseException):

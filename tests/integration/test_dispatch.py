@@ -328,3 +328,24 @@ def test_cli_lists_prints_and_marks(
     assert "контрольная цифра" in capsys.readouterr().err
     assert main([*base, "tracking", str(dispatch_id), GOOD_SPI, "--sent", "23.11.2026"]) == 0
     assert _entry(db, item.entry_id).route_sent_on == TODAY
+
+
+def test_starttls_refused_is_a_failure_per_person(db: Database, smtp_server: Any) -> None:
+    inbox, smtp = smtp_server
+    items = _demo(db)
+    chosen = [i for i in items if i.method is DeliveryMethod.EMAIL][:2]
+    outcomes = dispatch.send_email(
+        db, [i.entry_id for i in chosen], replace(smtp, security="starttls"), TODAY
+    )
+    assert [o.entry_id for o in outcomes] == [i.entry_id for i in chosen]
+    assert all(not o.sent and "способ защиты" in o.error for o in outcomes)
+    assert inbox.messages == []
+    for item in chosen:
+        assert _entry(db, item.entry_id).route_sent_on is None
+    with db.session_factory() as s:
+        failed = s.scalars(
+            select(models.AuditEvent.action).where(
+                models.AuditEvent.action == "dispatch.email.failed"
+            )
+        ).all()
+    assert len(failed) == len(chosen)
