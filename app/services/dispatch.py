@@ -77,8 +77,9 @@ class ToSend:
     reporting_month: str
     due: date
     days_left: int  # negative: overdue
-    route_id: int
+    route_id: int  # for a plan sent after its route, the route that already went
     plan_id: int | None
+    document: DispatchDocument = DispatchDocument.ROUTE  # PLAN: the route went before
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def _item(
     route_id: int,
     plan_id: int | None,
     today: date,
+    document: DispatchDocument,
 ) -> ToSend:
     who = _addressee(citizen, entry)
     rep = citizen.representatives[0] if who.representative else None
@@ -275,6 +277,7 @@ def _item(
         days_left=(due - today).days,
         route_id=route_id,
         plan_id=plan_id,
+        document=document,
     )
 
 
@@ -311,7 +314,38 @@ def _ready(session: Session, today: date, entry_ids: Sequence[int] | None = None
         plan_id = plans.get(e.id)
         if e.plan_needed and plan_id is None:
             continue  # 4.6: the plan goes with the route; wait until it is drawn up
-        result.append(_item(e, e.citizen, route_id, plan_id, today))
+        document = DispatchDocument.ROUTE_AND_PLAN if plan_id else DispatchDocument.ROUTE
+        result.append(_item(e, e.citizen, route_id, plan_id, today, document))
+    result.extend(_plans_after_route(session, today, entry_ids))
+    return result
+
+
+def _plans_after_route(
+    session: Session, today: date, entry_ids: Sequence[int] | None
+) -> list[ToSend]:
+    """Plans drawn up after the route was sent: column 13 is still empty (4.6)."""
+    entry, route, plan = models.RegistryEntry, models.Route, models.SupportPlan
+    query = (
+        select(entry, route.id, plan.id)
+        .join(route, route.entry_id == entry.id)
+        .join(plan, plan.entry_id == entry.id)
+        .where(
+            route.status == DocumentStatus.ISSUED,
+            entry.route_sent_on.is_not(None),
+            entry.plan_sent_method.is_(None),
+            plan.drawn_up_on.is_not(None),
+        )
+        .order_by(entry.reporting_month, entry.number.is_(None), entry.number, entry.id)
+        .order_by(plan.drawn_up_on.desc(), plan.id.desc())
+    )
+    if entry_ids is not None:
+        query = query.where(entry.id.in_(list(entry_ids)))
+    result: list[ToSend] = []
+    seen: set[int] = set()
+    for e, route_id, plan_id in session.execute(query):
+        if e.id not in seen:
+            seen.add(e.id)
+            result.append(_item(e, e.citizen, route_id, plan_id, today, DispatchDocument.PLAN))
     return result
 
 
@@ -359,6 +393,8 @@ def _sender(db: Database, session: Session) -> tuple[str, str, str]:
 
 
 def _documents_line(item: ToSend) -> str:
+    if item.document is DispatchDocument.PLAN:
+        return "индивидуальный план комплексного сопровождения"
     if item.plan_id is not None:
         return (
             "индивидуальный реабилитационный маршрут и индивидуальный план комплексного "
@@ -376,7 +412,10 @@ def _paragraphs(item: ToSend, phone: str | None) -> tuple[str, ...]:
         + "."
     )
     second = (
-        "В маршруте указаны рекомендованные индивидуальной программой реабилитации или "
+        "В плане указаны организации, в которые мы обратились по Вашим вопросам, "
+        "и специалисты, к которым можно обратиться."
+        if item.document is DispatchDocument.PLAN
+        else "В маршруте указаны рекомендованные индивидуальной программой реабилитации или "
         "абилитации мероприятия и организации, которые их проводят, с адресами, графиком "
         "работы и телефонами."
     )
@@ -431,26 +470,29 @@ def _cannot_write(out: Path, exc: OSError) -> UserError:
     return UserError(f"Не удаётся записать файл {out}: {reason}.")
 
 
-def _document_pdfs(db: Database, item: ToSend, folder: Path) -> list[Path]:
-    """The route and the plan of ``item`` as PDF files in ``folder``."""
+def _document_pdfs(db: Database, item: ToSend, folder: Path) -> list[tuple[str, Path]]:
+    """The route and the plan of ``item`` as PDF files in ``folder``, with the names of
+    their attachments."""
     from app.documents.plan_pdf import write_plan_pdf
     from app.documents.route_pdf import write_routes_pdf
     from app.services.plans import load_plan, plan_header
     from app.services.routes import route_documents
 
-    route_path = folder / f"route-{item.entry_id}.pdf"
-    write_routes_pdf(route_documents(db, [item.route_id]), route_path)
-    paths = [route_path]
+    paths: list[tuple[str, Path]] = []
+    if item.document is not DispatchDocument.PLAN:
+        route_path = folder / f"route-{item.entry_id}.pdf"
+        write_routes_pdf(route_documents(db, [item.route_id]), route_path)
+        paths.append(("Маршрут.pdf", route_path))
     if item.plan_id is not None:
         plan_path = folder / f"plan-{item.entry_id}.pdf"
         _, form = load_plan(db, item.plan_id)
         write_plan_pdf(form, plan_header(db, item.plan_id), plan_path)
-        paths.append(plan_path)
+        paths.append(("План комплексного сопровождения.pdf", plan_path))
     return paths
 
 
 def _document_kind(item: ToSend) -> DispatchDocument:
-    return DispatchDocument.ROUTE_AND_PLAN if item.plan_id is not None else DispatchDocument.ROUTE
+    return item.document
 
 
 # --- post --------------------------------------------------------------------------------
@@ -486,7 +528,7 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
             for item, (letter, _) in zip(items, letters, strict=True):
                 letter_path = folder / f"letter-{item.entry_id}.pdf"
                 write_letter_pdf(letter, letter_path)
-                for part in [letter_path, *_document_pdfs(db, item, folder)]:
+                for part in [letter_path, *(p for _, p in _document_pdfs(db, item, folder))]:
                     writer.append(str(part))
             envelopes_path = folder / "envelopes.pdf"
             write_envelopes_pdf(
@@ -592,8 +634,9 @@ def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -
 def _mark_registry(session: Session, d: models.Dispatch, sent_on: date, user_id: int) -> None:
     entry = session.get(models.RegistryEntry, d.entry_id)
     assert entry is not None
-    entry.route_sent_on = sent_on  # column 9
-    entry.route_sent_method = d.method  # column 10
+    if d.document is not DispatchDocument.PLAN:  # a plan sent later leaves 9-10 as they are
+        entry.route_sent_on = sent_on  # column 9
+        entry.route_sent_method = d.method  # column 10
     if d.plan_id is not None:
         entry.plan_sent_method = d.method  # column 13
     entry.updated_by_id = user_id
@@ -672,6 +715,8 @@ def record_sent(db: Database, dispatch_id: int, sent_on: date) -> DispatchRecord
 
 
 def _subject(item: ToSend) -> str:
+    if item.document is DispatchDocument.PLAN:
+        return "Индивидуальный план комплексного сопровождения"
     if item.plan_id is not None:
         return "Индивидуальный реабилитационный маршрут и план комплексного сопровождения"
     return "Индивидуальный реабилитационный маршрут"
@@ -701,8 +746,7 @@ def _message(db: Database, item: ToSend, sender: str, folder: Path, today: date)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1])
     body = [hello, "", *_paragraphs(item, phone), "", "С уважением,", *signature]
     message.set_content("\n".join(body))
-    names = ["Маршрут.pdf", "План комплексного сопровождения.pdf"]
-    for name, path in zip(names, _document_pdfs(db, item, folder), strict=False):
+    for name, path in _document_pdfs(db, item, folder):
         message.add_attachment(
             path.read_bytes(), maintype="application", subtype="pdf", filename=name
         )

@@ -17,7 +17,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.domain.deadlines import route_dispatch_due
-from app.domain.enums import DeliveryMethod, DispatchStatus, DocumentStatus, TargetCategory
+from app.domain.enums import (
+    DeliveryMethod,
+    DispatchDocument,
+    DispatchStatus,
+    DocumentStatus,
+    PlanStatus,
+    TargetCategory,
+)
 from app.domain.periods import Month
 from app.errors import InvalidTrackingNumberError
 from app.services import dispatch
@@ -62,7 +69,11 @@ def test_to_send_lists_ready_unsent_routes_with_due_dates(db: Database) -> None:
     with db.session_factory() as s:
         for item in items:
             entry = s.get(models.RegistryEntry, item.entry_id)
-            assert entry is not None and entry.route_sent_on is None
+            assert entry is not None
+            if item.document is DispatchDocument.PLAN:  # a plan drawn up after the route went
+                assert entry.route_sent_on is not None and entry.plan_sent_method is None
+                continue
+            assert entry.route_sent_on is None
             route = s.get(models.Route, item.route_id)
             assert route is not None and route.status is DocumentStatus.ISSUED
             assert item.due == route_dispatch_due(Month.parse(entry.reporting_month))
@@ -73,7 +84,8 @@ def test_to_send_lists_ready_unsent_routes_with_due_dates(db: Database) -> None:
         sent = s.scalars(
             select(models.RegistryEntry.id).where(models.RegistryEntry.route_sent_on.is_not(None))
         ).all()
-    assert sent and not {i.entry_id for i in items} & set(sent)
+    routes_due = {i.entry_id for i in items if i.document is not DispatchDocument.PLAN}
+    assert sent and not routes_due & set(sent)
     post = _pick(items, DeliveryMethod.POST, False)
     assert len(post.postcode) == 6 and post.address
     assert _pick(items, DeliveryMethod.EMAIL, False).email
@@ -349,3 +361,38 @@ def test_starttls_refused_is_a_failure_per_person(db: Database, smtp_server: Any
             )
         ).all()
     assert len(failed) == len(chosen)
+
+
+def test_plan_drawn_up_after_the_route_went_is_sent_alone(
+    db: Database, smtp_server: Any, tmp_path: Path
+) -> None:
+    inbox, smtp = smtp_server
+    items = _demo(db)
+    item = _pick(items, DeliveryMethod.EMAIL, False)
+    (first,) = dispatch.send_email(db, [item.entry_id], smtp, TODAY)
+    assert first.sent and _entry(db, item.entry_id).plan_sent_method is None
+    with db.session_factory.begin() as s:
+        entry = s.get(models.RegistryEntry, item.entry_id)
+        assert entry is not None
+        s.add(
+            models.SupportPlan(
+                citizen_id=entry.citizen_id,
+                entry_id=entry.id,
+                status=PlanStatus.OPEN,
+                drawn_up_on=date(2026, 11, 25),
+                person_name=item.person,
+            )
+        )
+    later = date(2026, 11, 26)
+    (plan_only,) = [i for i in dispatch.to_send(db, later) if i.entry_id == item.entry_id]
+    assert plan_only.document is DispatchDocument.PLAN and plan_only.plan_id is not None
+    (second,) = dispatch.send_email(db, [item.entry_id], smtp, later)
+    assert second.sent
+    message = inbox.messages[-1][1]
+    assert message["Subject"] == "Индивидуальный план комплексного сопровождения"
+    names = [a.get_filename() for a in message.iter_attachments()]
+    assert names == ["План комплексного сопровождения.pdf"]
+    entry_after = _entry(db, item.entry_id)
+    assert entry_after.route_sent_on == TODAY  # column 9 keeps the route's date
+    assert entry_after.plan_sent_method is DeliveryMethod.EMAIL
+    assert item.entry_id not in {i.entry_id for i in dispatch.to_send(db, later)}
