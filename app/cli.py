@@ -637,7 +637,7 @@ def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
-    from app.domain.enums import DeliveryMethod
+    from app.domain.enums import DeliveryMethod, DispatchDocument
     from app.services import dispatch
     from app.services.settings import load_settings
 
@@ -654,6 +654,8 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
                     else (f"осталось {item.days_left} дн.")
                 )
                 plan = ", с планом" if item.plan_id else ""
+                if item.document is DispatchDocument.PLAN:
+                    plan = ", только план (маршрут направлен ранее)"
                 print(
                     f"{item.entry_id}\t{item.addressee}\t{method}{plan}\t{where}\t"
                     f"до {format_date(item.due)} ({late})"

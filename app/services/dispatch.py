@@ -350,7 +350,8 @@ def _plans_after_route(
 
 
 def to_send(db: Database, today: date) -> tuple[ToSend, ...]:
-    """Entries whose issued route (and plan, when needed) has not been sent yet."""
+    """Entries whose issued route (and plan, when needed) has not been sent yet, in registry
+    order; then plans drawn up after their route went (``document`` PLAN)."""
     with db.session_factory() as session:
         return tuple(_ready(session, today))
 
