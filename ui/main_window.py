@@ -40,6 +40,7 @@ from app.services import (
     maintenance,
     profile,
     registry_month,
+    report,
 )
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
@@ -52,7 +53,7 @@ from ui.import_wizard import ImportWizard
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.route_dialog import RouteDialog
-from ui.work_pages import CallsPage, RoutesPage
+from ui.work_pages import CallsPage, ReportsPage, RoutesPage
 from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class DashboardData:
     on: date
     items: list[deadlines.DueItem]
     flow: tuple[dashboard.MonthFlow, ...]
+    coverage: report.Coverage
 
 
 # What the sections that later versions fill say for now, and which counts they show.
@@ -89,10 +91,6 @@ _PLACEHOLDERS = {
     "dispatch": (
         "Направление маршрутов и планов почтой и по электронной почте (31-р, пп. 3.4, 4.6).",
         ("Направления документов",),
-    ),
-    "reports": (
-        "Отчет за полугодие (31-р, п. 5.2, приложение 4) и пакет для регионального центра.",
-        (),
     ),
     "settings": (
         "Настройки: сведения о специалисте и организации, производственный календарь.",
@@ -150,6 +148,7 @@ class MainWindow(QMainWindow):
         self.directory_page = DirectoryPage(db)
         self.calls_page = CallsPage(db, self._today)
         self.routes_page = RoutesPage(db, self.grid_service)
+        self.reports_page = ReportsPage(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -170,6 +169,8 @@ class MainWindow(QMainWindow):
                 page = self.calls_page
             elif key == "routes":
                 page = self.routes_page
+            elif key == "reports":
+                page = self.reports_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -324,6 +325,8 @@ class MainWindow(QMainWindow):
             self.calls_page.refresh()
         elif page is self.routes_page:
             self.routes_page.refresh()
+        elif page is self.reports_page:
+            self.reports_page.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))
@@ -338,10 +341,11 @@ class MainWindow(QMainWindow):
         self._deadlines_stale = False
         db, on = self._db, self._dashboard_day
 
-        def job(report: object, cancelled: object) -> DashboardData:
+        def job(_progress: object, _cancelled: object) -> DashboardData:
             items = deadlines.due_items(db, on)
             flow = dashboard.monthly_flow(db, Month.of(on))
-            return DashboardData(on, items, flow)
+            coverage = report.route_coverage(db, str(Month.of(on).half_year))
+            return DashboardData(on, items, flow, coverage)
 
         task = BackgroundTask(job, self)
         task.done.connect(self._show_dashboard)
@@ -353,6 +357,8 @@ class MainWindow(QMainWindow):
         assert isinstance(data, DashboardData)
         self.deadlines_page.show_items(data.on, data.items)
         self.deadlines_page.show_flow(data.flow)
+        c = data.coverage
+        self.deadlines_page.show_coverage(c.issued, c.target, c.percent, c.level)
         if self._dashboard_day != data.on:  # the user chose another day meanwhile
             self._deadlines_stale = True
             self._start_deadlines()
@@ -494,7 +500,7 @@ class MainWindow(QMainWindow):
         """Render on a worker (a PDF of thousands of rows takes seconds)."""
         db = self._db
 
-        def job(report: object, cancelled: object) -> registry_month.ExportResult:
+        def job(_progress: object, _cancelled: object) -> registry_month.ExportResult:
             return registry_month.export_registry(db, month, fmt, path)
 
         def done(value: object) -> None:

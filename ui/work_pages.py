@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.periods import Month
 from app.errors import UserError
-from app.services import informing, routes
+from app.services import informing, report, routes
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
 
@@ -194,3 +194,85 @@ class RoutesPage(QWidget):
             return None
         self.message.setText(f"Маршрутов в файле: {count} — {out}")
         return count
+
+
+class ReportsPage(QWidget):
+    """The semi-annual report of 31-р 5.2 (Appendix 4) and the indicator of 5.3."""
+
+    def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.half_combo = QComboBox()
+        current = Month.of(today).half_year
+        half = current
+        for _ in range(6):  # this half-year and the five before it
+            self.half_combo.addItem(f"{half.title}", str(half))
+            half = half.previous()
+        self.half_combo.setCurrentIndex(1 if today.month in (1, 7) else 0)
+        self.xlsx_button = QPushButton("Отчет (XLSX)…")
+        self.pdf_button = QPushButton("Отчет (PDF)…")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Полугодие:"))
+        bar.addWidget(self.half_combo)
+        bar.addStretch(1)
+        bar.addWidget(self.xlsx_button)
+        bar.addWidget(self.pdf_button)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Графа приложения 4", "Значение"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(1, 120)
+        self.coverage = QLabel()
+        self.coverage.setWordWrap(True)
+        self.message = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Отчеты</h2>Отчет за полугодие (31-р, п. 5.2, приложение 4)"))
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.coverage)
+        layout.addWidget(self.message)
+        self.half_combo.currentIndexChanged.connect(self.refresh)
+        self.xlsx_button.clicked.connect(lambda: self._choose("xlsx"))
+        self.pdf_button.clicked.connect(lambda: self._choose("pdf"))
+
+    def half(self) -> str:
+        return str(self.half_combo.currentData())
+
+    def refresh(self) -> None:
+        data = report.semiannual_report(self._db, self.half())
+        titles = [
+            *report.APPENDIX4_LEFT_HEADINGS,
+            *(
+                f"{report.APPENDIX4_SECTIONS[(i) // 4]}: {heading}"
+                for i, heading in enumerate(report.APPENDIX4_HEADINGS)
+            ),
+        ]
+        cells = data.cells
+        self.table.setRowCount(len(titles))
+        for row, (title, value) in enumerate(zip(titles, cells, strict=True)):
+            self.table.setItem(row, 0, QTableWidgetItem(f"{row + 1}. {title}"))
+            self.table.setItem(row, 1, QTableWidgetItem(str(value)))
+        self.table.resizeRowsToContents()
+        coverage = report.coverage_of(data)
+        percent = "—" if coverage.percent is None else f"{coverage.percent:.1f} %"
+        self.coverage.setText(
+            f"Показатель п. 5.3: маршрут получили {coverage.issued} из {coverage.target} "
+            f"({percent}) — {coverage.level_title}"
+        )
+
+    def _choose(self, fmt: str) -> None:
+        default = Path.home() / f"Отчет {self.half()}.{fmt}"
+        name, _ = QFileDialog.getSaveFileName(self, "Отчет", str(default), f"*.{fmt}")
+        if name:
+            self.export(fmt, Path(name))
+
+    def export(self, fmt: str, out: Path) -> Path | None:
+        try:
+            result = report.export_semiannual(self._db, self.half(), fmt, out)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.message.setText(f"Отчет сохранен: {result.path}")
+        return result.path
