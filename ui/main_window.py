@@ -48,6 +48,7 @@ from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
 from ui.dashboard_page import DashboardPage
 from ui.directory_page import DirectoryPage
+from ui.dispatch_page import DispatchPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
 from ui.plan_dialog import PlanDialog
@@ -87,10 +88,6 @@ _PLACEHOLDERS = {
     "plans": (
         "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
         ("Планы сопровождения",),
-    ),
-    "dispatch": (
-        "Направление маршрутов и планов почтой и по электронной почте (31-р, пп. 3.4, 4.6).",
-        ("Направления документов",),
     ),
     "settings": (
         "Настройки: сведения о специалисте и организации, производственный календарь.",
@@ -149,6 +146,7 @@ class MainWindow(QMainWindow):
         self.calls_page = CallsPage(db, self._today)
         self.routes_page = RoutesPage(db, self.grid_service)
         self.reports_page = ReportsPage(db, self._today)
+        self.dispatch_page = DispatchPage(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -171,6 +169,8 @@ class MainWindow(QMainWindow):
                 page = self.routes_page
             elif key == "reports":
                 page = self.reports_page
+            elif key == "dispatch":
+                page = self.dispatch_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -327,6 +327,8 @@ class MainWindow(QMainWindow):
             self.routes_page.refresh()
         elif page is self.reports_page:
             self.reports_page.refresh()
+        elif page is self.dispatch_page:
+            self.dispatch_page.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))
