@@ -51,8 +51,9 @@ class DispatchPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 28), (1, 230), (2, 230), (3, 150), (5, 90), (6, 100), (7, 120)):
+        for column, width in ((0, 28), (1, 230), (2, 230), (3, 175), (5, 90), (6, 100), (7, 120)):
             self.table.setColumnWidth(column, width)
         self.select_post = QPushButton("Отметить почтовые")
         self.select_email = QPushButton("Отметить e-mail")
@@ -118,11 +119,9 @@ class DispatchPage(QWidget):
             check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
             check.setCheckState(Qt.CheckState.Unchecked)
             self.table.setItem(row, 0, check)
-            where = (
-                item.email
-                if item.method is DeliveryMethod.EMAIL
-                else (f"{item.postcode}, {item.address}" if item.postcode else item.address)
-            )
+            where = item.email if item.method is DeliveryMethod.EMAIL else item.address
+            if item.method is not DeliveryMethod.EMAIL and item.postcode not in where:
+                where = f"{item.postcode}, {where}"  # the address usually starts with it
             values = (
                 item.person,
                 item.addressee,
