@@ -70,6 +70,7 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "semi-annual report": (0.5, None),  # issue #5: Appendix 4 over 100k entries
 }
 REPORT_BENCH = Path(__file__).with_name("report_bench.py")
+POST_BENCH = Path(__file__).with_name("post_bench.py")
 GRID_BENCH = Path(__file__).with_name("grid_bench.py")
 # Route PDFs (issue #4): its own 2,000-citizen demo database; target >= 200 routes/s.
 ROUTE_BENCH = Path(__file__).with_name("route_bench.py")
@@ -152,6 +153,20 @@ def run_report(db: Path, size: int) -> list[Result]:
     return [Result(size, r["step"], r["seconds"], 0.0, True) for r in rows[:1]]
 
 
+def run_post(db: Path, size: int) -> list[Result]:
+    """A post batch of 1,000 letters (letters, routes, plans, envelopes in one PDF)."""
+    argv = [sys.executable, str(POST_BENCH), str(db), "1000"]
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, *argv], capture_output=True, text=True, check=True
+    )
+    data = json.loads(out.stdout)
+    if data["rc"] != 0:
+        print(f"  post: exit {data['rc']}: {data['stderr']}", file=sys.stderr)
+        return [Result(size, "post batch", 0.0, 0.0, False)]
+    return [Result(size, "post batch (letters+routes+plans+envelopes)", data["seconds"],
+                   data["peak_kib"] / 1024, True)]  # fmt: skip
+
+
 def run_routes(work: Path) -> list[Result]:
     """Route PDF timings, one row per JSON line of route_bench.py."""
     out = subprocess.run(
@@ -217,7 +232,7 @@ def main() -> int:
                 results.append(result)
                 _report(result)
             if not args.import_only:
-                for result in (*run_grid(db, size), *run_report(db, size)):
+                for result in (*run_grid(db, size), *run_report(db, size), *run_post(db, size)):
                     results.append(result)
                     _report(result)
             # Each round imports into a fresh copy of the database as built above.
