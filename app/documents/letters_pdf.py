@@ -41,10 +41,21 @@ def _lines(
 
 def write_letter_pdf(letter: Letter, path: Path) -> None:
     """One covering letter on an A4 page: sender, "Кому" block, greeting, text, signature."""
+    write_letters_pdf([letter], path)
+
+
+def write_letters_pdf(letters: Sequence[Letter], path: Path) -> None:
+    """Covering letters, one A4 page each, in one file (the fonts embedded once)."""
     register_fonts()
     c = Canvas(str(path), pagesize=(A4_WIDTH, A4_HEIGHT), initialFontName=SERIF)
     c.setTitle("Сопроводительное письмо")
     c.setCreator("Интеграционный консультант")
+    for letter in letters:
+        _draw_letter(c, letter)
+    c.save()
+
+
+def _draw_letter(c: Canvas, letter: Letter) -> None:
     top = A4_HEIGHT - TOP
     half = (A4_WIDTH - LEFT - RIGHT) / 2 - 5 * mm
     _lines(c, [letter.sender_name, letter.sender_address], SERIF_BOLD, 10, LEFT, top, half, 13)
@@ -63,7 +74,6 @@ def write_letter_pdf(letter: Letter, path: Path) -> None:
     y = _lines(c, ["С уважением,", *letter.signature], SERIF, TEXT_SIZE, LEFT, y, width, LEADING)
     _lines(c, [letter.dated], SERIF, TEXT_SIZE, LEFT, y - LEADING, width, LEADING)
     c.showPage()
-    c.save()
 
 
 def _field(c: Canvas, label: str, value: str, x: float, y: float, width: float) -> float:

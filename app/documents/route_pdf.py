@@ -373,6 +373,11 @@ class _Renderer:
 
 def write_routes_pdf(documents: Sequence[RouteDocument], path: Path) -> int:
     """Write ``documents`` to ``path`` (overwritten), each from a new page; returns pages."""
+    return sum(write_routes_pdf_pages(documents, path))
+
+
+def write_routes_pdf_pages(documents: Sequence[RouteDocument], path: Path) -> list[int]:
+    """As ``write_routes_pdf``, returning how many pages each document took, in order."""
     register_fonts()
     canvas = Canvas(
         str(path),
@@ -388,7 +393,7 @@ def write_routes_pdf(documents: Sequence[RouteDocument], path: Path) -> int:
     canvas.setSubject("Приложение N 2 к Положению (распоряжение N 31-р)")
     canvas.setCreator("Интеграционный консультант")
     renderer = _Renderer(canvas)
-    pages = sum(renderer.route(doc) for doc in documents)
+    pages = [renderer.route(doc) for doc in documents]
     # Binary (deflated) page streams: ASCII85 on top only makes the file bigger and slower.
     use_a85 = rl_config.useA85
     rl_config.useA85 = 0

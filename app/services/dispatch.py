@@ -502,9 +502,13 @@ def _document_kind(item: ToSend) -> DispatchDocument:
 def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: date) -> PostBatch:
     """One PDF to print: per person the covering letter, the route, the plan; then the
     envelopes. Records a PREPARED post dispatch for each (reused when printed again)."""
-    from pypdf import PdfWriter
+    from pypdf import PdfReader, PdfWriter
 
-    from app.documents.letters_pdf import write_envelopes_pdf, write_letter_pdf
+    from app.documents.letters_pdf import write_envelopes_pdf, write_letters_pdf
+    from app.documents.plan_pdf import write_plan_pdf
+    from app.documents.route_pdf import write_routes_pdf_pages
+    from app.services.plans import load_plan, plan_header
+    from app.services.routes import route_documents
 
     entry_ids = list(dict.fromkeys(entry_ids))  # each person once, in the order given
     if not entry_ids:
@@ -525,12 +529,39 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
     try:
         with tempfile.TemporaryDirectory(prefix="ic-post-") as work:
             folder = Path(work)
+            # Letters and routes each rendered once for the whole batch (one set of
+            # embedded fonts; pypdf copies a reader's shared objects once), then
+            # interleaved per person with the plan, if any.
+            letters_path = folder / "letters.pdf"
+            write_letters_pdf([letter for letter, _ in letters], letters_path)
+            with_route = [i for i in items if i.document is not DispatchDocument.PLAN]
+            routes_path = folder / "routes.pdf"
+            route_pages = (
+                write_routes_pdf_pages(
+                    route_documents(db, [i.route_id for i in with_route]), routes_path
+                )
+                if with_route
+                else []
+            )
+            first_page: dict[int, tuple[int, int]] = {}
+            start = 0
+            for item, count in zip(with_route, route_pages, strict=True):
+                first_page[item.entry_id] = (start, count)
+                start += count
+            letter_reader = PdfReader(str(letters_path))
+            route_reader = PdfReader(str(routes_path)) if with_route else None
             writer = PdfWriter()
-            for item, (letter, _) in zip(items, letters, strict=True):
-                letter_path = folder / f"letter-{item.entry_id}.pdf"
-                write_letter_pdf(letter, letter_path)
-                for part in [letter_path, *(p for _, p in _document_pdfs(db, item, folder))]:
-                    writer.append(str(part))
+            for index, item in enumerate(items):
+                writer.add_page(letter_reader.pages[index])
+                if route_reader is not None and item.entry_id in first_page:
+                    begin, count = first_page[item.entry_id]
+                    for page in range(begin, begin + count):
+                        writer.add_page(route_reader.pages[page])
+                if item.plan_id is not None:
+                    plan_path = folder / f"plan-{item.entry_id}.pdf"
+                    _, form = load_plan(db, item.plan_id)
+                    write_plan_pdf(form, plan_header(db, item.plan_id), plan_path)
+                    writer.append(str(plan_path))
             envelopes_path = folder / "envelopes.pdf"
             write_envelopes_pdf(
                 [
