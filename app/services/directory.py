@@ -8,9 +8,7 @@ rewrites a document already drawn up. Organisations of the demo database are mar
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from app.domain.enums import Department, MeasureKind
 from app.errors import BadFileError, NotFoundError, UserError, ValidationError
 from app.reference import find_district, find_measure
 from app.services.common import audit, current_user
+from app.services.files import write_atomically
 from db import models
 from db.session import Database
 
@@ -503,21 +502,7 @@ def export_directory_xlsx(db: Database, out: Path) -> int:
         for index, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
         sheet.freeze_panes = "A2"
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-            )
-        except OSError as exc:
-            raise UserError(f"Не удаётся записать файл {out}: {exc.strerror or exc}.") from exc
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            book.save(temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise UserError(f"Не удаётся записать файл {out}: {exc.strerror or exc}.") from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomically(out, lambda path: book.save(path))
         audit(
             session, current_user(session), "directory.export", None, None, file=out.name,
             organisations=len(orgs),

@@ -45,6 +45,7 @@ from app.domain.periods import Month
 from app.domain.tracking import normalize_tracking_number
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user, now_utc
+from app.services.files import cannot_write
 from app.settings import SmtpSettings
 from db import models
 from db.session import Database
@@ -463,14 +464,6 @@ def _atomic_pdf(out: Path) -> tuple[Path, Path]:
     return out, Path(temp_name)
 
 
-def _cannot_write(out: Path, exc: OSError) -> UserError:
-    if isinstance(exc, PermissionError):
-        reason = "нет доступа (возможно, файл открыт в другой программе)"
-    else:
-        reason = exc.strerror or str(exc)
-    return UserError(f"Не удаётся записать файл {out}: {reason}.")
-
-
 def _document_pdfs(db: Database, item: ToSend, folder: Path) -> list[tuple[str, Path]]:
     """The route and the plan of ``item`` as PDF files in ``folder``, with the names of
     their attachments."""
@@ -583,7 +576,7 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
             writer.close()
         os.replace(temp, out)
     except OSError as exc:
-        raise _cannot_write(out, exc) from exc
+        raise cannot_write(out, exc) from exc
     finally:
         temp.unlink(missing_ok=True)
     result: list[PostItem] = []
@@ -656,7 +649,7 @@ def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -
             write_post_list_xlsx(rows, temp)
             os.replace(temp, out)
         except OSError as exc:
-            raise _cannot_write(out, exc) from exc
+            raise cannot_write(out, exc) from exc
         finally:
             temp.unlink(missing_ok=True)
         audit(session, current_user(session), "dispatch.post.list", file=out.name, rows=len(rows))
@@ -950,7 +943,7 @@ def save_eml(
         temp.write_bytes(bytes(message))
         os.replace(temp, out)
     except OSError as exc:
-        raise _cannot_write(out, exc) from exc
+        raise cannot_write(out, exc) from exc
     finally:
         temp.unlink(missing_ok=True)
     _record_email(db, item, None, "", DispatchStatus.PREPARED)

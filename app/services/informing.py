@@ -12,10 +12,7 @@ call at 21:00 UTC belongs to the next local day in the registry, the journal and
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,9 +25,10 @@ from app.domain.dates import format_date
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.domain.names import full_name
 from app.domain.snils import format_snils
-from app.errors import NotFoundError, UserError, ValidationError
+from app.errors import NotFoundError, ValidationError
 from app.services.common import audit, current_user, now_utc
 from app.services.deadlines import TYUMEN_OFFSET
+from app.services.files import write_atomically
 from app.services.settings import load_settings
 from db import models
 from db.session import Database
@@ -616,39 +614,6 @@ def eis_rows(db: Database, start: date, end: date) -> tuple[EisRow, ...]:
         return _eis(db, session, start, end).rows
 
 
-def _cannot_write(out: Path, exc: OSError) -> UserError:
-    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
-        reason = f"папки {out.parent} не существует"
-    elif isinstance(exc, IsADirectoryError) or out.is_dir():
-        reason = "это папка, а не файл"
-    elif isinstance(exc, PermissionError):
-        reason = "нет доступа (возможно, файл открыт в другой программе)"
-    else:
-        reason = exc.strerror or str(exc)
-    return UserError(f"Не удаётся записать файл {out}: {reason}.")
-
-
-def _write_atomically(out: Path, render: Callable[[Path], None]) -> Path:
-    """Render next to ``out`` and move into place: the file appears whole or not at all."""
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as exc:
-        raise _cannot_write(out, exc) from exc
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        render(temp)
-        os.replace(temp, out)
-    except OSError as exc:
-        raise _cannot_write(out, exc) from exc
-    finally:
-        temp.unlink(missing_ok=True)
-    return out
-
-
 def export_journal(db: Database, start: date, end: date, fmt: str, out: Path) -> int:
     """Write the journal of 1.7 for ``start``..``end`` as "xlsx" or "pdf"; rows written."""
     kind = fmt.strip().lower()
@@ -661,9 +626,9 @@ def export_journal(db: Database, start: date, end: date, fmt: str, out: Path) ->
     with db.session_factory.begin() as session:
         journal = _journal(db, session, start, end)
         if kind == "xlsx":
-            path = _write_atomically(out, lambda p: documents.write_journal_xlsx(journal, p))
+            path = write_atomically(out, lambda p: documents.write_journal_xlsx(journal, p))
         else:
-            path = _write_atomically(out, lambda p: documents.write_journal_pdf(journal, p))
+            path = write_atomically(out, lambda p: documents.write_journal_pdf(journal, p))
         audit(
             session,
             current_user(session),
@@ -693,7 +658,7 @@ def export_eis_list(db: Database, start: date, end: date, out: Path, fmt: str = 
     writer = documents.write_eis_xlsx if kind == "xlsx" else documents.write_eis_pdf
     with db.session_factory.begin() as session:
         eis = _eis(db, session, start, end)
-        path = _write_atomically(out, lambda p: writer(eis, p))
+        path = write_atomically(out, lambda p: writer(eis, p))
         audit(
             session,
             current_user(session),

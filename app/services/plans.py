@@ -8,8 +8,6 @@ rewrite it. The registry's plan columns (11, 12, 14) follow the plan (4.4).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +21,7 @@ from app.domain.names import full_name
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
+from app.services.files import write_atomically
 from db import models
 from db.session import Database
 
@@ -406,16 +405,6 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
 # -- printing -----------------------------------------------------------------------------
 
 
-def _cannot_write(out: Path, exc: OSError) -> UserError:
-    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
-        reason = f"папки {out.parent} не существует"
-    elif isinstance(exc, PermissionError):
-        reason = "нет доступа (возможно, файл открыт в другой программе)"
-    else:
-        reason = exc.strerror or str(exc)
-    return UserError(f"Не удаётся записать файл {out}: {reason}.")
-
-
 def export_plan_pdf(db: Database, plan_id: int, out: Path) -> None:
     """Write the plan as the form of Appendix 3 to ``out`` (whole or not at all)."""
     from app.documents.plan_pdf import write_plan_pdf
@@ -429,21 +418,7 @@ def export_plan_pdf(db: Database, plan_id: int, out: Path) -> None:
             raise NotFoundError("План комплексного сопровождения не найден.")
         form = _form_of(plan)
         header = _header_of(plan)
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-            )
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            write_plan_pdf(form, header, temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomically(out, lambda path: write_plan_pdf(form, header, path))
         audit(
             session,
             current_user(session),

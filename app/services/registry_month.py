@@ -10,8 +10,6 @@ atomically; every export is recorded, since it carries personal data off the dat
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +24,7 @@ from app.domain.names import full_name
 from app.domain.periods import Month
 from app.errors import UserError, ValidationError
 from app.services.common import PROFILE_KEY, audit, current_user, now_utc
+from app.services.files import write_atomically
 from app.services.settings import load_settings
 from db import models
 from db.session import Database
@@ -350,18 +349,6 @@ def _render(form: RegistryForm, fmt: ExportFormat, path: Path) -> None:
         write_registry_pdf(form, path)
 
 
-def _cannot_write(out: Path, exc: OSError) -> UserError:
-    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
-        reason = f"папки {out.parent} не существует"
-    elif isinstance(exc, IsADirectoryError) or out.is_dir():
-        reason = "это папка, а не файл"
-    elif isinstance(exc, PermissionError):
-        reason = "нет доступа (возможно, файл открыт в другой программе)"
-    else:
-        reason = exc.strerror or str(exc)
-    return UserError(f"Не удаётся записать файл {out}: {reason}.")
-
-
 def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResult:
     """Write Appendix 1 for ``month`` to ``out`` as "xlsx" or "pdf" and record who did it.
 
@@ -380,21 +367,7 @@ def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResu
         raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
     with db.session_factory.begin() as session:
         form = _read_form(db, session, period)
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-            )
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            _render(form, export_format, temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomically(out, lambda path: _render(form, export_format, path))
         user = current_user(session)
         registry_month_uuid = session.scalar(
             select(models.RegistryMonth.uuid).where(models.RegistryMonth.month == str(period))

@@ -17,8 +17,6 @@ category GROUP_I or GROUP_II: the registry admits them only with that limitation
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,7 +29,8 @@ from app.domain.enums import DocumentStatus, TargetCategory
 from app.domain.periods import HalfYear
 from app.errors import UserError, ValidationError
 from app.services.common import audit, current_user
-from app.services.registry_month import _cannot_write, _provider
+from app.services.files import write_atomically
+from app.services.registry_month import _provider
 from db import models
 from db.session import Database
 
@@ -351,21 +350,7 @@ def export_semiannual(db: Database, half: str, fmt: str, out: Path) -> ExportRes
         raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
     with db.session_factory.begin() as session:
         report = _read_report(db, session, period)
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-            )
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            _render(report, export_format, temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomically(out, lambda path: _render(report, export_format, path))
         audit(
             session,
             current_user(session),

@@ -16,8 +16,6 @@ draft and the draft's value is what gets issued.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +31,7 @@ from app.domain.periods import Month
 from app.domain.snils import normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
+from app.services.files import write_atomically
 from db import models
 from db.session import Database
 
@@ -710,18 +709,6 @@ def route_documents(db: Database, route_ids: Sequence[int]) -> tuple[RouteDocume
         return tuple(_documents(session, [found[i] for i in route_ids]))
 
 
-def _cannot_write(out: Path, exc: OSError) -> UserError:
-    if isinstance(exc, FileNotFoundError) and not out.parent.is_dir():
-        reason = f"папки {out.parent} не существует"
-    elif isinstance(exc, IsADirectoryError) or out.is_dir():
-        reason = "это папка, а не файл"
-    elif isinstance(exc, PermissionError):
-        reason = "нет доступа (возможно, файл открыт в другой программе)"
-    else:
-        reason = exc.strerror or str(exc)
-    return UserError(f"Не удаётся записать файл {out}: {reason}.")
-
-
 def _routes_of_citizen(session: Session, snils_text: str) -> list[models.Route]:
     snils = normalize_snils(snils_text)
     citizen = session.scalar(select(models.Citizen).where(models.Citizen.snils == snils))
@@ -791,21 +778,7 @@ def export_route_pdf(
             assert month is not None
             routes = _routes_of_month(session, month)
         documents = _documents(session, routes)
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-            )
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        os.close(handle)
-        temp = Path(temp_name)
-        try:
-            write_routes_pdf(documents, temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        write_atomically(out, lambda path: write_routes_pdf(documents, path))
         audit(
             session,
             current_user(session),
