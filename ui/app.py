@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import UserError
@@ -14,6 +18,7 @@ from ui.main_window import MainWindow
 
 
 def run(db_path: Path, log_path: Path) -> int:
+    """Show the window until it is closed; the process ends with the event loop's code."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IntegrationConsultant")
     app.setOrganizationName("IntegrationConsultant")
@@ -26,6 +31,17 @@ def run(db_path: Path, log_path: Path) -> int:
     window = MainWindow(db, log_path)
     window.show()
     try:
-        return int(app.exec())
+        code = int(app.exec())
     finally:
+        window.deleteLater()
+        del window
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
         db.close()
+    # Everything is saved and closed. With PySide6 6.12 the interpreter's own shutdown
+    # after a session with the dashboard aborts ("deallocating None" while finalizing),
+    # which Windows would report as a crash: leave without it.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

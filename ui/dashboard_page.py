@@ -46,6 +46,7 @@ SERIES = (
     ("route_sent", "направлен маршрут", QColor("#3f9f5f")),
 )
 ITEM_ROLE = Qt.ItemDataRole.UserRole
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class FlowChart(QWidget):
@@ -176,7 +177,11 @@ class DashboardPage(QWidget):
                 top.setToolTip(1, f"{kind} ({kind_items[0].kind.source})")
                 for item in kind_items[:ITEMS_PER_KIND]:
                     child = QTreeWidgetItem([f"{item.due_on:%d.%m.%Y}", item.title, item.person])
-                    child.setData(0, ITEM_ROLE, (item.entity, item.entity_id))
+                    # Plain str/int only: a Python tuple kept in a QVariant is released at
+                    # interpreter shutdown and aborts it (PySide6 6.12).
+                    if item.entity_id is not None:
+                        child.setData(0, ITEM_ROLE, item.entity)
+                        child.setData(0, ID_ROLE, item.entity_id)
                     child.setToolTip(1, item.title)
                     top.addChild(child)
                 if len(kind_items) > ITEMS_PER_KIND:
@@ -204,7 +209,6 @@ class DashboardPage(QWidget):
         self.coverage_level = level
 
     def _activated(self, item: QTreeWidgetItem, _: int) -> None:
-        data = item.data(0, ITEM_ROLE)
-        if data and data[1] is not None:
-            entity, entity_id = data
+        entity, entity_id = item.data(0, ITEM_ROLE), item.data(0, ID_ROLE)
+        if entity and entity_id is not None:
             self.open_requested.emit(str(entity), int(entity_id))
