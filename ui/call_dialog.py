@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dates import TYUMEN_OFFSET
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.errors import UserError
 from app.services import informing
@@ -33,7 +34,6 @@ from db.session import Database
 
 logger = logging.getLogger(__name__)
 
-TYUMEN = timedelta(hours=5)
 # Outcome buttons in the order a consultant meets them, with their keys (Alt+1…6).
 OUTCOMES = (
     (CallOutcome.REACHED, "&1 Дозвонились"),
@@ -234,7 +234,7 @@ class CallDialog(QDialog):
         return self._fixed_now or datetime.now(UTC)
 
     def _local_now(self) -> datetime:
-        return (self._now() + TYUMEN).replace(tzinfo=None)
+        return (self._now() + TYUMEN_OFFSET).replace(tzinfo=None)
 
     def start_call(self) -> None:
         if self._started_at is None:
@@ -285,7 +285,7 @@ class CallDialog(QDialog):
         if self.outcome is CallOutcome.CALL_BACK:
             local = self.call_back_edit.dateTime().toPython()
             assert isinstance(local, datetime)
-            call_back = (local - TYUMEN).replace(tzinfo=UTC)
+            call_back = (local - TYUMEN_OFFSET).replace(tzinfo=UTC)
         reached = self.outcome is CallOutcome.REACHED
         return CallDraft(
             entry_id=self.context.entry_id,

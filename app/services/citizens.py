@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.dates import format_date, parse_date
+from app.domain.dates import TYUMEN_OFFSET, format_date, parse_date
 from app.domain.eligibility import EligibilityFacts, Verdict, assess
 from app.domain.enums import (
     DisabilityGroup,
@@ -22,11 +22,11 @@ from app.domain.enums import (
 )
 from app.domain.names import full_name, search_key
 from app.domain.periods import Month
+from app.domain.phones import phone_from_digits
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import InvalidSnilsError, NotFoundError, UserError, ValidationError
 from app.reference import find_district
 from app.services.common import audit, current_user
-from app.services.deadlines import TYUMEN_OFFSET
 from db import models
 from db.session import Database
 
@@ -147,27 +147,14 @@ class SaveResult:
 def normalise_phone(text: str) -> str:
     """+7XXXXXXXXXX for a Russian number typed any usual way; other text is returned trimmed."""
     stripped = text.strip()
-    digits = _PHONE_NOISE.sub("", stripped)
-    if digits.startswith("+"):
-        digits = digits[1:]
-    if not digits.isdigit():
-        return stripped
-    if len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if len(digits) == 10:
-        return "+7" + digits
-    return stripped
+    return phone_from_digits(_PHONE_NOISE.sub("", stripped).removeprefix("+")) or stripped
 
 
 def _phone_problem(text: str, what: str) -> str | None:
     if not text.strip():
         return None
-    normal = normalise_phone(text)
-    if normal.startswith("+7") and len(normal) == 12:
+    if phone_from_digits(_PHONE_NOISE.sub("", text.strip()).removeprefix("+")) is not None:
         return None
-    digits = _PHONE_NOISE.sub("", text.strip())
-    if digits.isdigit() and 5 <= len(digits) <= 7:
-        return None  # a local landline without the code
     return f"{what}: «{text.strip()}» не похож на номер телефона (ожидается +7 XXX XXX-XX-XX)"
 
 

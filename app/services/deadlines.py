@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.domain import deadlines as rules
+from app.domain.dates import TYUMEN_OFFSET
 from app.domain.deadlines import DeadlineKind, DueStatus, due_status
 from app.domain.enums import ApplicationDecision, CallOutcome, ProgrammeStatus
 from app.domain.names import full_name
@@ -21,9 +22,6 @@ from db.session import Database
 
 # Statuses that belong on a to-do list; DONE and LATER are left out unless asked for.
 ACTIONABLE = (DueStatus.OVERDUE, DueStatus.DUE_TODAY, DueStatus.DUE_THIS_WEEK)
-
-# The database keeps UTC; the office's day is Tyumen time (UTC+5, no daylight saving).
-TYUMEN_OFFSET = timedelta(hours=5)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, func, select, text
 
 from app import reference
 from app.domain import deadlines
+from app.domain.dates import TYUMEN_OFFSET
 from app.domain.eligibility import EligibilityFacts, assess
 from app.domain.enums import (
     ApplicationDecision,
@@ -231,8 +232,8 @@ def _next_id(conn: Connection, table: Table) -> int:
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    # Local office hours (Tyumen is UTC+5) stored as UTC.
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC) - timedelta(hours=5)
+    # Local office hours stored as UTC.
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC) - TYUMEN_OFFSET
 
 
 class _Builder:

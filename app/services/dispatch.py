@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import smtplib
 import ssl
@@ -45,7 +44,7 @@ from app.domain.periods import Month
 from app.domain.tracking import normalize_tracking_number
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user, now_utc
-from app.services.files import cannot_write
+from app.services.files import write_atomically
 from app.settings import SmtpSettings
 from db import models
 from db.session import Database
@@ -381,11 +380,10 @@ def _selected(session: Session, entry_ids: Sequence[int], today: date) -> list[T
 
 def _sender(db: Database, session: Session) -> tuple[str, str, str]:
     """The organisation's name, address and postcode from the settings, else the profile."""
-    from app.services.settings import load_settings
+    from app.services.settings import load_settings, provider_name
 
     settings = load_settings(db)
-    user = current_user(session)
-    name = settings.provider_name or (user.organisation or "")
+    name = provider_name(db, session)
     address = settings.provider_address
     postcode = settings.provider_postcode
     if not postcode:
@@ -453,17 +451,6 @@ def _letter(db: Database, session: Session, item: ToSend, today: date) -> tuple[
     )
 
 
-def _atomic_pdf(out: Path) -> tuple[Path, Path]:
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
-    if not out.parent.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: папки {out.parent} не существует.")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
-    return out, Path(temp_name)
-
-
 def _document_pdfs(db: Database, item: ToSend, folder: Path) -> list[tuple[str, Path]]:
     """The route and the plan of ``item`` as PDF files in ``folder``, with the names of
     their attachments."""
@@ -518,8 +505,8 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
                 )
         letters = [_letter(db, session, item, today) for item in items]
         sender_name, sender_address, sender_postcode = _sender(db, session)
-    out, temp = _atomic_pdf(out_pdf)
-    try:
+
+    def render(path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="ic-post-") as work:
             folder = Path(work)
             # Letters and routes each rendered once for the whole batch (one set of
@@ -571,14 +558,11 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
                 envelopes_path,
             )
             writer.append(str(envelopes_path))
-            with temp.open("wb") as handle:
+            with path.open("wb") as handle:
                 writer.write(handle)
             writer.close()
-        os.replace(temp, out)
-    except OSError as exc:
-        raise cannot_write(out, exc) from exc
-    finally:
-        temp.unlink(missing_ok=True)
+
+    out = write_atomically(out_pdf, render)
     result: list[PostItem] = []
     with db.session_factory.begin() as session:
         user = current_user(session)
@@ -644,14 +628,7 @@ def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -
                     sent_on=format_date(d.sent_on),
                 )
             )
-        out, temp = _atomic_pdf(out_xlsx)
-        try:
-            write_post_list_xlsx(rows, temp)
-            os.replace(temp, out)
-        except OSError as exc:
-            raise cannot_write(out, exc) from exc
-        finally:
-            temp.unlink(missing_ok=True)
+        out = write_atomically(out_xlsx, lambda path: write_post_list_xlsx(rows, path))
         audit(session, current_user(session), "dispatch.post.list", file=out.name, rows=len(rows))
     return len(rows)
 
@@ -938,13 +915,6 @@ def save_eml(
         message = _message(db, item, sender, Path(work), today)
     safe = re.sub(r"[^\w .-]+", "_", item.person).strip() or f"entry-{entry_id}"
     out = out_dir / f"Маршрут {safe}.eml"
-    out, temp = _atomic_pdf(out)
-    try:
-        temp.write_bytes(bytes(message))
-        os.replace(temp, out)
-    except OSError as exc:
-        raise cannot_write(out, exc) from exc
-    finally:
-        temp.unlink(missing_ok=True)
+    out = write_atomically(out, lambda path: path.write_bytes(bytes(message)))
     _record_email(db, item, None, "", DispatchStatus.PREPARED)
     return out

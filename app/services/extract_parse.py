@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 from app.domain import names
 from app.domain.dates import parse_date
 from app.domain.enums import DisabilityGroup, MeasureKind, Sex
+from app.domain.phones import phone_from_digits
 from app.domain.snils import normalize_snils
 from app.errors import BadFileError, UserError
 from app.reference import find_district, find_measure
@@ -591,14 +592,10 @@ def parse_phone(value: object) -> str | None:
     text = _text(value)
     if not text:
         return None
-    digits = _PHONE_DIGITS.sub("", text)
-    if len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if len(digits) == 10:
-        return "+7" + digits
-    if 5 <= len(digits) <= 7:
-        return digits  # a local landline without the code: kept as written
-    raise ValueError(f"номер «{text}» не похож на телефонный")
+    phone = phone_from_digits(_PHONE_DIGITS.sub("", text))
+    if phone is None:
+        raise ValueError(f"номер «{text}» не похож на телефонный")
+    return phone
 
 
 def parse_measures(value: object) -> tuple[MeasureKind, ...]:

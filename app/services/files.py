@@ -7,7 +7,17 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from app.errors import UserError
+from app.errors import UserError, ValidationError
+
+
+def checked_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    """The export format asked for ("PDF", " xlsx"), as one of ``allowed``, or a message."""
+    kind = fmt.strip().lower()
+    if kind not in allowed:
+        raise ValidationError(
+            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(allowed)}."
+        )
+    return kind
 
 
 def cannot_write(out: Path, exc: OSError) -> UserError:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.services.deadlines import TYUMEN_OFFSET
+from app.domain.dates import TYUMEN_OFFSET
 from app.services.extract_import import load_mapping
 from app.services.extract_parse import (
     FIELD_TITLES,

@@ -21,15 +21,14 @@ from typing import Literal
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.domain.dates import format_date
+from app.domain.dates import TYUMEN_OFFSET, format_date
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.domain.names import full_name
 from app.domain.snils import format_snils
 from app.errors import NotFoundError, ValidationError
 from app.services.common import audit, current_user, now_utc
-from app.services.deadlines import TYUMEN_OFFSET
-from app.services.files import write_atomically
-from app.services.settings import load_settings
+from app.services.files import checked_format, write_atomically
+from app.services.settings import provider_name
 from db import models
 from db.session import Database
 
@@ -498,13 +497,6 @@ def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return low, high
 
 
-def _provider(db: Database, session: Session) -> str:
-    name = load_settings(db).provider_name.strip()
-    if name:
-        return name
-    return (current_user(session).organisation or "").strip()
-
-
 def _result_text(call: models.CallAttempt) -> str:
     text = call.outcome.label
     if call.outcome is CallOutcome.CALL_BACK and call.call_back_at is not None:
@@ -545,7 +537,7 @@ def _journal(db: Database, session: Session, start: date, end: date) -> Journal:
                 specialist=specialist or "",
             )
         )
-    return Journal(start, end, _provider(db, session), tuple(result))
+    return Journal(start, end, provider_name(db, session), tuple(result))
 
 
 def journal_rows(db: Database, start: date, end: date) -> tuple[JournalRow, ...]:
@@ -605,7 +597,7 @@ def _eis(db: Database, session: Session, start: date, end: date) -> EisList:
                 comment=_eis_comment(entry_calls),
             )
         )
-    return EisList(start, end, _provider(db, session), tuple(rows))
+    return EisList(start, end, provider_name(db, session), tuple(rows))
 
 
 def eis_rows(db: Database, start: date, end: date) -> tuple[EisRow, ...]:
@@ -616,11 +608,7 @@ def eis_rows(db: Database, start: date, end: date) -> tuple[EisRow, ...]:
 
 def export_journal(db: Database, start: date, end: date, fmt: str, out: Path) -> int:
     """Write the journal of 1.7 for ``start``..``end`` as "xlsx" or "pdf"; rows written."""
-    kind = fmt.strip().lower()
-    if kind not in JOURNAL_FORMATS:
-        raise ValidationError(
-            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(JOURNAL_FORMATS)}."
-        )
+    kind = checked_format(fmt, JOURNAL_FORMATS)
     from app.documents import journal as documents
 
     with db.session_factory.begin() as session:
@@ -650,11 +638,7 @@ def export_eis_list(db: Database, start: date, end: date, out: Path, fmt: str = 
     """
     from app.documents import journal as documents
 
-    kind = fmt.strip().lower()
-    if kind not in JOURNAL_FORMATS:
-        raise ValidationError(
-            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(JOURNAL_FORMATS)}."
-        )
+    kind = checked_format(fmt, JOURNAL_FORMATS)
     writer = documents.write_eis_xlsx if kind == "xlsx" else documents.write_eis_pdf
     with db.session_factory.begin() as session:
         eis = _eis(db, session, start, end)

@@ -23,9 +23,9 @@ from app.domain.enums import DeliveryMethod
 from app.domain.names import full_name
 from app.domain.periods import Month
 from app.errors import UserError, ValidationError
-from app.services.common import PROFILE_KEY, audit, current_user, now_utc
-from app.services.files import write_atomically
-from app.services.settings import load_settings
+from app.services.common import audit, current_user, now_utc
+from app.services.files import checked_format, write_atomically
+from app.services.settings import provider_name
 from db import models
 from db.session import Database
 
@@ -244,16 +244,6 @@ def _method(value: DeliveryMethod | None) -> str:
     return value.label if value is not None else ""
 
 
-def _provider(db: Database, session: Session) -> str:
-    name = load_settings(db).provider_name.strip()
-    if name:
-        return name
-    # No organisation in the settings: the consultant's profile may name it.
-    setting = session.scalar(select(models.Setting.value).where(models.Setting.key == PROFILE_KEY))
-    user = session.get(models.User, int(setting)) if setting and setting.isdigit() else None
-    return (user.organisation or "").strip() if user is not None else ""
-
-
 def _read_form(db: Database, session: Session, period: Month) -> RegistryForm:
     formed_on = session.scalar(
         select(models.RegistryMonth.formed_on).where(models.RegistryMonth.month == str(period))
@@ -322,7 +312,7 @@ def _read_form(db: Database, session: Session, period: Month) -> RegistryForm:
         month_title=period.title,
         formed=formed,
         formed_on=formed_on,
-        provider=_provider(db, session),
+        provider=provider_name(db, session),
         rows=tuple(rows),
         unnumbered=unnumbered,
     )
@@ -355,11 +345,7 @@ def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResu
     The file appears whole or not at all: it is rendered next to ``out`` and moved into
     place. Works before the month is formed (rows numbered by receipt, ``formed`` False).
     """
-    kind = fmt.strip().lower()
-    if kind not in EXPORT_FORMATS:
-        raise ValidationError(
-            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(EXPORT_FORMATS)}."
-        )
+    kind = checked_format(fmt, EXPORT_FORMATS)
     export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
     period = _month(month)
     out = Path(out).expanduser().absolute()

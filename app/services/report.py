@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session, join
 
 from app.domain.enums import DocumentStatus, TargetCategory
 from app.domain.periods import HalfYear
-from app.errors import UserError, ValidationError
+from app.errors import UserError
 from app.services.common import audit, current_user
-from app.services.files import write_atomically
-from app.services.registry_month import _provider
+from app.services.files import checked_format, write_atomically
+from app.services.settings import provider_name
 from db import models
 from db.session import Database
 
@@ -270,7 +270,7 @@ def _read_report(db: Database, session: Session, half: HalfYear) -> SemiannualRe
         period_title=half.title,
         first_day=half.first_day,
         last_day=half.last_day,
-        provider=_provider(db, session),
+        provider=provider_name(db, session),
         identified=_identified(session, half),
         routes=_routes(session, half),
         plans=_plans(session, half),
@@ -338,11 +338,7 @@ def export_semiannual(db: Database, half: str, fmt: str, out: Path) -> ExportRes
     The file appears whole or not at all: it is rendered next to ``out`` and moved into
     place.
     """
-    kind = fmt.strip().lower()
-    if kind not in EXPORT_FORMATS:
-        raise ValidationError(
-            f"Неизвестный формат выгрузки «{fmt}»: возможны {', '.join(EXPORT_FORMATS)}."
-        )
+    kind = checked_format(fmt, EXPORT_FORMATS)
     export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
     period = _half(half)
     out = Path(out).expanduser().absolute()

@@ -8,11 +8,12 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.domain.enums import InstallationMode
-from app.services.common import audit, current_user
+from app.services.common import PROFILE_KEY, audit, current_user
 from app.settings import Settings, SmtpSettings
-from db.models import Setting
+from db.models import Setting, User
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,17 @@ def load_settings(db: Database) -> Settings:
         rows = session.scalars(select(Setting).where(Setting.key.startswith(_PREFIX))).all()
         stored = {row.key.removeprefix(_PREFIX): json.loads(row.value) for row in rows}
     return _from_stored(stored)
+
+
+def provider_name(db: Database, session: Session) -> str:
+    """The organisation printed on forms: the settings' name, else the profile's; may be ""."""
+    name = load_settings(db).provider_name.strip()
+    if name:
+        return name
+    # Read only: a missing profile is not created just to print a heading.
+    setting = session.scalar(select(Setting.value).where(Setting.key == PROFILE_KEY))
+    user = session.get(User, int(setting)) if setting and setting.isdigit() else None
+    return (user.organisation or "").strip() if user is not None else ""
 
 
 def _from_stored(stored: dict[str, Any]) -> Settings:

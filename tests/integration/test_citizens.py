@@ -212,9 +212,15 @@ def test_normalise_phone(typed: str) -> None:
     assert normalise_phone(typed) == "+79123456789"
 
 
-@pytest.mark.parametrize("typed", ["45-67-89", "доб. 123", "", "+44 20 7946 0958"])
-def test_normalise_phone_leaves_what_is_not_a_russian_mobile_trimmed(typed: str) -> None:
+@pytest.mark.parametrize("typed", ["доб. 123", "", "+44 20 7946 0958"])
+def test_normalise_phone_leaves_what_is_not_a_russian_number_trimmed(typed: str) -> None:
     assert normalise_phone(f"  {typed} ") == typed
+
+
+def test_a_local_landline_is_kept_as_its_digits_as_the_importer_keeps_it() -> None:
+    from app.services.extract_parse import parse_phone
+
+    assert normalise_phone(" 45-67-89 ") == "456789" == parse_phone("45-67-89")
 
 
 @given(st.text("0123456789", min_size=10, max_size=10))
