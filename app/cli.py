@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app import clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -329,8 +330,8 @@ def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
+    from app.demo.generator import generate_demo
     from app.services.calendar import load_calendar
-    from app.services.demo import generate_demo
 
     db = _open(db_path)
     started = time.perf_counter()
@@ -367,15 +368,15 @@ def _progress_printer() -> Callable[[int, int], None] | None:
 
 
 def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
+    from app.demo.extract import write_demo_extract
     from app.domain.periods import Month
-    from app.services.demo_extract import write_demo_extract
 
     month = Month.parse(args.month) if args.month else None
     summary = write_demo_extract(
         args.out,
         rows=args.rows,
         seed=args.seed,
-        today=args.today or date.today(),
+        today=args.today or clock.today(),
         month=(month.year, month.month) if month else None,
     )
     print(f"Выписка записана: {summary.path} (строк: {summary.rows}).")
@@ -452,7 +453,7 @@ def _print_workdays(args: argparse.Namespace, cal: WorkCalendar) -> int:
 def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.deadlines import ACTIONABLE, due_items
 
-    on = args.on or date.today()
+    on = args.on or clock.today()
     statuses = tuple(DueStatus) if args.all else ACTIONABLE
     db = _open_existing(db_path)
     try:
@@ -641,7 +642,7 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
     from app.services import dispatch
     from app.services.settings import load_settings
 
-    today = getattr(args, "today", None) or date.today()
+    today = getattr(args, "today", None) or clock.today()
     db = _open_existing(db_path)
     try:
         if args.dispatch_command == "list":
@@ -679,7 +680,7 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
                 print(f"Список заказных писем записан в {args.list}.")
         elif args.dispatch_command == "tracking":
             record = dispatch.record_tracking(
-                db, args.dispatch_id, args.tracking_number, args.sent or date.today()
+                db, args.dispatch_id, args.tracking_number, args.sent or clock.today()
             )
             print(f"Отправление {record.dispatch_id}: ШПИ {record.tracking_number}, отмечено.")
         elif args.dispatch_command == "email":

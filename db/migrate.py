@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+from app import clock
 from app.errors import DatabaseTooNewError
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def backup_file(engine: Engine, path: Path, label: str) -> Path:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     folder = path.parent / "backups"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now_local().strftime("%Y%m%d-%H%M%S")
     target = folder / f"{path.stem}.{label}.{stamp}{path.suffix or '.sqlite'}"
     shutil.copy2(path, target)
     logger.info("database copied to %s", target)

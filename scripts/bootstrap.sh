@@ -9,12 +9,13 @@ PYTHON=${1:-${PYTHON:-python3}}
 VENV=.venv
 STAMP=$VENV/.installed
 
-# Libraries Qt's offscreen and xcb platforms load, and poppler-utils for the
-# tests that read printed PDFs back with pdftotext.
+# Libraries Qt's offscreen and xcb platforms load, poppler-utils for the
+# tests that read printed PDFs back with pdftotext, and faketime for running
+# the suite under a clock set years ahead (make test-future).
 DEBS="libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 \
-poppler-utils"
+poppler-utils faketime"
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     echo "Python 3.11 or newer is needed: $PYTHON was not found." >&2

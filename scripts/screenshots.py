@@ -14,9 +14,9 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.demo.extract import write_demo_extract  # noqa: E402
+from app.demo.generator import generate_demo  # noqa: E402
 from app.domain.enums import CallOutcome, Source  # noqa: E402
-from app.services.demo import generate_demo  # noqa: E402
-from app.services.demo_extract import write_demo_extract  # noqa: E402
 from db.session import open_database  # noqa: E402
 from ui.call_dialog import CallDialog  # noqa: E402
 from ui.citizen_dialog import CitizenDialog  # noqa: E402

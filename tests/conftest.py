@@ -11,7 +11,15 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from app import clock  # noqa: E402
 from db.session import Database, open_database  # noqa: E402
+
+#: The instant every test starts at (10:00 in Tyumen), whatever day the suite runs on.
+#: The clock ticks from there, so order and durations still work; tests that need another
+#: day pass it explicitly or set their own clock.
+TEST_NOW = "2026-11-23T10:00:00+05:00"
+# Session fixtures (the migrated template) run before the per-test clock below.
+clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +28,16 @@ def _isolated_home(
 ) -> None:
     # Never touch the real user's data folder from a test.
     monkeypatch.setenv("IC_HOME", str(tmp_path_factory.mktemp("ic-home")))
+
+
+@pytest.fixture(autouse=True)
+def _test_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The one injectable "now" (app.clock), here and in every process a test starts.
+    monkeypatch.setenv(clock.ENV_NOW, TEST_NOW)
+    clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
+    clock.set_time_zone(clock.DEFAULT_TIME_ZONE)
+    yield
+    clock.set_clock(None)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.dates import TYUMEN_OFFSET
+from app import clock
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.errors import UserError
 from app.services import informing
@@ -231,10 +231,10 @@ class CallDialog(QDialog):
     # -- the clock ------------------------------------------------------------------------
 
     def _now(self) -> datetime:
-        return self._fixed_now or datetime.now(UTC)
+        return self._fixed_now or clock.now_utc()
 
     def _local_now(self) -> datetime:
-        return (self._now() + TYUMEN_OFFSET).replace(tzinfo=None)
+        return clock.to_local(self._now()).replace(tzinfo=None)
 
     def start_call(self) -> None:
         if self._started_at is None:
@@ -285,7 +285,7 @@ class CallDialog(QDialog):
         if self.outcome is CallOutcome.CALL_BACK:
             local = self.call_back_edit.dateTime().toPython()
             assert isinstance(local, datetime)
-            call_back = (local - TYUMEN_OFFSET).replace(tzinfo=UTC)
+            call_back = clock.local_to_utc(local)
         reached = self.outcome is CallOutcome.REACHED
         return CallDraft(
             entry_id=self.context.entry_id,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Sex, Source
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import InvalidSnilsError, UserError
@@ -111,7 +112,7 @@ class CitizenDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._db = db
-        self._today = today or date.today()
+        self._today = today or clock.today()
         self._citizen_id = citizen_id
         self._confirmed_duplicates: DuplicateCheck | None = None
         self._found_same: int | None = None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import UserError
 from app.services import extract_import, import_log
 from app.services.extract_import import ImportResult
@@ -58,7 +59,7 @@ class ImportWizard(QDialog):
     ) -> None:
         super().__init__(parent)
         self._db = db
-        self._today = today or date.today()
+        self._today = today or clock.today()
         self._columns: FileColumns | None = None
         self._preview: ImportResult | None = None
         self.outcome: ImportResult | None = None

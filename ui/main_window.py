@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
+from app import __version__, clock
 from app.domain.dates import format_date
 from app.domain.enums import Source
 from app.domain.periods import Month
@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._db = db
         self._log_path = log_path
-        self._today = today or date.today()
+        self._today = today or clock.today()
         self._settings = settings or QSettings()
         self._deadline_task: BackgroundTask | None = None
         self._deadlines_stale = True

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
+from app.documents.plan_form import InteractionForm, PlanForm, QuestionForm
 from app.domain.dates import format_date
 from app.errors import UserError
 from app.services import citizens, plans
-from app.services.plans import InteractionForm, PlanForm, QuestionForm
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class PlanDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._db = db
-        self._today = today or date.today()
+        self._today = today or clock.today()
         self.plan_id: int | None = None
         first = plans.start_plan(db, entry_id, self._today)
         current = plans.current_plan(db, first.citizen_id)

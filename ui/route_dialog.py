@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.domain.enums import MeasureKind
 from app.errors import UserError
 from app.services import citizens, routes
@@ -50,7 +51,7 @@ class RouteDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._db = db
-        self._today = today or date.today()
+        self._today = today or clock.today()
         proposal = routes.propose_route(db, entry_id)
         current = routes.current_route(db, proposal.citizen_id)
         # A draft in progress is continued; an issued route is re-issued from a fresh proposal.

@@ -21,6 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.documents.report_form import (
+    APPENDIX4_HEADINGS,
+    APPENDIX4_LEFT_HEADINGS,
+    APPENDIX4_SECTIONS,
+)
 from app.domain.periods import Month
 from app.errors import UserError
 from app.services import informing, report, routes
@@ -243,10 +248,10 @@ class ReportsPage(QWidget):
     def refresh(self) -> None:
         data = report.semiannual_report(self._db, self.half())
         titles = [
-            *report.APPENDIX4_LEFT_HEADINGS,
+            *APPENDIX4_LEFT_HEADINGS,
             *(
-                f"{report.APPENDIX4_SECTIONS[(i) // 4]}: {heading}"
-                for i, heading in enumerate(report.APPENDIX4_HEADINGS)
+                f"{APPENDIX4_SECTIONS[(i) // 4]}: {heading}"
+                for i, heading in enumerate(APPENDIX4_HEADINGS)
             ),
         ]
         cells = data.cells

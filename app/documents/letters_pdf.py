@@ -9,8 +9,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from app.documents.registry_pdf import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
-from app.services.dispatch import Envelope, Letter
+from app.documents.pdf_common import CREATOR, SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+from app.documents.post_form import Envelope, Letter
 
 A4_WIDTH, A4_HEIGHT = 210 * mm, 297 * mm
 DL_WIDTH, DL_HEIGHT = 220 * mm, 110 * mm
@@ -49,7 +49,7 @@ def write_letters_pdf(letters: Sequence[Letter], path: Path) -> None:
     register_fonts()
     c = Canvas(str(path), pagesize=(A4_WIDTH, A4_HEIGHT), initialFontName=SERIF)
     c.setTitle("Сопроводительное письмо")
-    c.setCreator("Интеграционный консультант")
+    c.setCreator(CREATOR)
     for letter in letters:
         _draw_letter(c, letter)
     c.save()
@@ -94,7 +94,7 @@ def write_envelopes_pdf(envelopes: Sequence[Envelope], path: Path) -> None:
     register_fonts()
     c = Canvas(str(path), pagesize=(DL_WIDTH, DL_HEIGHT), initialFontName=SANS)
     c.setTitle("Конверты DL")
-    c.setCreator("Интеграционный консультант")
+    c.setCreator(CREATOR)
     for env in envelopes:
         x, y, width = 10 * mm, DL_HEIGHT - 12 * mm, 95 * mm
         y = _field(c, "От кого", env.sender_name, x, y, width)

@@ -19,12 +19,35 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from app.documents.registry_pdf import SANS, SERIF, SERIF_BOLD, register_fonts
+from app.documents.pdf_common import (
+    HEADING_BACKGROUND,
+    SERIF,
+    cell_style,
+    document,
+    heading_style,
+    page_footer,
+    register_fonts,
+    title_style,
+)
+from app.documents.plan_form import (
+    APPENDIX3_ADDRESS,
+    APPENDIX3_APPENDIX,
+    APPENDIX3_CATEGORY,
+    APPENDIX3_DATE,
+    APPENDIX3_DEVELOPER,
+    APPENDIX3_DEVELOPER_HINT,
+    APPENDIX3_HEADINGS,
+    APPENDIX3_PERSON,
+    APPENDIX3_PHONE,
+    APPENDIX3_TITLE,
+    InteractionForm,
+    PlanForm,
+    PlanHeader,
+    QuestionForm,
+)
 from app.domain.dates import parse_date
-from app.services.plans import InteractionForm, PlanForm, PlanHeader, QuestionForm
 
 PAGE_SIZE = A4
 MARGIN = 15 * mm
@@ -34,43 +57,6 @@ CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 2 * FRAME_PADDING
 COLUMN_WIDTHS_MM = (11, 44, 55, 40, 30)
 COLUMN_WIDTHS = tuple(w / sum(COLUMN_WIDTHS_MM) * CONTENT_WIDTH for w in COLUMN_WIDTHS_MM)
 CELL_PADDING = 3
-
-# 31-р Appendix 3, verbatim.
-APPENDIX3_APPENDIX = ("Приложение N 3", "к Положению")
-APPENDIX3_TITLE = (
-    "План комплексного сопровождения получателя услуг",
-    'по технологии "Интеграционный консультант"',
-    "и членов его семьи",
-)
-APPENDIX3_PERSON = "Ф.И.О. инвалида, ребенка-инвалида (законного (уполномоченного) представителя)"
-APPENDIX3_CATEGORY = "категория:"
-APPENDIX3_ADDRESS = "адрес:"
-APPENDIX3_PHONE = "тел."
-# (heading, the explanation in brackets on its second line, or "")
-APPENDIX3_HEADINGS: tuple[tuple[str, str], ...] = (
-    ("N п/п", ""),
-    (
-        "Перечень вопросов, интересующих гражданина, законного уполномоченного представителя",
-        "(сформирован со слов гражданина)",
-    ),
-    (
-        "Наименование организаций, с которой осуществлялось взаимодействие",
-        "(указывается полное наименование организации, ссылка на официальный сайт, адрес "
-        "электронной почты, место нахождения, часы работы)",
-    ),
-    (
-        "Ф.И.О., должность специалиста организации, с которым осуществлялось взаимодействие "
-        "(указываются контактные данные специалиста)",
-        "",
-    ),
-    ("Примечание", "(заполняется в случае наличия дополнительной информации)"),
-)
-APPENDIX3_DATE = "Дата составления плана"
-APPENDIX3_DEVELOPER = "План разработал"
-APPENDIX3_DEVELOPER_HINT = (
-    "(указывается Ф.И.О., должность специалиста, ответственного за реализацию Плана, "
-    "контактный телефон)"
-)
 
 _MONTHS_GENITIVE = (
     "января",
@@ -97,23 +83,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = {"fontName": SERIF, "fontSize": 10, "leading": 12.5}
     return {
         "appendix": ParagraphStyle("appendix", **base, alignment=TA_RIGHT),
-        "title": ParagraphStyle(
-            "title", fontName=SERIF_BOLD, fontSize=12, leading=15, alignment=TA_CENTER
-        ),
+        "title": title_style(),
         "label": ParagraphStyle("label", **base, alignment=TA_LEFT),
         "value": ParagraphStyle("value", **base, alignment=TA_LEFT, splitLongWords=1),
         "hint": ParagraphStyle("hint", fontName=SERIF, fontSize=8, leading=10, alignment=TA_CENTER),
-        "heading": ParagraphStyle(
-            "heading", fontName=SANS, fontSize=8, leading=9.6, alignment=TA_CENTER
-        ),
-        "cell": ParagraphStyle(
-            "cell",
-            fontName=SERIF,
-            fontSize=9,
-            leading=11,
-            alignment=TA_LEFT,
-            splitLongWords=1,
-        ),
+        "heading": heading_style(8, 9.6),
+        "cell": cell_style(9, 11, splitLongWords=1),
     }
 
 
@@ -192,7 +167,7 @@ def _table(form: PlanForm, styles: dict[str, ParagraphStyle]) -> Table:
         ("VALIGN", (0, 1), (-1, -1), "TOP"),
         ("ALIGN", (0, 1), (0, -1), "CENTER"),
         ("FONT", (0, 0), (-1, -1), SERIF, 9),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EFEFEF")),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADING_BACKGROUND),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
@@ -231,19 +206,6 @@ def _filled(label: str, value: str, styles: dict[str, ParagraphStyle], label_mm:
     return table
 
 
-def _page_footer(person: str) -> Any:
-    def draw(canvas: Canvas, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(SANS, 8)
-        canvas.drawString(MARGIN, MARGIN / 2, f"План комплексного сопровождения: {person}")
-        canvas.drawRightString(
-            PAGE_SIZE[0] - MARGIN, MARGIN / 2, f"Страница {canvas.getPageNumber()}"
-        )
-        canvas.restoreState()
-
-    return draw
-
-
 def write_plan_pdf(form: PlanForm, header: PlanHeader, path: Path) -> None:
     """Write the plan to ``path`` (overwritten) as the form of Appendix 3."""
     register_fonts()
@@ -271,18 +233,15 @@ def write_plan_pdf(form: PlanForm, header: PlanHeader, path: Path) -> None:
     story.append(_filled(APPENDIX3_DEVELOPER, header.developer, styles, 30))
     story.append(Paragraph(escape(APPENDIX3_DEVELOPER_HINT), styles["hint"]))
 
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 3 * mm,
+    doc = document(
+        path,
+        PAGE_SIZE,
+        MARGIN,
+        MARGIN + 3 * mm,
         title=f"План комплексного сопровождения — {header.person_name}",
         author=header.developer,
         subject="Приложение N 3 к Положению (распоряжение N 31-р)",
-        creator="Интеграционный консультант",
-        initialFontName=SERIF,  # not Helvetica: every font in the file is ours, embedded
     )
-    footer = _page_footer(header.person_name.split(" (")[0])
+    person = header.person_name.split(" (")[0]
+    footer = page_footer(PAGE_SIZE[0], MARGIN, f"План комплексного сопровождения: {person}")
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

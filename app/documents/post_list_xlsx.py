@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from app.services.dispatch import PostListRow
+from app.documents.post_form import PostListRow
+from app.documents.xlsx_common import new_sheet
 
 TITLE = "Список заказных писем"
 HEADINGS = ("№", "Адресат", "Адрес", "Индекс", "ШПИ", "Дата отправки")
@@ -20,10 +20,7 @@ _WRAP = Alignment(vertical="top", wrap_text=True)
 
 
 def write_post_list_xlsx(rows: Sequence[PostListRow], path: Path) -> None:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Заказные письма"
+    wb, ws = new_sheet("Заказные письма")
     ws.cell(row=1, column=1, value=TITLE).font = Font(bold=True, size=13)
     for col, (heading, width) in enumerate(zip(HEADINGS, WIDTHS, strict=True), start=1):
         cell = ws.cell(row=3, column=col, value=heading)

@@ -8,23 +8,31 @@ so it never ends up alone on a last page.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
-from app.reference import font_path
-from app.services.registry_month import (
+from app.documents.pdf_common import (
+    FOOTER_SIZE,
+    SANS,
+    SERIF,
+    appendix_style,
+    cell_style,
+    document,
+    heading_style,
+    line_style,
+    register_fonts,
+    repeated_heading_table,
+    title_block,
+    title_style,
+)
+from app.documents.registry_form import (
     APPENDIX1_HEADINGS,
     APPENDIX1_LEGEND,
     APPENDIX1_TITLE,
@@ -39,17 +47,6 @@ COLUMN_WIDTHS_MM = (9, 16, 15, 34, 17, 20, 19.5, 22.5, 21.5, 21.5, 22.5, 19.5, 1
 COLUMN_WIDTHS = tuple(w * mm for w in COLUMN_WIDTHS_MM)
 CELL_PADDING = 2  # points, each side
 
-SERIF = "PTSerif"
-SERIF_BOLD = "PTSerif-Bold"
-SANS = "PTSans"
-SANS_BOLD = "PTSans-Bold"
-_FONT_FILES = {
-    SERIF: "PTSerif-Regular.ttf",
-    SERIF_BOLD: "PTSerif-Bold.ttf",
-    SANS: "PTSans-Regular.ttf",
-    SANS_BOLD: "PTSans-Bold.ttf",
-}
-
 HEADING_SIZE = 6.5
 LEGEND_SIZE = 8
 LEGEND_LEADING = 10
@@ -61,49 +58,15 @@ BODY_SIZE = 8
 _WRAPPED_COLUMNS = frozenset({3, 5, 9, 12})  # 0-based
 
 
-@cache
-def register_fonts() -> None:
-    """Register the PT fonts with reportlab once per process (they are embedded as subsets)."""
-    for name, file_name in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(font_path(file_name))))
-    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD)
-    pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD)
-
-
 def _styles() -> dict[str, ParagraphStyle]:
     return {
-        "appendix": ParagraphStyle(
-            "appendix", fontName=SERIF, fontSize=9, leading=11, alignment=TA_RIGHT
-        ),
-        "title": ParagraphStyle(
-            "title",
-            fontName=SERIF_BOLD,
-            fontSize=12,
-            leading=15,
-            alignment=TA_CENTER,
-            spaceAfter=4,
-        ),
-        "line": ParagraphStyle(
-            "line", fontName=SERIF, fontSize=10, leading=13, alignment=TA_CENTER
-        ),
-        "heading": ParagraphStyle(
-            "heading",
-            fontName=SANS,
-            fontSize=HEADING_SIZE,
-            leading=HEADING_SIZE + 1.2,
-            alignment=TA_CENTER,
-        ),
+        "appendix": appendix_style(),
+        "title": title_style(spaceAfter=4),
+        "line": line_style(),
+        "heading": heading_style(HEADING_SIZE, HEADING_SIZE + 1.2),
         # "ребенок-инвалид" may break after its hyphen; any word too long for its cell is
         # split rather than drawn over the next column.
-        "cell": ParagraphStyle(
-            "cell",
-            fontName=SERIF,
-            fontSize=BODY_SIZE,
-            leading=BODY_SIZE + 1.5,
-            alignment=TA_LEFT,
-            embeddedHyphenation=1,
-            splitLongWords=1,
-        ),
+        "cell": cell_style(BODY_SIZE, BODY_SIZE + 1.5, embeddedHyphenation=1, splitLongWords=1),
     }
 
 
@@ -137,7 +100,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
             y += LEGEND_LEADING
         self.setLineWidth(0.5)
         self.line(MARGIN, y, MARGIN + 50 * mm, y)
-        self.setFont(SANS, 8)
+        self.setFont(SANS, FOOTER_SIZE)
         self.drawString(MARGIN, MARGIN / 2, self.footer_left)
         self.drawRightString(
             width - MARGIN, MARGIN / 2, f"Страница {self.getPageNumber()} из {total}"
@@ -162,67 +125,44 @@ def _table(form: RegistryForm, styles: dict[str, ParagraphStyle]) -> Table:
                 for i, text in enumerate(row.cells)
             ]
         )
-    table = Table(
+    return repeated_heading_table(
         data,
-        colWidths=COLUMN_WIDTHS,
-        repeatRows=2,
-        splitByRow=True,
-        longTableOptimize=True,
-        hAlign="CENTER",
+        COLUMN_WIDTHS,
+        2,
+        [
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("FONT", (0, 0), (-1, 1), SANS, HEADING_SIZE),
+            ("FONT", (0, 2), (-1, -1), SERIF, BODY_SIZE),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING + 1),
+        ],
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, 1), "MIDDLE"),
-                ("VALIGN", (0, 2), (-1, -1), "TOP"),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("FONT", (0, 0), (-1, 1), SANS, HEADING_SIZE),
-                ("FONT", (0, 2), (-1, -1), SERIF, BODY_SIZE),
-                ("BACKGROUND", (0, 0), (-1, 1), colors.HexColor("#EFEFEF")),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("TOPPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_PADDING + 1),
-            ]
-        )
-    )
-    return table
 
 
 def write_registry_pdf(form: RegistryForm, path: Path) -> None:
     """Write ``form`` to ``path`` (overwritten) as Appendix 1 on A4 landscape pages."""
     register_fonts()
     styles = _styles()
-    story: list[Any] = [
-        Paragraph("Приложение N 1 к Положению", styles["appendix"]),
-        Spacer(1, 2 * mm),
-        Paragraph(escape(APPENDIX1_TITLE), styles["title"]),
-    ]
-    if form.provider:
-        story.append(Paragraph(escape(form.provider), styles["line"]))
-    story.append(Paragraph(f"Отчетный месяц: {escape(form.month_title)} г.", styles["line"]))
-    if form.formed:
-        status = f"Реестр сформирован {form.formed_on_text}"
-        if form.unnumbered:
-            status += f"; внесено после формирования (без номера): {form.unnumbered}"
-    else:
-        status = "Реестр не сформирован: номера даны по порядку поступления сведений"
-    story.append(Paragraph(escape(status), styles["line"]))
-    story.append(Spacer(1, 4 * mm))
+    line = styles["line"]
+    story = title_block(
+        [
+            Paragraph("Приложение N 1 к Положению", styles["appendix"]),
+            Spacer(1, 2 * mm),
+            Paragraph(escape(APPENDIX1_TITLE), styles["title"]),
+        ],
+        [(form.provider, line), (form.month_line, line), (form.status_line, line)],
+    )
     story.append(_table(form, styles))
 
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + FOOTER_HEIGHT + FOOTNOTE_HEIGHT,
-        title=f"{APPENDIX1_TITLE} — {form.month_title}",
+    doc = document(
+        path,
+        PAGE_SIZE,
+        MARGIN,
+        MARGIN + FOOTER_HEIGHT + FOOTNOTE_HEIGHT,
+        title=form.document_title,
         author=form.provider,
         subject="Приложение N 1 к Положению (распоряжение N 31-р)",
-        creator="Интеграционный консультант",
-        initialFontName=SERIF,  # not Helvetica: every font in the file is ours, embedded
     )
     doc.build(story, canvasmaker=_canvas_class(f"Реестр за {form.month_title} г."))

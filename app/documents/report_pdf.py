@@ -12,14 +12,27 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from app.documents.registry_pdf import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
-from app.services.report import (
+from app.documents.pdf_common import (
+    HEADING_BACKGROUND,
+    SANS,
+    SANS_BOLD,
+    SERIF,
+    SERIF_BOLD,
+    appendix_style,
+    cell_style,
+    document,
+    heading_style,
+    line_style,
+    register_fonts,
+    title_block,
+)
+from app.documents.report_form import (
     APPENDIX4_HEADINGS,
     APPENDIX4_LEFT_HEADINGS,
     APPENDIX4_SECTIONS,
@@ -39,22 +52,12 @@ BODY_SIZE = 10
 
 def _styles() -> dict[str, ParagraphStyle]:
     return {
-        "appendix": ParagraphStyle(
-            "appendix", fontName=SERIF, fontSize=9, leading=11, alignment=TA_RIGHT
-        ),
+        "appendix": appendix_style(),
         "line": ParagraphStyle(
             "line", fontName=SERIF_BOLD, fontSize=11, leading=14, alignment=TA_CENTER
         ),
-        "period": ParagraphStyle(
-            "period", fontName=SERIF, fontSize=10, leading=13, alignment=TA_CENTER
-        ),
-        "heading": ParagraphStyle(
-            "heading",
-            fontName=SANS,
-            fontSize=HEADING_SIZE,
-            leading=HEADING_SIZE + 1.5,
-            alignment=TA_CENTER,
-        ),
+        "period": line_style(),
+        "heading": heading_style(HEADING_SIZE, HEADING_SIZE + 1.5),
         "section": ParagraphStyle(
             "section",
             fontName=SANS_BOLD,
@@ -62,7 +65,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=HEADING_SIZE + 2,
             alignment=TA_CENTER,
         ),
-        "cell": ParagraphStyle("cell", fontName=SERIF, fontSize=8, leading=10, alignment=TA_LEFT),
+        "cell": cell_style(8, 10),
     }
 
 
@@ -91,7 +94,7 @@ def _table(report: SemiannualReport, styles: dict[str, ParagraphStyle]) -> Table
         ("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE),
         ("FONT", (0, 3), (-1, 3), SANS, HEADING_SIZE),
         ("FONT", (0, 4), (-1, 4), SERIF, BODY_SIZE),
-        ("BACKGROUND", (0, 0), (-1, 3), colors.HexColor("#EFEFEF")),
+        ("BACKGROUND", (0, 0), (-1, 3), HEADING_BACKGROUND),
         ("SPAN", (0, 0), (0, 2)),
         ("SPAN", (1, 0), (1, 2)),
         ("SPAN", (2, 0), (-1, 0)),
@@ -112,32 +115,18 @@ def write_report_pdf(report: SemiannualReport, path: Path) -> None:
     """Write ``report`` to ``path`` (overwritten) as Appendix 4 on one A4 landscape page."""
     register_fonts()
     styles = _styles()
-    story: list[Any] = [
-        Paragraph("Приложение N 4 к Положению", styles["appendix"]),
-        Spacer(1, 3 * mm),
-    ]
-    if report.provider:
-        story.append(Paragraph(escape(report.provider), styles["line"]))
-    story.append(
-        Paragraph(
-            f"Отчетный период: {escape(report.period_title)} "
-            f"({report.first_day:%d.%m.%Y} – {report.last_day:%d.%m.%Y})",
-            styles["period"],
-        )
+    story = title_block(
+        [Paragraph("Приложение N 4 к Положению", styles["appendix"]), Spacer(1, 3 * mm)],
+        [(report.provider, styles["line"]), (report.period_line, styles["period"])],
     )
-    story.append(Spacer(1, 4 * mm))
     story.append(_table(report, styles))
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=f"Отчет «Интеграционный консультант» — {report.period_title}",
+    doc = document(
+        path,
+        PAGE_SIZE,
+        MARGIN,
+        MARGIN,
+        title=report.document_title,
         author=report.provider,
         subject="Приложение N 4 к Положению (распоряжение N 31-р)",
-        creator="Интеграционный консультант",
-        initialFontName=SERIF,
     )
     doc.build(story)

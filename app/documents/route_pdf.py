@@ -22,8 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.documents.registry_pdf import SANS, SERIF, SERIF_BOLD, register_fonts
-from app.services.routes import (
+from app.documents.pdf_common import CREATOR, SANS, SERIF, SERIF_BOLD, register_fonts
+from app.documents.route_form import (
     APPENDIX2_APPENDIX,
     APPENDIX2_HEADINGS,
     APPENDIX2_TITLE,
@@ -391,7 +391,7 @@ def write_routes_pdf_pages(documents: Sequence[RouteDocument], path: Path) -> li
         else f"{APPENDIX2_TITLE} ({len(documents)})"
     )
     canvas.setSubject("Приложение N 2 к Положению (распоряжение N 31-р)")
-    canvas.setCreator("Интеграционный консультант")
+    canvas.setCreator(CREATOR)
     renderer = _Renderer(canvas)
     pages = [renderer.route(doc) for doc in documents]
     # Binary (deflated) page streams: ASCII85 on top only makes the file bigger and slower.

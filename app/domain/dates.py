@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from app.errors import ValidationError
-
-# The database keeps UTC; the office's day is Tyumen time (UTC+5, no daylight saving).
-TYUMEN_OFFSET = timedelta(hours=5)
 
 _DMY = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")

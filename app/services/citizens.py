@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.dates import TYUMEN_OFFSET, format_date, parse_date
+from app import clock
+from app.domain.dates import format_date, parse_date
 from app.domain.eligibility import EligibilityFacts, Verdict, assess
 from app.domain.enums import (
     DisabilityGroup,
@@ -378,7 +379,7 @@ def _history(session: Session, citizen_id: int) -> CitizenHistory:
     ).all()
     call_items = [
         HistoryItem(
-            f"{(c.called_at + TYUMEN_OFFSET):%d.%m.%Y %H:%M}",
+            f"{clock.to_local(c.called_at):%d.%m.%Y %H:%M}",
             f"Звонок ({'представителю' if c.callee.value == 'REPRESENTATIVE' else 'гражданину'}"
             f"{', ' + c.phone if c.phone else ''}): {c.outcome.label}"
             + (f". {c.comment}" if c.comment else ""),
@@ -604,7 +605,7 @@ def save_citizen(
     of disabled people are identified on the day the information arrived; if the
     31-р 2.1 verdict is "eligible" they go into the registry of that month.
     """
-    today = today or date.today()
+    today = today or clock.today()
     problems = validate(form, today)
     if problems:
         raise ValidationError("; ".join(p.message for p in problems))
@@ -719,7 +720,7 @@ def add_to_registry(
 ) -> SaveResult:
     """Enter a person already in the database (e.g. found by СНИЛС) in the month's registry."""
     card = load_card(db, citizen_id)
-    today = today or date.today()
+    today = today or clock.today()
     result_verdict = verdict(card.form)
     with db.session_factory.begin() as session:
         user = current_user(session)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from db.models import AuditEvent, Setting, User
 
 PROFILE_KEY = "profile.user_id"
@@ -16,7 +17,7 @@ DEFAULT_PROFILE_NAME = "Интеграционный консультант"
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return clock.now_utc()
 
 
 def current_user(session: Session) -> User:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.domain import deadlines as rules
-from app.domain.dates import TYUMEN_OFFSET
 from app.domain.deadlines import DeadlineKind, DueStatus, due_status
 from app.domain.enums import ApplicationDecision, CallOutcome, ProgrammeStatus
 from app.domain.names import full_name
@@ -93,13 +93,13 @@ def _monthly_duties(session: Session, on: date, cal: WorkCalendar) -> list[DueIt
     # Imports are judged by the office's local day, not the UTC one: 01:00 on the 11th
     # in Tyumen is late although it is still the 10th in UTC.
     next_first = reporting.next().first_day
-    local_midnight = datetime.combine(next_first, time(), tzinfo=UTC) - TYUMEN_OFFSET
+    local_midnight = clock.start_of_day_utc(next_first)
     imported = session.scalar(
         select(func.min(models.ImportBatch.imported_at)).where(
             models.ImportBatch.imported_at >= local_midnight
         )
     )
-    imported_on = (imported + TYUMEN_OFFSET).date() if imported else None
+    imported_on = clock.local_date(imported) if imported else None
     due = rules.extract_import_due(reporting)
     items.append(
         DueItem(
@@ -247,7 +247,7 @@ def _call_backs(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
     ).all()
     items = []
     for row in rows:
-        local = row.call_back_at + TYUMEN_OFFSET
+        local = clock.to_local(row.call_back_at)
         due = local.date()
         items.append(
             DueItem(

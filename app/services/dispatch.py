@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.documents.post_form import Envelope, Letter, PostListRow
 from app.domain.dates import format_date
 from app.domain.deadlines import route_dispatch_due
 from app.domain.enums import (
@@ -118,43 +119,6 @@ class EmailOutcome:
     email: str
     sent: bool
     error: str  # "" when sent
-
-
-@dataclass(frozen=True)
-class Letter:
-    """The covering letter as printed."""
-
-    sender_name: str
-    sender_address: str
-    recipient_dative: str  # "Кому": the name declined to the dative
-    recipient_address: str
-    postcode: str
-    greeting: str  # "Уважаемая Анна Сергеевна!"
-    paragraphs: tuple[str, ...]
-    signature: tuple[str, ...]
-    dated: str
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A DL envelope (220×110 mm): sender top left, recipient bottom right."""
-
-    sender_name: str
-    sender_address: str
-    sender_postcode: str
-    recipient: str
-    recipient_address: str
-    recipient_postcode: str
-
-
-@dataclass(frozen=True)
-class PostListRow:
-    number: int
-    addressee: str
-    address: str
-    postcode: str
-    tracking_number: str
-    sent_on: str
 
 
 # --- names -------------------------------------------------------------------------------

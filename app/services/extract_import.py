@@ -16,7 +16,6 @@ import gc
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from sqlalchemy import Connection, Select, Table, bindparam, delete, func, inser
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.domain.eligibility import EligibilityFacts, Verdict, assess
 from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Source
 from app.domain.names import full_name, search_key
@@ -670,7 +670,7 @@ def _new_uuids(count: int) -> list[str]:
     (version 4) ones elsewhere, but a bulk insert appends to the UUID index instead of
     rewriting pages all over it (measured ≈0.5 s of a 10,000-person import).
     """
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = int(clock.now_utc().timestamp() * 1000)
     randomness = os.urandom(8 * count)
     result = []
     for index in range(count):
@@ -758,7 +758,7 @@ def _import(
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
 ) -> ImportResult:
-    today = today or date.today()
+    today = today or clock.today()
     steps = _Steps(progress, cancelled)
     steps.advance(0)
     table = read_table(path, steps.stage(*_READ))

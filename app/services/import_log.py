@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.domain.dates import TYUMEN_OFFSET
+from app import clock
 from app.services.extract_import import load_mapping
 from app.services.extract_parse import (
     FIELD_TITLES,
@@ -88,7 +88,7 @@ def import_log(db: Database, limit: int = 500) -> list[ImportLogItem]:
         return [
             ImportLogItem(
                 batch_id=batch.id,
-                imported_at=(batch.imported_at + TYUMEN_OFFSET).replace(tzinfo=None),
+                imported_at=clock.to_local(batch.imported_at).replace(tzinfo=None),
                 user=user or "",
                 file_name=batch.file_name,
                 sha256=batch.sha256,

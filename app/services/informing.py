@@ -14,14 +14,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.domain.dates import TYUMEN_OFFSET, format_date
+from app import clock
+from app.documents.journal_form import SERVICE_NAME, EisList, EisRow, Journal, JournalRow
+from app.domain.dates import format_date
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.domain.names import full_name
 from app.domain.snils import format_snils
@@ -33,39 +35,6 @@ from db import models
 from db.session import Database
 
 logger = logging.getLogger(__name__)
-
-# 1.6.1: the measure under which the service is entered in the regional system, and the
-# service named in the journal of 1.7.
-SERVICE_NAME = "Информирование и консультирование по вопросам социально-средовой реабилитации"
-
-# 1.7, word for word.
-JOURNAL_TITLE = (
-    "Журнал учета предоставления срочных социальных услуг, предоставленных с использованием "
-    "электронной или телефонной связи, информационно-телекоммуникационной сети «Интернет»"
-)
-JOURNAL_HEADINGS: tuple[str, ...] = (
-    "№ п/п",
-    "Дата",
-    "Время",
-    "Ф.И.О. получателя",
-    "Телефон",
-    "Услуга",
-    "Результат",
-    "Специалист",
-)
-
-EIS_TITLE = (
-    "Сведения для внесения в Единую информационную систему социальной защиты населения "
-    "Тюменской области (вкладка «Результаты» ИПРА)"
-)
-EIS_HEADINGS: tuple[str, ...] = (
-    "№ п/п",
-    "Ф.И.О.",
-    "СНИЛС",
-    "Дата консультирования посредством телефонной связи",
-    "Периодичность телефонных звонков",
-    "Комментарий",
-)
 
 JournalFormat = Literal["xlsx", "pdf"]
 JOURNAL_FORMATS: tuple[JournalFormat, ...] = ("xlsx", "pdf")
@@ -137,12 +106,12 @@ class CallResult:
 
 
 def local_date(moment: datetime) -> date:
-    """The Tyumen calendar day of an aware moment."""
-    return (moment.astimezone(UTC) + TYUMEN_OFFSET).date()
+    """The organisation's calendar day of an aware moment."""
+    return clock.local_date(moment)
 
 
 def _local_text(moment: datetime) -> str:
-    return f"{(moment.astimezone(UTC) + TYUMEN_OFFSET):%d.%m.%Y %H:%M}"
+    return f"{clock.to_local(moment):%d.%m.%Y %H:%M}"
 
 
 def _attempt_line(call: models.CallAttempt) -> str:
@@ -417,83 +386,14 @@ def _message(call: models.CallAttempt, informed_on: date | None, informed_now: b
 # --- the journal of 1.7 and the list for the regional system (1.6.1) -----------------------
 
 
-@dataclass(frozen=True)
-class JournalRow:
-    """One call in the journal of 1.7; every field is the printed text."""
-
-    number: str
-    date: str  # dd.mm.yyyy, Tyumen time
-    time: str  # HH:MM, Tyumen time
-    person: str
-    phone: str
-    service: str
-    result: str
-    specialist: str
-
-    @property
-    def cells(self) -> tuple[str, ...]:
-        return (
-            self.number,
-            self.date,
-            self.time,
-            self.person,
-            self.phone,
-            self.service,
-            self.result,
-            self.specialist,
-        )
-
-
-@dataclass(frozen=True)
-class Journal:
-    """What the journal prints for a period."""
-
-    start: date
-    end: date
-    provider: str
-    rows: tuple[JournalRow, ...]
-
-    @property
-    def period_text(self) -> str:
-        return f"за период с {format_date(self.start)} по {format_date(self.end)}"
-
-
-@dataclass(frozen=True)
-class EisRow:
-    """One registry entry with calls in the period, as entered in the regional system."""
-
-    number: str
-    person: str
-    snils: str
-    consulted_on: str  # the successful call's date, dd.mm.yyyy, or ""
-    calls: str  # "3 (01.06.2025, 02.06.2025, 05.06.2025)"
-    comment: str
-
-    @property
-    def cells(self) -> tuple[str, ...]:
-        return (self.number, self.person, self.snils, self.consulted_on, self.calls, self.comment)
-
-
-@dataclass(frozen=True)
-class EisList:
-    start: date
-    end: date
-    provider: str
-    rows: tuple[EisRow, ...]
-
-    @property
-    def period_text(self) -> str:
-        return f"за период с {format_date(self.start)} по {format_date(self.end)}"
-
-
 def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """UTC instants bounding the Tyumen local days ``start``..``end`` inclusive."""
     if end < start:
         raise ValidationError(
             f"Период: дата окончания {format_date(end)} раньше даты начала {format_date(start)}."
         )
-    low = datetime.combine(start, time(), tzinfo=UTC) - TYUMEN_OFFSET
-    high = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) - TYUMEN_OFFSET
+    low = clock.start_of_day_utc(start)
+    high = clock.start_of_day_utc(end + timedelta(days=1))
     return low, high
 
 
@@ -524,7 +424,7 @@ def _journal(db: Database, session: Session, start: date, end: date) -> Journal:
     ).all()
     result = []
     for n, (c, last, first, middle, specialist) in enumerate(rows, start=1):
-        local = c.called_at + TYUMEN_OFFSET
+        local = clock.to_local(c.called_at)
         result.append(
             JournalRow(
                 number=str(n),
@@ -586,7 +486,7 @@ def _eis(db: Database, session: Session, start: date, end: date) -> EisList:
     for n, entry_calls in enumerate(by_entry.values(), start=1):
         citizen = entry_calls[0].entry.citizen
         reached = next((c for c in entry_calls if c.outcome is CallOutcome.REACHED), None)
-        dates = ", ".join(f"{c.called_at + TYUMEN_OFFSET:%d.%m.%Y}" for c in entry_calls)
+        dates = ", ".join(f"{clock.to_local(c.called_at):%d.%m.%Y}" for c in entry_calls)
         rows.append(
             EisRow(
                 number=str(n),

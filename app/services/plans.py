@@ -8,13 +8,13 @@ rewrite it. The registry's plan columns (11, 12, 14) follow the plan (4.4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.documents.plan_form import InteractionForm, PlanForm, PlanHeader, QuestionForm
 from app.domain.dates import format_date, parse_date
 from app.domain.enums import PlanStatus
 from app.domain.names import full_name
@@ -24,51 +24,6 @@ from app.services.common import audit, current_user
 from app.services.files import write_atomically
 from db import models
 from db.session import Database
-
-
-@dataclass(frozen=True)
-class InteractionForm:
-    """One contact with an organisation (Appendix 3 columns 3-4); dates as dd.mm.yyyy."""
-
-    organisation_id: int | None  # from the directory; None for one typed by hand
-    organisation_name: str
-    website: str = ""
-    email: str = ""
-    location: str = ""
-    hours: str = ""
-    specialist_name: str = ""
-    specialist_position: str = ""
-    specialist_contacts: str = ""
-    interacted_on: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class QuestionForm:
-    question: str
-    note: str = ""
-    interactions: tuple[InteractionForm, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanForm:
-    citizen_id: int
-    entry_id: int | None
-    drawn_up_on: str
-    completed_on: str = ""
-    questions: tuple[QuestionForm, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanHeader:
-    """What the printed form says about the person and the developer, as stored."""
-
-    person_name: str
-    category: str
-    address: str
-    phone: str
-    developer: str  # "План разработал": name, position, organisation, phone
-
 
 # -- starting and reading -----------------------------------------------------------------
 

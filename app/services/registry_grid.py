@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.domain import deadlines as rules
 from app.domain.dates import format_date
 from app.domain.enums import DeliveryMethod, DocumentStatus, Source, TargetCategory
@@ -192,7 +193,7 @@ class RegistryGridService:
 
     def __init__(self, db: Database, today: date | None = None) -> None:
         self._db = db
-        self._ctx = _Context(today or date.today(), load_calendar(db))
+        self._ctx = _Context(today or clock.today(), load_calendar(db))
         self._informing_cache: dict[str, str] = {}
         self._route_cache: dict[str, str] = {}
 

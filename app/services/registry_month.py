@@ -18,6 +18,8 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app import clock
+from app.documents.registry_form import NEEDED, NOT_NEEDED, RegistryForm, RegistryRow
 from app.domain.dates import format_date
 from app.domain.enums import DeliveryMethod
 from app.domain.names import full_name
@@ -30,45 +32,6 @@ from db import models
 from db.session import Database
 
 logger = logging.getLogger(__name__)
-
-# --- the form of Appendix 1, word for word -----------------------------------------------
-
-APPENDIX1_TITLE = (
-    "Реестр граждан, впервые признанных федеральными учреждениями медико-социальной "
-    'экспертизы инвалидами I или II группы или получивших категорию "ребенок-инвалид"'
-)
-
-APPENDIX1_HEADINGS: tuple[str, ...] = (
-    "N",
-    "Дата выявления граждан из числа целевой категории",
-    "Источник получения информации <*>",
-    "Ф.И.О. гражданина",
-    "Дата установления инвалидности",
-    "Целевая категория (указать)",
-    "Дата информирования в рамках технологии",
-    "Имеется/отсутствует необходимость в составлении индивидуального реабилитационного маршрута",
-    "Дата направления индивидуального реабилитационного маршрута",
-    "Способ направления индивидуального реабилитационного маршрута",
-    "Имеется/отсутствует необходимость в формировании индивидуального плана комплексного "
-    "сопровождения",
-    # "формировании" is the order's own spelling; the department compares printouts with it.
-    "Дата формировании индивидуального плана комплексного сопровождения",
-    "Способ направления индивидуального плана комплексного сопровождения",
-    "Реализован индивидуальный план комплексного сопровождения формирования "
-    "(дата окончания реализации)",
-)
-
-# The footnote to column 3, as printed under the form.
-APPENDIX1_LEGEND: tuple[str, ...] = (
-    "<*> условные обозначения:",
-    "БД - банк данных (Единая информационная система социальной защиты населения "
-    "Тюменской области);",
-    "ЛП - личный прием;",
-    "ОО - сведения общественных организаций",
-)
-
-NEEDED = "имеется"
-NOT_NEEDED = "отсутствует"
 
 ExportFormat = Literal["xlsx", "pdf"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "pdf")
@@ -85,64 +48,6 @@ class FormResult:
     formed_on: date
     entries: int
     renumbered: int  # entries whose number was set or changed by this forming
-
-
-@dataclass(frozen=True)
-class RegistryRow:
-    """One row of Appendix 1; every field is the text printed in its column."""
-
-    entry_id: int
-    number: str  # 1
-    identified_on: str  # 2
-    source: str  # 3: БД / ЛП / ОО
-    citizen: str  # 4
-    disability_established_on: str  # 5
-    category: str  # 6
-    informed_on: str  # 7
-    route_needed: str  # 8: имеется / отсутствует / ""
-    route_sent_on: str  # 9
-    route_sent_method: str  # 10
-    plan_needed: str  # 11
-    plan_formed_on: str  # 12
-    plan_sent_method: str  # 13
-    plan_completed_on: str  # 14
-
-    @property
-    def cells(self) -> tuple[str, ...]:
-        """The 14 values in the column order of Appendix 1."""
-        return (
-            self.number,
-            self.identified_on,
-            self.source,
-            self.citizen,
-            self.disability_established_on,
-            self.category,
-            self.informed_on,
-            self.route_needed,
-            self.route_sent_on,
-            self.route_sent_method,
-            self.plan_needed,
-            self.plan_formed_on,
-            self.plan_sent_method,
-            self.plan_completed_on,
-        )
-
-
-@dataclass(frozen=True)
-class RegistryForm:
-    """Everything Appendix 1 prints for one reporting month."""
-
-    month: str  # "2025-06"
-    month_title: str  # "июнь 2025"
-    formed: bool  # False: numbers are the receipt order, not yet recorded (warn the user)
-    formed_on: date | None
-    provider: str  # the organisation's name, or "" when none is set
-    rows: tuple[RegistryRow, ...]
-    unnumbered: int  # entries added after the month was formed: it needs forming again
-
-    @property
-    def formed_on_text(self) -> str:
-        return format_date(self.formed_on)
 
 
 @dataclass(frozen=True)
@@ -183,7 +88,7 @@ def form_registry(db: Database, month: str, today: date | None = None) -> FormRe
     has no entries or ``today`` is earlier than the last receipt date.
     """
     period = _month(month)
-    formed_on = today or date.today()
+    formed_on = today or clock.today()
     with db.session_factory.begin() as session:
         order = _receipt_order(session, period)
         if not order:

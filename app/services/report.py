@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, join
 
+from app.documents.report_form import SectionCounts, SemiannualReport
 from app.domain.enums import DocumentStatus, TargetCategory
 from app.domain.periods import HalfYear
 from app.errors import UserError
@@ -35,47 +35,6 @@ from db import models
 from db.session import Database
 
 logger = logging.getLogger(__name__)
-
-# --- the form of Appendix 4, word for word -----------------------------------------------
-
-APPENDIX4_TITLE = (
-    "Отчет о реализации технологии по сопровождению семей с инвалидами, "
-    'детьми-инвалидами "Интеграционный консультант", по состоянию на ___________'
-)
-# Columns 1 and 2 span all heading rows.
-APPENDIX4_LEFT_HEADINGS: tuple[str, str] = (
-    "N п/п",
-    "Наименование организации социального обслуживания",
-)
-# The three sections under the title, each over four columns (3-6, 7-10, 11-14).
-APPENDIX4_SECTIONS: tuple[str, str, str] = (
-    "Выявление",
-    "Составление индивидуального реабилитационного маршрута",
-    "Составление плана комплексного сопровождения",
-)
-# Columns 3-14.
-APPENDIX4_HEADINGS: tuple[str, ...] = (
-    "ВСЕГО:",
-    "Граждане из числа целевой категории, имеющие 1/2 группу инвалидности и ограничение "
-    "способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., выявленные "
-    "за отчетный период, чел.",
-    "из них: участники СВО, чел.",
-    "Дети-инвалиды, чел.",
-    "ВСЕГО:",
-    "Количество граждан из числа целевой категории, имеющих 1/2 группу инвалидности и "
-    "ограничение способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., "
-    "в отношении которых в отчетном периоде составлен индивидуальный реабилитационный "
-    "маршрут, чел.",
-    "из них: участники СВО, чел.",
-    "Дети-инвалиды, чел.",
-    "ВСЕГО:",
-    "Количество граждан из числа целевой категории, имеющих ограничение способности к "
-    "самообслуживанию, самостоятельному передвижению 2, 3 ст., в отношении которых в "
-    "отчетном периоде составлен план комплексного сопровождения, чел.",
-    "из них: участники СВО, чел.",
-    "Дети-инвалиды, чел.",
-)
-COLUMN_COUNT = 14
 
 ExportFormat = Literal["xlsx", "pdf"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "pdf")
@@ -88,49 +47,6 @@ LEVEL_TITLES: dict[str, str] = {
 
 
 # --- results -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SectionCounts:
-    """Four columns of one section: ВСЕГО, adults of group I/II, of them SVO, children."""
-
-    total: int
-    adults: int
-    adults_svo: int
-    children: int
-
-    @property
-    def cells(self) -> tuple[int, int, int, int]:
-        return (self.total, self.adults, self.adults_svo, self.children)
-
-
-@dataclass(frozen=True)
-class SemiannualReport:
-    """Appendix 4 for one provider and one half-year; ``cells`` are columns 1-14."""
-
-    half: str  # "2025H1"
-    period_title: str  # "1 полугодие 2025 г."
-    first_day: date
-    last_day: date
-    provider: str
-    identified: SectionCounts  # columns 3-6
-    routes: SectionCounts  # columns 7-10
-    plans: SectionCounts  # columns 11-14
-
-    @property
-    def as_of(self) -> str:
-        """The date the form says "по состоянию на": the last day of the half-year."""
-        return self.last_day.strftime("%d.%m.%Y")
-
-    @property
-    def cells(self) -> tuple[int | str, ...]:
-        return (
-            1,
-            self.provider,
-            *self.identified.cells,
-            *self.routes.cells,
-            *self.plans.cells,
-        )
 
 
 @dataclass(frozen=True)
@@ -153,11 +69,6 @@ class ExportResult:
     half: str
     path: Path
     format: str
-
-
-def report_title(report: SemiannualReport) -> str:
-    """The title of Appendix 4 with its blank "по состоянию на ___" filled: the half's last day."""
-    return APPENDIX4_TITLE.replace("___________", report.as_of)
 
 
 # --- the columns -------------------------------------------------------------------------

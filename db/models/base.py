@@ -11,6 +11,8 @@ from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, TypeDeco
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from app import clock
+
 # Stable constraint names so Alembic batch migrations on SQLite can find them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,7 +24,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now_utc()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

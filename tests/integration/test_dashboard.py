@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.demo.generator import generate_demo
 from app.domain.periods import Month
 from app.services import dashboard
 from app.services.deadlines import due_items
-from app.services.demo import generate_demo
 from db import models
 from db.session import Database
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.demo.generator import DemoSummary, generate_demo
 from app.domain import deadlines as rules
 from app.domain.eligibility import EligibilityFacts, assess
 from app.domain.enums import (
@@ -23,7 +24,6 @@ from app.domain.enums import (
 from app.domain.periods import Month
 from app.domain.snils import is_valid_snils
 from app.reference import district_names
-from app.services.demo import DemoSummary, generate_demo
 from db import models
 from db.session import Database, open_database
 

@@ -12,12 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from app.domain.dates import parse_date
-from app.domain.enums import DisabilityGroup, MeasureKind
-from app.domain.snils import is_valid_snils, normalize_snils
-from app.errors import BadFileError, InvalidSnilsError, ValidationError
-from app.reference import district_names
-from app.services.demo_extract import (
+from app.demo.extract import (
     HEADINGS,
     MISTAKE_BAD_DATE,
     MISTAKE_BAD_SNILS,
@@ -26,6 +21,12 @@ from app.services.demo_extract import (
     ExtractSummary,
     write_demo_extract,
 )
+from app.demo.people import PeopleGenerator
+from app.domain.dates import parse_date
+from app.domain.enums import DisabilityGroup, MeasureKind
+from app.domain.snils import is_valid_snils, normalize_snils
+from app.errors import BadFileError, InvalidSnilsError, ValidationError
+from app.reference import district_names
 from app.services.extract_parse import (
     auto_mapping,
     parse_degree,
@@ -34,7 +35,6 @@ from app.services.extract_parse import (
     parse_measures,
     parse_row,
 )
-from app.services.fake_people import PeopleGenerator
 
 TODAY = date(2026, 11, 23)
 COLUMN = {heading: index for index, heading in enumerate(HEADINGS)}

@@ -173,7 +173,7 @@ def test_filters(db: Database) -> None:
 
 
 def test_demo_organisations_are_shown_as_samples(db: Database) -> None:
-    from app.services.demo import generate_demo
+    from app.demo.generator import generate_demo
 
     generate_demo(db, 5, 1)
     rows = list_organisations(db)

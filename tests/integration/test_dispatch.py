@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.demo.generator import generate_demo
 from app.domain.deadlines import route_dispatch_due
 from app.domain.enums import (
     DeliveryMethod,
@@ -28,7 +29,6 @@ from app.domain.enums import (
 from app.domain.periods import Month
 from app.errors import InvalidTrackingNumberError
 from app.services import dispatch
-from app.services.demo import generate_demo
 from app.services.profile import update_profile
 from app.services.settings import save_settings
 from app.settings import Settings, SmtpSettings

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+from app.demo.extract import write_demo_extract
 from app.domain.enums import DisabilityGroup, MeasureKind, Source
 from app.errors import BadFileError
 from app.services import extract_parse as xp
-from app.services.demo_extract import write_demo_extract
 from app.services.extract_import import (
     ImportCancelledError,
     import_extract,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from app import clock
 from app.domain.enums import MeasureKind, Source, TargetCategory
 from app.domain.snils import snils_checksum
 from app.services.extract_import import (
@@ -297,7 +298,7 @@ def test_one_person_found_twice_in_the_database_gets_one_entry(
 
 
 def test_new_rows_get_fresh_ids_uuids_and_utc_stamps(db: Database, tmp_path: Path) -> None:
-    start = datetime.now(UTC)
+    start = clock.now_utc()
     with_parent = {"Законный представитель": "Тестов Олег Ильич"}
     _import(db, _write(tmp_path / "a.csv", [_person(n, **with_parent) for n in range(3)]))
     _import(db, _write(tmp_path / "b.csv", [_person(n, **with_parent) for n in range(3, 6)]))
@@ -310,7 +311,7 @@ def test_new_rows_get_fresh_ids_uuids_and_utc_stamps(db: Database, tmp_path: Pat
             uuids = [r.uuid for r in rows]
             assert len(set(uuids)) == len(uuids)
             assert all(isinstance(u, uuid.UUID) and u.version == 7 for u in uuids)
-            assert all(start <= r.created_at <= r.updated_at <= datetime.now(UTC) for r in rows)
+            assert all(start <= r.created_at <= r.updated_at <= clock.now_utc() for r in rows)
             assert all(r.created_by_id is not None for r in rows)
 
 

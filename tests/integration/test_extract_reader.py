@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from app.demo.extract import write_demo_extract
 from app.errors import BadFileError
-from app.services.demo_extract import write_demo_extract
 from app.services.extract_parse import read_table
 
 TODAY = date(2026, 11, 23)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+from app.documents.journal_form import SERVICE_NAME
 from app.domain.enums import (
     Callee,
     CallOutcome,
@@ -33,7 +34,6 @@ from app.errors import NotFoundError, ValidationError
 from app.services import profile
 from app.services.citizens import CitizenForm, save_citizen
 from app.services.informing import (
-    SERVICE_NAME,
     CallDraft,
     call_context,
     eis_rows,

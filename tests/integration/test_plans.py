@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+from app.documents.plan_form import InteractionForm, PlanForm, QuestionForm
 from app.domain.enums import (
     Callee,
     CallOutcome,
@@ -37,9 +38,6 @@ from app.services.directory import (
     save_organisation,
 )
 from app.services.plans import (
-    InteractionForm,
-    PlanForm,
-    QuestionForm,
     current_plan,
     export_plan_pdf,
     load_plan,

@@ -23,19 +23,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+from app.documents.registry_form import APPENDIX1_HEADINGS, APPENDIX1_LEGEND, APPENDIX1_TITLE
 from app.domain.enums import DeliveryMethod, Source, TargetCategory
 from app.domain.names import search_key
 from app.domain.periods import Month
 from app.errors import InvalidPeriodError, UserError, ValidationError
 from app.services import profile
-from app.services.registry_month import (
-    APPENDIX1_HEADINGS,
-    APPENDIX1_LEGEND,
-    APPENDIX1_TITLE,
-    export_registry,
-    form_registry,
-    registry_rows,
-)
+from app.services.registry_month import export_registry, form_registry, registry_rows
 from app.services.settings import load_settings, save_settings
 from db import models
 from db.session import Database
@@ -550,7 +544,7 @@ def test_export_replaces_an_old_file_and_refuses_what_cannot_be_written(
 
 
 def test_export_of_a_demo_month(db: Database, tmp_path: Path) -> None:
-    from app.services.demo import generate_demo
+    from app.demo.generator import generate_demo
 
     generate_demo(db, 150, 3, today=date(2026, 11, 23))
     with db.session_factory() as s:

@@ -23,16 +23,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
-from app.domain.enums import DisabilityGroup, DocumentStatus, Source, TargetCategory
-from app.domain.periods import Month
-from app.errors import InvalidPeriodError, UserError, ValidationError
-from app.services.report import (
+from app.documents.report_form import (
     APPENDIX4_HEADINGS,
     APPENDIX4_LEFT_HEADINGS,
     APPENDIX4_SECTIONS,
     APPENDIX4_TITLE,
     SectionCounts,
     SemiannualReport,
+)
+from app.domain.enums import DisabilityGroup, DocumentStatus, Source, TargetCategory
+from app.domain.periods import Month
+from app.errors import InvalidPeriodError, UserError, ValidationError
+from app.services.report import (
     coverage_of,
     export_semiannual,
     route_coverage,

@@ -604,7 +604,7 @@ def test_cli_route_pdf_both_forms_and_errors(
 
 
 def test_demo_month_prints_every_issued_route_of_the_registry(db: Database, tmp_path: Path) -> None:
-    from app.services.demo import generate_demo
+    from app.demo.generator import generate_demo
 
     generate_demo(db, 300, seed=1, today=date(2026, 11, 23))
     with db.session_factory() as s:

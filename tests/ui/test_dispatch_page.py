@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.demo.generator import generate_demo
 from app.domain.enums import DeliveryMethod
 from app.domain.tracking import generate_tracking_number
-from app.services.demo import generate_demo
 from app.services.settings import load_settings, save_settings
 from app.settings import SmtpSettings
 from db import models

@@ -9,9 +9,9 @@ from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtWidgets import QFormLayout
 from pytestqt.qtbot import QtBot
 
+from app.demo.generator import generate_demo
 from app.domain.deadlines import DueStatus
 from app.services import profile
-from app.services.demo import generate_demo
 from db.session import Database
 from ui.citizen_dialog import CitizenDialog
 from ui.main_window import SECTIONS, MainWindow

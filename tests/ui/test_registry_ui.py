@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from app.demo.generator import generate_demo
 from app.domain.enums import Source
 from app.domain.names import full_name
 from app.domain.snils import format_snils, generate_snils
-from app.services.demo import generate_demo
 from app.services.registry_grid import COLUMN_KEYS, EntryStatus
 from db import models
 from db.session import Database

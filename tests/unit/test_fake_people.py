@@ -11,10 +11,10 @@ from faker.providers.person.ru_RU import Provider as FakerPerson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.demo.people import FakePerson, FakeRepresentative, PeopleGenerator
 from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Sex
 from app.domain.snils import is_valid_snils, normalize_snils
 from app.reference import district_names, districts
-from app.services.fake_people import FakePerson, FakeRepresentative, PeopleGenerator
 
 TODAY = date(2026, 11, 23)
 OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))

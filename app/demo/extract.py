@@ -18,11 +18,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from app import clock
+from app.demo.people import FakePerson, PeopleGenerator
 from app.domain.dates import format_date
 from app.domain.enums import DisabilityGroup, Sex
 from app.errors import BadFileError
 from app.reference import measure_kinds
-from app.services.fake_people import FakePerson, PeopleGenerator
 
 HEADINGS = (
     "№ п/п",
@@ -203,7 +204,7 @@ def write_demo_extract(
         raise BadFileError("Число строк выписки должно быть не меньше 1.")
     if path.suffix.lower() != ".xlsx":
         raise BadFileError(f"Выписка записывается в формате XLSX, а указан файл {path.name}.")
-    today = today or date.today()
+    today = today or clock.today()
     if month is not None:
         year, number = month
         if not 1 <= number <= 12:

@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 
-from app import reference
+from app import clock, reference
+from app.demo.people import FakePerson, PeopleGenerator
 from app.domain import deadlines
-from app.domain.dates import TYUMEN_OFFSET
 from app.domain.eligibility import EligibilityFacts, assess
 from app.domain.enums import (
     ApplicationDecision,
@@ -45,7 +45,6 @@ from app.domain.periods import HalfYear, Month
 from app.domain.tracking import generate_tracking_number
 from app.domain.workdays import WorkCalendar
 from app.services.common import current_user
-from app.services.fake_people import FakePerson, PeopleGenerator
 from db import models
 from db.session import Database
 
@@ -148,7 +147,7 @@ def generate_demo(
     calendar: WorkCalendar | None = None,
 ) -> DemoSummary:
     """Add ``citizens`` generated people with their history to the database."""
-    today = today or date.today()
+    today = today or clock.today()
     cal = calendar or WorkCalendar()
     rng = random.Random(seed)
     generator = PeopleGenerator(seed=seed, today=today)
@@ -233,7 +232,7 @@ def _next_id(conn: Connection, table: Table) -> int:
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     # Local office hours stored as UTC.
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC) - TYUMEN_OFFSET
+    return clock.local_to_utc(datetime.combine(day, time(hour, minute)))
 
 
 class _Builder:

@@ -1,0 +1,111 @@
+"""The form of 31-р Appendix 4, the semi-annual report: its wording and the counts it prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# --- the form of Appendix 4, word for word -----------------------------------------------
+
+APPENDIX4_TITLE = (
+    "Отчет о реализации технологии по сопровождению семей с инвалидами, "
+    'детьми-инвалидами "Интеграционный консультант", по состоянию на ___________'
+)
+# Columns 1 and 2 span all heading rows.
+APPENDIX4_LEFT_HEADINGS: tuple[str, str] = (
+    "N п/п",
+    "Наименование организации социального обслуживания",
+)
+# The three sections under the title, each over four columns (3-6, 7-10, 11-14).
+APPENDIX4_SECTIONS: tuple[str, str, str] = (
+    "Выявление",
+    "Составление индивидуального реабилитационного маршрута",
+    "Составление плана комплексного сопровождения",
+)
+# Columns 3-14.
+APPENDIX4_HEADINGS: tuple[str, ...] = (
+    "ВСЕГО:",
+    "Граждане из числа целевой категории, имеющие 1/2 группу инвалидности и ограничение "
+    "способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., выявленные "
+    "за отчетный период, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+    "ВСЕГО:",
+    "Количество граждан из числа целевой категории, имеющих 1/2 группу инвалидности и "
+    "ограничение способности к самообслуживанию, самостоятельному передвижению 2, 3 ст., "
+    "в отношении которых в отчетном периоде составлен индивидуальный реабилитационный "
+    "маршрут, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+    "ВСЕГО:",
+    "Количество граждан из числа целевой категории, имеющих ограничение способности к "
+    "самообслуживанию, самостоятельному передвижению 2, 3 ст., в отношении которых в "
+    "отчетном периоде составлен план комплексного сопровождения, чел.",
+    "из них: участники СВО, чел.",
+    "Дети-инвалиды, чел.",
+)
+COLUMN_COUNT = 14
+
+
+# --- what the form prints ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionCounts:
+    """Four columns of one section: ВСЕГО, adults of group I/II, of them SVO, children."""
+
+    total: int
+    adults: int
+    adults_svo: int
+    children: int
+
+    @property
+    def cells(self) -> tuple[int, int, int, int]:
+        return (self.total, self.adults, self.adults_svo, self.children)
+
+
+@dataclass(frozen=True)
+class SemiannualReport:
+    """Appendix 4 for one provider and one half-year; ``cells`` are columns 1-14."""
+
+    half: str  # "2025H1"
+    period_title: str  # "1 полугодие 2025 г."
+    first_day: date
+    last_day: date
+    provider: str
+    identified: SectionCounts  # columns 3-6
+    routes: SectionCounts  # columns 7-10
+    plans: SectionCounts  # columns 11-14
+
+    @property
+    def as_of(self) -> str:
+        """The date the form says "по состоянию на": the last day of the half-year."""
+        return self.last_day.strftime("%d.%m.%Y")
+
+    @property
+    def cells(self) -> tuple[int | str, ...]:
+        return (
+            1,
+            self.provider,
+            *self.identified.cells,
+            *self.routes.cells,
+            *self.plans.cells,
+        )
+
+    @property
+    def period_line(self) -> str:
+        """The line under the provider's name: the half-year and its first and last days."""
+        return (
+            f"Отчетный период: {self.period_title} "
+            f"({self.first_day:%d.%m.%Y} – {self.last_day:%d.%m.%Y})"
+        )
+
+    @property
+    def document_title(self) -> str:
+        """The title in the file's properties."""
+        return f"Отчет «Интеграционный консультант» — {self.period_title}"
+
+
+def report_title(report: SemiannualReport) -> str:
+    """The title of Appendix 4 with its blank "по состоянию на ___" filled: the half's last day."""
+    return APPENDIX4_TITLE.replace("___________", report.as_of)
