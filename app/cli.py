@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import clock
+from app import cli_access, clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -101,11 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organisation", default="", help="наименование организации")
     p.add_argument("--phone", default="", help="контактный телефон")
     p.add_argument("--email", default="", help="электронная почта")
+    _add_new_database_options(p)
 
     p = sub.add_parser("demo", help="заполнить базу демонстрационными данными")
     p.add_argument("--citizens", type=_positive, default=1000, help="сколько граждан создать")
     p.add_argument("--seed", type=int, default=1, help="зерно генератора (повторяемость)")
     p.add_argument("--today", type=_date_arg, default=None, help="«сегодня» для сроков")
+    _add_new_database_options(p)
 
     p = sub.add_parser("demo-extract", help="создать демонстрационную выписку из ЕИС СЗН (XLSX)")
     p.add_argument("--rows", type=_positive, default=200)
@@ -204,7 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
     _add_dispatch_parser(sub)
     _add_report_parser(sub)
+    cli_access.add_parsers(sub)
     return parser
+
+
+def _add_new_database_options(p: _Parser) -> None:
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="новую базу не шифровать (только для проверок и демонстрации)",
+    )
+    p.add_argument(
+        "--recovery-sheet",
+        type=Path,
+        default=None,
+        help="записать лист с ключом восстановления (PDF)",
+    )
 
 
 def _add_report_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -250,6 +267,9 @@ def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Every file the program creates (database, keys, backups, exports, log) is its user's
+    # alone: personal data of a special category (152-ФЗ).
+    os.umask(0o077)
     log_path = setup_logging()
     db_path: Path = args.db or default_database_path()
     if args.command is None:
@@ -299,16 +319,16 @@ def _open_existing(db_path: Path) -> Database:
 
 
 def _open(db_path: Path) -> Database:
-    from db.session import open_database
-
-    return open_database(db_path)
+    return cli_access.open_signed_in(db_path)
 
 
 def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
     from app.services import maintenance, profile
 
-    existed = db_path.exists()
-    db = _open(db_path)
+    db, created = cli_access.create_or_open(
+        db_path, plain=args.plain, full_name=args.name, recovery_sheet=args.recovery_sheet
+    )
+    existed = not created
     try:
         maintenance.initialise(db)
         if args.name:
@@ -333,7 +353,9 @@ def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
     from app.demo.generator import generate_demo
     from app.services.calendar import load_calendar
 
-    db = _open(db_path)
+    db, _created = cli_access.create_or_open(
+        db_path, plain=args.plain, full_name=None, recovery_sheet=args.recovery_sheet
+    )
     started = time.perf_counter()
     try:
         summary = generate_demo(
@@ -378,6 +400,7 @@ def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
         seed=args.seed,
         today=args.today or clock.today(),
         month=(month.year, month.month) if month else None,
+        database=db_path,
     )
     print(f"Выписка записана: {summary.path} (строк: {summary.rows}).")
     if summary.bad_rows:
@@ -403,6 +426,7 @@ def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
     state = "актуальна" if report.revision == report.head else "ТРЕБУЕТ ОБНОВЛЕНИЯ"
     print(f"Версия схемы: {report.revision} (последняя {report.head}) — {state}")
     print(f"Журнал: {report.journal_mode}")
+    print(report.audit_problem or "Журнал действий: цепочка событий не нарушена")
     width = max(len(label) for label, _ in report.counts)
     for label, count in report.counts:
         print(f"  {label:<{width}}  {count:>9}")
@@ -669,14 +693,15 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
             return [i.entry_id for i in dispatch.to_send(db, today) if i.method is method]
 
         if args.dispatch_command == "post":
-            batch = dispatch.prepare_post(db, chosen(DeliveryMethod.POST), args.out, today)
+            batch = dispatch.prepare_post(
+                db, chosen(DeliveryMethod.POST), args.out, today, list_xlsx=args.list
+            )
             print(f"Письма для отправки почтой записаны в {args.out}: {len(batch.items)}.")
             for posted in batch.items:
                 print(f"отправление {posted.dispatch_id}\t{posted.addressee}\t{posted.postcode}")
             if not batch.names_declined:
                 print("Внимание: часть имён в блоке «Кому» не просклонена (не указан пол).")
             if args.list is not None:
-                dispatch.write_post_list(db, batch.dispatch_ids, args.list)
                 print(f"Список заказных писем записан в {args.list}.")
         elif args.dispatch_command == "tracking":
             record = dispatch.record_tracking(
@@ -741,4 +766,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "route": _cmd_route,
     "dispatch": _cmd_dispatch,
     "report": _cmd_report,
+    **cli_access.COMMANDS,
 }

@@ -30,6 +30,8 @@ class Settings:
         'АУТО "Региональный центр сопровождения и комплексной реабилитации инвалидов"'
     )
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # Minutes without keyboard or mouse before the window locks (0: never), issue #10.
+    auto_lock_minutes: int = 10
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, QueuePool, create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from app.errors import DatabaseCorruptError, DatabaseError, DatabaseLockedError, DiskFullError
@@ -40,7 +40,15 @@ def database_url(path: Path, key: str | None = None) -> str:
 def create_db_engine(path: Path | str, key: str | None = None, *, echo: bool = False) -> Engine:
     """An engine on the file at ``path``; with ``key`` the file is opened with SQLCipher."""
     path = Path(path)
-    engine = create_engine(database_url(path, key), echo=echo)
+    # The pysqlcipher dialect defaults to one connection per thread (SingletonThreadPool):
+    # a second session inside a first would then share its transaction. A file database
+    # gets the same pool as plain SQLite files (QueuePool), each session its own connection.
+    engine = create_engine(
+        database_url(path, key),
+        echo=echo,
+        poolclass=QueuePool,
+        connect_args={"check_same_thread": False},
+    )
     _configure(engine)
     return engine
 

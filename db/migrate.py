@@ -65,7 +65,7 @@ def upgrade(engine: Engine, path: Path | None) -> Path | None:
         )
     backup = None
     if path is not None and not is_empty(engine):
-        backup = backup_file(engine, path, f"before-{head[:12]}")
+        backup = backup_file(engine, path, "before-migration")
     with engine.begin() as conn:
         config = alembic_config()
         config.attributes["connection"] = conn
@@ -75,13 +75,20 @@ def upgrade(engine: Engine, path: Path | None) -> Path | None:
 
 
 def backup_file(engine: Engine, path: Path, label: str) -> Path:
-    """Copy the database file (WAL checkpointed first) into ``backups/`` beside it."""
+    """Copy the database file (WAL checkpointed first) into ``backups/`` beside it.
+
+    Named as app/services/backups.py names its backups (``stem.YYYYmmdd-HHMMSS.kind.sqlite``),
+    so that `ic backup list` and `ic restore` see it; the key file goes beside it.
+    """
     with engine.connect() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     folder = path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = clock.now_local().strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{path.stem}.{label}.{stamp}{path.suffix or '.sqlite'}"
-    shutil.copy2(path, target)
+    target = folder / f"{path.stem}.{stamp}.{label}.sqlite"
+    shutil.copyfile(path, target)
+    keys = path.with_name(path.name + ".keys")
+    if keys.exists():
+        shutil.copyfile(keys, target.with_name(target.name + ".keys"))
     logger.info("database copied to %s", target)
     return target

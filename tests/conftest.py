@@ -18,6 +18,8 @@ from db.session import Database, open_database  # noqa: E402
 #: The clock ticks from there, so order and durations still work; tests that need another
 #: day pass it explicitly or set their own clock.
 TEST_NOW = "2026-11-23T10:00:00+05:00"
+TEST_USER = "petrova"
+TEST_PASSWORD = "пароль-для-тестов"
 # Session fixtures (the migrated template) run before the per-test clock below.
 clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
 
@@ -34,6 +36,9 @@ def _isolated_home(
 def _test_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # The one injectable "now" (app.clock), here and in every process a test starts.
     monkeypatch.setenv(clock.ENV_NOW, TEST_NOW)
+    # Sign-in for every `ic` a test runs (a new database's first user, the supervisor).
+    monkeypatch.setenv("IC_USER", TEST_USER)
+    monkeypatch.setenv("IC_PASSWORD", TEST_PASSWORD)
     clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
     clock.set_time_zone(clock.DEFAULT_TIME_ZONE)
     yield

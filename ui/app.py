@@ -12,9 +12,9 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import UserError
-from db.session import open_database
 from ui.errors import APP_TITLE, install_excepthook
 from ui.main_window import MainWindow
+from ui.sign_in import open_for_window
 
 
 def run(db_path: Path, log_path: Path) -> int:
@@ -24,10 +24,13 @@ def run(db_path: Path, log_path: Path) -> int:
     app.setOrganizationName("IntegrationConsultant")
     install_excepthook(log_path)
     try:
-        db = open_database(db_path)
+        opened = open_for_window(db_path)
     except UserError as exc:
         QMessageBox.critical(None, APP_TITLE, str(exc))
         return 2
+    if opened is None:
+        return 0  # sign-in or first start cancelled
+    db = opened
     window = MainWindow(db, log_path)
     window.show()
     try:

@@ -34,6 +34,7 @@ from app.domain.enums import Source
 from app.domain.periods import Month
 from app.errors import UserError
 from app.services import (
+    access,
     dashboard,
     deadlines,
     import_log,
@@ -43,6 +44,7 @@ from app.services import (
     report,
 )
 from app.services.registry_grid import RegistryGridService
+from app.services.settings import load_settings
 from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
@@ -51,6 +53,7 @@ from ui.directory_page import DirectoryPage
 from ui.dispatch_page import DispatchPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.import_wizard import ImportWizard
+from ui.lock import IdleLock
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.route_dialog import RouteDialog
@@ -195,6 +198,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.path_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.statusBar().addPermanentWidget(self.user_label)
+        self.idle_lock: IdleLock | None = None
+        login = access.signed_in_login(db)
+        if login is not None:
+            minutes = load_settings(db).auto_lock_minutes
+            self.idle_lock = IdleLock(db, login, minutes, self)
 
         self.registry_page.open_requested.connect(self.open_citizen)
         self.deadlines_page.open_requested.connect(self._open_item)
@@ -545,6 +553,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
         if self._deadline_task is not None and self._deadline_task.running:
             self._deadline_task.wait()
         super().closeEvent(event)

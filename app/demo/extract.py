@@ -24,6 +24,7 @@ from app.domain.dates import format_date
 from app.domain.enums import DisabilityGroup, Sex
 from app.errors import BadFileError
 from app.reference import measure_kinds
+from app.services.files import check_output, write_atomically
 
 HEADINGS = (
     "№ п/п",
@@ -198,8 +199,11 @@ def write_demo_extract(
     today: date | None = None,
     month: tuple[int, int] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    database: Path | None = None,
 ) -> ExtractSummary:
-    """Write an extract of ``rows`` people received in ``month`` (default: last month)."""
+    """Write an extract of ``rows`` people received in ``month`` (default: last month);
+    never over the files of ``database`` (the --db of the command)."""
     if rows < 1:
         raise BadFileError("Число строк выписки должно быть не меньше 1.")
     if path.suffix.lower() != ".xlsx":
@@ -215,10 +219,7 @@ def write_demo_extract(
                 f"сведения, поступившие после {format_date(today)}."
             )
     # Before any work: a workbook built and never saved complains when it is collected.
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadFileError(f"Не удаётся создать папку {path.parent}: {exc}") from exc
+    check_output(path, database, make_folder=True)
     generator = PeopleGenerator(seed, today)
     rng = random.Random(seed * 7919 + 17)
     # A (year, month) makes the generator stop at ``today`` within the current month: data
@@ -255,13 +256,7 @@ def write_demo_extract(
         sheet.append(cells)
         if progress is not None and done % 500 == 0:
             progress(done, len(data))
-    tmp = path.with_name(path.name + ".part")
-    try:
-        workbook.save(tmp)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise BadFileError(f"Не удаётся записать файл {path}: {exc}") from exc
+    path = write_atomically(path, workbook.save, database=database)
     if progress is not None:
         progress(len(data), len(data))
     return ExtractSummary(path=path, rows=len(data), bad_rows=tuple(bad_rows))

@@ -48,6 +48,7 @@ from app.documents.xlsx_common import (
     new_sheet,
     number_pages,
     print_landscape,
+    save_workbook,
     text_rows,
 )
 
@@ -105,7 +106,7 @@ def write_journal_xlsx(journal: Journal, path: Path) -> None:
         frozenset({4, 6, 7, 8}),
     )
     wb.properties.title = f"{JOURNAL_TITLE} {journal.period_text}"
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 def write_eis_xlsx(eis: EisList, path: Path) -> None:
@@ -123,7 +124,7 @@ def write_eis_xlsx(eis: EisList, path: Path) -> None:
         frozenset({2, 5, 6}),
     )
     wb.properties.title = f"{EIS_TITLE} {eis.period_text}"
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 # --- PDF -------------------------------------------------------------------------------

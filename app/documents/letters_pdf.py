@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from app.documents.pdf_common import CREATOR, SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+from app.documents.pdf_common import (
+    CREATOR,
+    SANS,
+    SANS_BOLD,
+    SERIF,
+    SERIF_BOLD,
+    PdfTarget,
+    pdf_target,
+    register_fonts,
+)
 from app.documents.post_form import Envelope, Letter
 
 A4_WIDTH, A4_HEIGHT = 210 * mm, 297 * mm
@@ -39,15 +47,15 @@ def _lines(
     return y
 
 
-def write_letter_pdf(letter: Letter, path: Path) -> None:
+def write_letter_pdf(letter: Letter, path: PdfTarget) -> None:
     """One covering letter on an A4 page: sender, "Кому" block, greeting, text, signature."""
     write_letters_pdf([letter], path)
 
 
-def write_letters_pdf(letters: Sequence[Letter], path: Path) -> None:
+def write_letters_pdf(letters: Sequence[Letter], path: PdfTarget) -> None:
     """Covering letters, one A4 page each, in one file (the fonts embedded once)."""
     register_fonts()
-    c = Canvas(str(path), pagesize=(A4_WIDTH, A4_HEIGHT), initialFontName=SERIF)
+    c = Canvas(pdf_target(path), pagesize=(A4_WIDTH, A4_HEIGHT), initialFontName=SERIF)
     c.setTitle("Сопроводительное письмо")
     c.setCreator(CREATOR)
     for letter in letters:
@@ -89,10 +97,10 @@ def _field(c: Canvas, label: str, value: str, x: float, y: float, width: float) 
     return y
 
 
-def write_envelopes_pdf(envelopes: Sequence[Envelope], path: Path) -> None:
+def write_envelopes_pdf(envelopes: Sequence[Envelope], path: PdfTarget) -> None:
     """One DL envelope (220×110 mm) per page, to print on envelopes fed into the printer."""
     register_fonts()
-    c = Canvas(str(path), pagesize=(DL_WIDTH, DL_HEIGHT), initialFontName=SANS)
+    c = Canvas(pdf_target(path), pagesize=(DL_WIDTH, DL_HEIGHT), initialFontName=SANS)
     c.setTitle("Конверты DL")
     c.setCreator(CREATOR)
     for env in envelopes:

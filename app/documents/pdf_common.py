@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -31,6 +31,9 @@ _FONT_FILES = {
 }
 
 CREATOR = "Интеграционный консультант"
+# Where a PDF goes: a file, or a binary stream (rendered in memory, e.g. the parts of a post
+# batch, so that no temporary file with personal data is left when the process is killed).
+PdfTarget = Path | IO[bytes]
 HEADING_BACKGROUND = colors.HexColor("#EFEFEF")
 FOOTER_SIZE = 8
 
@@ -91,8 +94,13 @@ def title_block(head: Sequence[Any], lines: Sequence[tuple[str, ParagraphStyle]]
     ]
 
 
+def pdf_target(target: PdfTarget) -> str | IO[bytes]:
+    """``target`` as reportlab takes it: a file name or the stream itself."""
+    return str(target) if isinstance(target, Path) else target
+
+
 def document(
-    path: Path,
+    path: PdfTarget,
     page_size: tuple[float, float],
     margin: float,
     bottom_margin: float,
@@ -103,7 +111,7 @@ def document(
 ) -> SimpleDocTemplate:
     """A platypus document writing to ``path``, its text in our embedded fonts only."""
     return SimpleDocTemplate(
-        str(path),
+        pdf_target(path),
         pagesize=page_size,
         leftMargin=margin,
         rightMargin=margin,

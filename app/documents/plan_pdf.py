@@ -10,7 +10,6 @@ heading row is repeated on every page.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,6 +23,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from app.documents.pdf_common import (
     HEADING_BACKGROUND,
     SERIF,
+    PdfTarget,
     cell_style,
     document,
     heading_style,
@@ -206,7 +206,7 @@ def _filled(label: str, value: str, styles: dict[str, ParagraphStyle], label_mm:
     return table
 
 
-def write_plan_pdf(form: PlanForm, header: PlanHeader, path: Path) -> None:
+def write_plan_pdf(form: PlanForm, header: PlanHeader, path: PdfTarget) -> None:
     """Write the plan to ``path`` (overwritten) as the form of Appendix 3."""
     register_fonts()
     styles = _styles()

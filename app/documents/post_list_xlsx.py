@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from app.documents.post_form import PostListRow
-from app.documents.xlsx_common import new_sheet
+from app.documents.xlsx_common import new_sheet, save_workbook
 
 TITLE = "Список заказных писем"
 HEADINGS = ("№", "Адресат", "Адрес", "Индекс", "ШПИ", "Дата отправки")
@@ -45,4 +45,4 @@ def write_post_list_xlsx(rows: Sequence[PostListRow], path: Path) -> None:
                 cell.number_format = "@"  # postcode and ШПИ are text: keep leading zeros
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
-    wb.save(path)
+    save_workbook(wb, path)

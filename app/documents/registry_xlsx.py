@@ -23,6 +23,7 @@ from app.documents.xlsx_common import (
     new_sheet,
     number_pages,
     print_landscape,
+    save_workbook,
     text_rows,
 )
 
@@ -75,4 +76,4 @@ def write_registry_xlsx(form: RegistryForm, path: Path) -> None:
     centre_on_page(ws)
     number_pages(ws)
     wb.properties.title = form.document_title
-    wb.save(path)
+    save_workbook(wb, path)

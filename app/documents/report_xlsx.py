@@ -31,6 +31,7 @@ from app.documents.xlsx_common import (
     merged_line,
     new_sheet,
     print_landscape,
+    save_workbook,
 )
 
 COLUMN_WIDTHS = (6, 28, 9, 20, 11, 11, 9, 20, 11, 11, 9, 20, 11, 11)
@@ -90,4 +91,4 @@ def write_report_xlsx(report: SemiannualReport, path: Path) -> None:
     print_landscape(ws)
     centre_on_page(ws)
     wb.properties.title = report.document_title
-    wb.save(path)
+    save_workbook(wb, path)

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -22,7 +21,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.documents.pdf_common import CREATOR, SANS, SERIF, SERIF_BOLD, register_fonts
+from app.documents.pdf_common import (
+    CREATOR,
+    SANS,
+    SERIF,
+    SERIF_BOLD,
+    PdfTarget,
+    pdf_target,
+    register_fonts,
+)
 from app.documents.route_form import (
     APPENDIX2_APPENDIX,
     APPENDIX2_HEADINGS,
@@ -371,16 +378,16 @@ class _Renderer:
         return len(pages)
 
 
-def write_routes_pdf(documents: Sequence[RouteDocument], path: Path) -> int:
+def write_routes_pdf(documents: Sequence[RouteDocument], path: PdfTarget) -> int:
     """Write ``documents`` to ``path`` (overwritten), each from a new page; returns pages."""
     return sum(write_routes_pdf_pages(documents, path))
 
 
-def write_routes_pdf_pages(documents: Sequence[RouteDocument], path: Path) -> list[int]:
+def write_routes_pdf_pages(documents: Sequence[RouteDocument], path: PdfTarget) -> list[int]:
     """As ``write_routes_pdf``, returning how many pages each document took, in order."""
     register_fonts()
     canvas = Canvas(
-        str(path),
+        pdf_target(path),
         pagesize=A4,
         pageCompression=1,
         initialFontName=SERIF,  # not Helvetica: every font in the file is ours, embedded

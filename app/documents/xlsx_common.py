@@ -1,8 +1,10 @@
-"""What the XLSX writers share: the font, borders and alignments, lines, tables, page setup."""
+"""What the XLSX writers share: the font, borders and alignments, lines, tables, page setup,
+and saving with every text stored as text."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -92,3 +94,21 @@ def centre_on_page(ws: Worksheet) -> None:
 def number_pages(ws: Worksheet) -> None:
     ws.oddFooter.center.text = "Страница &P из &N"
     ws.oddFooter.center.size = 8
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` to ``path`` with every text stored as text, never as a formula.
+
+    openpyxl stores a string starting with "=" as a live formula, so a name such as
+    ``=HYPERLINK("http://…"&B5, …)`` from an extract or a form would run in Excel (formula
+    injection). The program writes no formulas of its own, so every such cell becomes an
+    inline string (``t="inlineStr"``): Excel shows the text as it is and evaluates nothing;
+    "+", "-", "@" and the rest are stored as strings by openpyxl already. Every XLSX the
+    program writes is saved here.
+    """
+    for ws in wb.worksheets:
+        # The cells that were written (iter_rows would create the empty ones too).
+        for cell in ws._cells.values():
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    wb.save(path)

@@ -250,3 +250,19 @@ class SyncDirection(StrEnum):
 class InstallationMode(StrEnum):
     PROVIDER = "PROVIDER"
     REGIONAL_CENTRE = "REGIONAL_CENTRE"
+
+
+class UserRole(StrEnum):
+    """What a signed-in person may do (issue #10: consultant, supervisor, read-only)."""
+
+    CONSULTANT = "CONSULTANT"  # everyday work
+    SUPERVISOR = "SUPERVISOR"  # also settings, users, re-forming a printed registry, the audit
+    READ_ONLY = "READ_ONLY"  # looking and printing
+
+    @property
+    def label(self) -> str:
+        return {
+            UserRole.CONSULTANT: "консультант",
+            UserRole.SUPERVISOR: "руководитель",
+            UserRole.READ_ONLY: "только просмотр",
+        }[self]

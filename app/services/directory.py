@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.enums import Department, MeasureKind
-from app.errors import BadFileError, NotFoundError, UserError, ValidationError
+from app.errors import BadFileError, NotFoundError, ValidationError
 from app.reference import find_district, find_measure
 from app.services.common import audit, current_user
-from app.services.files import write_atomically
+from app.services.files import check_output, write_atomically
 from db import models
 from db.session import Database
 
@@ -463,9 +463,9 @@ def export_directory_xlsx(db: Database, out: Path) -> int:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    from app.documents.xlsx_common import save_workbook
+
+    out = check_output(out, db.path)  # before the work: a wrong path is told at once
     with db.session_factory.begin() as session:
         orgs = session.scalars(
             select(models.Organisation)
@@ -502,7 +502,7 @@ def export_directory_xlsx(db: Database, out: Path) -> int:
         for index, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
         sheet.freeze_panes = "A2"
-        write_atomically(out, lambda path: book.save(path))
+        write_atomically(out, lambda path: save_workbook(book, path), database=db.path)
         audit(
             session, current_user(session), "directory.export", None, None, file=out.name,
             organisations=len(orgs),

@@ -16,13 +16,13 @@ import logging
 import re
 import smtplib
 import ssl
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from importlib import resources
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ from app.domain.periods import Month
 from app.domain.tracking import normalize_tracking_number
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user, now_utc
-from app.services.files import write_atomically
+from app.services.files import check_output, write_atomically, write_files
 from app.settings import SmtpSettings
 from db import models
 from db.session import Database
@@ -415,25 +415,25 @@ def _letter(db: Database, session: Session, item: ToSend, today: date) -> tuple[
     )
 
 
-def _document_pdfs(db: Database, item: ToSend, folder: Path) -> list[tuple[str, Path]]:
-    """The route and the plan of ``item`` as PDF files in ``folder``, with the names of
-    their attachments."""
+def _document_pdfs(db: Database, item: ToSend) -> list[tuple[str, bytes]]:
+    """The route and the plan of ``item`` as PDFs rendered in memory, with the names of
+    their attachments (no temporary file with the person's data on disk)."""
     from app.documents.plan_pdf import write_plan_pdf
     from app.documents.route_pdf import write_routes_pdf
     from app.services.plans import load_plan, plan_header
     from app.services.routes import route_documents
 
-    paths: list[tuple[str, Path]] = []
+    pdfs: list[tuple[str, bytes]] = []
     if item.document is not DispatchDocument.PLAN:
-        route_path = folder / f"route-{item.entry_id}.pdf"
-        write_routes_pdf(route_documents(db, [item.route_id]), route_path)
-        paths.append(("Маршрут.pdf", route_path))
+        route = BytesIO()
+        write_routes_pdf(route_documents(db, [item.route_id]), route)
+        pdfs.append(("Маршрут.pdf", route.getvalue()))
     if item.plan_id is not None:
-        plan_path = folder / f"plan-{item.entry_id}.pdf"
+        plan = BytesIO()
         _, form = load_plan(db, item.plan_id)
-        write_plan_pdf(form, plan_header(db, item.plan_id), plan_path)
-        paths.append(("План комплексного сопровождения.pdf", plan_path))
-    return paths
+        write_plan_pdf(form, plan_header(db, item.plan_id), plan)
+        pdfs.append(("План комплексного сопровождения.pdf", plan.getvalue()))
+    return pdfs
 
 
 def _document_kind(item: ToSend) -> DispatchDocument:
@@ -443,13 +443,27 @@ def _document_kind(item: ToSend) -> DispatchDocument:
 # --- post --------------------------------------------------------------------------------
 
 
-def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: date) -> PostBatch:
+def prepare_post(
+    db: Database,
+    entry_ids: Sequence[int],
+    out_pdf: Path,
+    today: date,
+    *,
+    list_xlsx: Path | None = None,
+) -> PostBatch:
     """One PDF to print: per person the covering letter, the route, the plan; then the
-    envelopes. Records a PREPARED post dispatch for each (reused when printed again)."""
+    envelopes; with ``list_xlsx``, the list of registered letters too. Records a PREPARED
+    post dispatch for each (reused when printed again).
+
+    Both files are checked before either is written, and the dispatches are recorded only
+    once both are written: a wrong path leaves no file and no record. The parts of the PDF
+    are rendered in memory, so a killed run leaves no letters in a temporary folder.
+    """
     from pypdf import PdfReader, PdfWriter
 
     from app.documents.letters_pdf import write_envelopes_pdf, write_letters_pdf
     from app.documents.plan_pdf import write_plan_pdf
+    from app.documents.post_list_xlsx import write_post_list_xlsx
     from app.documents.route_pdf import write_routes_pdf_pages
     from app.services.plans import load_plan, plan_header
     from app.services.routes import route_documents
@@ -457,6 +471,9 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
     entry_ids = list(dict.fromkeys(entry_ids))  # each person once, in the order given
     if not entry_ids:
         raise ValidationError("Не выбрано ни одного гражданина для отправки почтой.")
+    for out in (out_pdf, list_xlsx):  # a wrong path is told before the long render
+        if out is not None:
+            check_output(out, db.path)
     with db.session_factory() as session:
         items = _selected(session, entry_ids, today)
         for item in items:
@@ -471,62 +488,77 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
         sender_name, sender_address, sender_postcode = _sender(db, session)
 
     def render(path: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="ic-post-") as work:
-            folder = Path(work)
-            # Letters and routes each rendered once for the whole batch (one set of
-            # embedded fonts; pypdf copies a reader's shared objects once), then
-            # interleaved per person with the plan, if any.
-            letters_path = folder / "letters.pdf"
-            write_letters_pdf([letter for letter, _ in letters], letters_path)
-            with_route = [i for i in items if i.document is not DispatchDocument.PLAN]
-            routes_path = folder / "routes.pdf"
-            route_pages = (
-                write_routes_pdf_pages(
-                    route_documents(db, [i.route_id for i in with_route]), routes_path
+        # Letters and routes each rendered once for the whole batch (one set of embedded
+        # fonts; pypdf copies a reader's shared objects once), then interleaved per person
+        # with the plan, if any.
+        letters_pdf = BytesIO()
+        write_letters_pdf([letter for letter, _ in letters], letters_pdf)
+        with_route = [i for i in items if i.document is not DispatchDocument.PLAN]
+        routes_pdf = BytesIO()
+        route_pages = (
+            write_routes_pdf_pages(
+                route_documents(db, [i.route_id for i in with_route]), routes_pdf
+            )
+            if with_route
+            else []
+        )
+        first_page: dict[int, tuple[int, int]] = {}
+        start = 0
+        for item, count in zip(with_route, route_pages, strict=True):
+            first_page[item.entry_id] = (start, count)
+            start += count
+        letter_reader = PdfReader(letters_pdf)
+        route_reader = PdfReader(routes_pdf) if with_route else None
+        writer = PdfWriter()
+        for index, item in enumerate(items):
+            writer.add_page(letter_reader.pages[index])
+            if route_reader is not None and item.entry_id in first_page:
+                begin, count = first_page[item.entry_id]
+                for page in range(begin, begin + count):
+                    writer.add_page(route_reader.pages[page])
+            if item.plan_id is not None:
+                plan_pdf = BytesIO()
+                _, form = load_plan(db, item.plan_id)
+                write_plan_pdf(form, plan_header(db, item.plan_id), plan_pdf)
+                writer.append(plan_pdf)
+        envelopes_pdf = BytesIO()
+        write_envelopes_pdf(
+            [
+                Envelope(
+                    sender_name=sender_name,
+                    sender_address=sender_address,
+                    sender_postcode=sender_postcode,
+                    recipient=letter.recipient_dative,
+                    recipient_address=item.address,
+                    recipient_postcode=item.postcode,
                 )
-                if with_route
-                else []
-            )
-            first_page: dict[int, tuple[int, int]] = {}
-            start = 0
-            for item, count in zip(with_route, route_pages, strict=True):
-                first_page[item.entry_id] = (start, count)
-                start += count
-            letter_reader = PdfReader(str(letters_path))
-            route_reader = PdfReader(str(routes_path)) if with_route else None
-            writer = PdfWriter()
-            for index, item in enumerate(items):
-                writer.add_page(letter_reader.pages[index])
-                if route_reader is not None and item.entry_id in first_page:
-                    begin, count = first_page[item.entry_id]
-                    for page in range(begin, begin + count):
-                        writer.add_page(route_reader.pages[page])
-                if item.plan_id is not None:
-                    plan_path = folder / f"plan-{item.entry_id}.pdf"
-                    _, form = load_plan(db, item.plan_id)
-                    write_plan_pdf(form, plan_header(db, item.plan_id), plan_path)
-                    writer.append(str(plan_path))
-            envelopes_path = folder / "envelopes.pdf"
-            write_envelopes_pdf(
-                [
-                    Envelope(
-                        sender_name=sender_name,
-                        sender_address=sender_address,
-                        sender_postcode=sender_postcode,
-                        recipient=letter.recipient_dative,
-                        recipient_address=item.address,
-                        recipient_postcode=item.postcode,
-                    )
-                    for item, (letter, _) in zip(items, letters, strict=True)
-                ],
-                envelopes_path,
-            )
-            writer.append(str(envelopes_path))
-            with path.open("wb") as handle:
-                writer.write(handle)
-            writer.close()
+                for item, (letter, _) in zip(items, letters, strict=True)
+            ],
+            envelopes_pdf,
+        )
+        writer.append(envelopes_pdf)
+        with path.open("wb") as handle:
+            writer.write(handle)
+        writer.close()
 
-    out = write_atomically(out_pdf, render)
+    outputs: list[tuple[Path, Callable[[Path], object]]] = [(out_pdf, render)]
+    if list_xlsx is not None:
+        # The list as write_post_list makes it from the dispatches recorded below: a
+        # prepared letter has no ШПИ or sending date yet.
+        rows = [
+            PostListRow(
+                number=number,
+                addressee=item.addressee,
+                address=item.address,
+                postcode=item.postcode,
+                tracking_number="",
+                sent_on="",
+            )
+            for number, item in enumerate(items, start=1)
+        ]
+        outputs.append((list_xlsx, lambda path: write_post_list_xlsx(rows, path)))
+    written = write_files(outputs, database=db.path)
+    out = written[0]
     result: list[PostItem] = []
     with db.session_factory.begin() as session:
         user = current_user(session)
@@ -566,6 +598,8 @@ def prepare_post(db: Database, entry_ids: Sequence[int], out_pdf: Path, today: d
                 file=out.name,
             )
             result.append(PostItem(item.entry_id, row.id, item.addressee, item.postcode))
+        if list_xlsx is not None:
+            audit(session, user, "dispatch.post.list", file=written[1].name, rows=len(items))
     logger.info("post batch of %d letters written to %s", len(result), out)
     return PostBatch(out, tuple(result), all(declined for _, declined in letters))
 
@@ -592,7 +626,9 @@ def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -
                     sent_on=format_date(d.sent_on),
                 )
             )
-        out = write_atomically(out_xlsx, lambda path: write_post_list_xlsx(rows, path))
+        out = write_atomically(
+            out_xlsx, lambda path: write_post_list_xlsx(rows, path), database=db.path
+        )
         audit(session, current_user(session), "dispatch.post.list", file=out.name, rows=len(rows))
     return len(rows)
 
@@ -688,7 +724,7 @@ def _subject(item: ToSend) -> str:
     return "Индивидуальный реабилитационный маршрут"
 
 
-def _message(db: Database, item: ToSend, sender: str, folder: Path, today: date) -> EmailMessage:
+def _message(db: Database, item: ToSend, sender: str, today: date) -> EmailMessage:
     if not item.email or "@" not in item.email:
         raise ValidationError(f"Не указан адрес электронной почты: {item.addressee}.")
     if not sender or "@" not in sender:
@@ -712,10 +748,8 @@ def _message(db: Database, item: ToSend, sender: str, folder: Path, today: date)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[1])
     body = [hello, "", *_paragraphs(item, phone), "", "С уважением,", *signature]
     message.set_content("\n".join(body))
-    for name, path in _document_pdfs(db, item, folder):
-        message.add_attachment(
-            path.read_bytes(), maintype="application", subtype="pdf", filename=name
-        )
+    for name, pdf in _document_pdfs(db, item):
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
     return message
 
 
@@ -822,39 +856,36 @@ def send_email(
     with db.session_factory() as session:
         items = _selected(session, entry_ids, today)
     outcomes: list[EmailOutcome] = []
-    with tempfile.TemporaryDirectory(prefix="ic-mail-") as work:
-        messages: list[tuple[ToSend, EmailMessage]] = []
-        for item in items:
-            messages.append((item, _message(db, item, smtp.sender, Path(work), today)))
-        client: smtplib.SMTP | None = None
-        connect_error = ""
-        try:
-            client = _connect(smtp, password)
-        except (OSError, smtplib.SMTPException) as exc:
-            connect_error = _smtp_error(exc)
-            logger.warning("SMTP connection to %s:%s failed: %s", smtp.host, smtp.port, exc)
-        try:
-            for item, message in messages:
-                error = connect_error
-                if client is not None:
-                    try:
-                        client.send_message(message)
-                    except (OSError, smtplib.SMTPException) as exc:
-                        error = _smtp_error(exc)
-                        logger.warning("e-mail to entry %d failed: %s", item.entry_id, exc)
-                if error:
-                    dispatch_id = _record_email(db, item, None, error, DispatchStatus.FAILED)
-                else:
-                    dispatch_id = _record_email(db, item, today, "", DispatchStatus.SENT)
-                outcomes.append(
-                    EmailOutcome(item.entry_id, dispatch_id, item.email, not error, error)
-                )
-        finally:
+    messages: list[tuple[ToSend, EmailMessage]] = []
+    for item in items:
+        messages.append((item, _message(db, item, smtp.sender, today)))
+    client: smtplib.SMTP | None = None
+    connect_error = ""
+    try:
+        client = _connect(smtp, password)
+    except (OSError, smtplib.SMTPException) as exc:
+        connect_error = _smtp_error(exc)
+        logger.warning("SMTP connection to %s:%s failed: %s", smtp.host, smtp.port, exc)
+    try:
+        for item, message in messages:
+            error = connect_error
             if client is not None:
                 try:
-                    client.quit()
-                except (OSError, smtplib.SMTPException):
-                    client.close()
+                    client.send_message(message)
+                except (OSError, smtplib.SMTPException) as exc:
+                    error = _smtp_error(exc)
+                    logger.warning("e-mail to entry %d failed: %s", item.entry_id, exc)
+            if error:
+                dispatch_id = _record_email(db, item, None, error, DispatchStatus.FAILED)
+            else:
+                dispatch_id = _record_email(db, item, today, "", DispatchStatus.SENT)
+            outcomes.append(EmailOutcome(item.entry_id, dispatch_id, item.email, not error, error))
+    finally:
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
     return tuple(outcomes)
 
 
@@ -875,10 +906,10 @@ def save_eml(
     out_dir = Path(out_dir).expanduser().absolute()
     if not out_dir.is_dir():
         raise UserError(f"Папки {out_dir} не существует.")
-    with tempfile.TemporaryDirectory(prefix="ic-mail-") as work:
-        message = _message(db, item, sender, Path(work), today)
-    safe = re.sub(r"[^\w .-]+", "_", item.person).strip() or f"entry-{entry_id}"
+    message = _message(db, item, sender, today)
+    # At most 100 letters of the name: the file name stays within 255 bytes.
+    safe = re.sub(r"[^\w .-]+", "_", item.person)[:100].strip() or f"entry-{entry_id}"
     out = out_dir / f"Маршрут {safe}.eml"
-    out = write_atomically(out, lambda path: path.write_bytes(bytes(message)))
+    out = write_atomically(out, lambda path: path.write_bytes(bytes(message)), database=db.path)
     _record_email(db, item, None, "", DispatchStatus.PREPARED)
     return out

@@ -514,9 +514,13 @@ def export_journal(db: Database, start: date, end: date, fmt: str, out: Path) ->
     with db.session_factory.begin() as session:
         journal = _journal(db, session, start, end)
         if kind == "xlsx":
-            path = write_atomically(out, lambda p: documents.write_journal_xlsx(journal, p))
+            path = write_atomically(
+                out, lambda p: documents.write_journal_xlsx(journal, p), database=db.path
+            )
         else:
-            path = write_atomically(out, lambda p: documents.write_journal_pdf(journal, p))
+            path = write_atomically(
+                out, lambda p: documents.write_journal_pdf(journal, p), database=db.path
+            )
         audit(
             session,
             current_user(session),
@@ -542,7 +546,7 @@ def export_eis_list(db: Database, start: date, end: date, out: Path, fmt: str = 
     writer = documents.write_eis_xlsx if kind == "xlsx" else documents.write_eis_pdf
     with db.session_factory.begin() as session:
         eis = _eis(db, session, start, end)
-        path = write_atomically(out, lambda p: writer(eis, p))
+        path = write_atomically(out, lambda p: writer(eis, p), database=db.path)
         audit(
             session,
             current_user(session),

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 
+from app.domain.audit_chain import GENESIS, event_hash
+from app.domain.dates import format_date
 from app.services.common import audit, current_user
 from db import models
 from db.migrate import current_revision, head_revision
@@ -40,6 +42,7 @@ class CheckReport:
     head: str
     journal_mode: str
     counts: tuple[tuple[str, int], ...]
+    audit_problem: str | None = None  # the first broken or missing audit event, in Russian
 
     @property
     def ok(self) -> bool:
@@ -47,6 +50,7 @@ class CheckReport:
             self.integrity == ("ok",)
             and self.foreign_key_problems == 0
             and self.revision == self.head
+            and self.audit_problem is None
         )
 
 
@@ -70,7 +74,60 @@ def check(db: Database) -> CheckReport:
         head=head_revision(),
         journal_mode=journal,
         counts=counts(db),
+        audit_problem=verify_audit_chain(db),
     )
+
+
+def verify_audit_chain(db: Database) -> str | None:
+    """None when every audit event is there and unchanged; else the first problem, in Russian.
+
+    Each event's hash covers the previous event's hash, so an edited event breaks its own
+    hash and a deleted one breaks the link of the next; ids are consecutive, so a deleted
+    run shows as a gap even where the next link was rewritten to match.
+    """
+    event = models.AuditEvent
+    query = select(
+        event.id,
+        event.uuid,
+        event.at,
+        event.action,
+        event.entity,
+        event.entity_uuid,
+        event.details,
+        event.created_by_id,
+        event.prev_hash,
+        event.hash,
+    ).order_by(event.id)
+    prev_hash = GENESIS
+    prev_id: int | None = None
+    with db.session_factory() as session:
+        for row in session.execute(query.execution_options(yield_per=2000)):
+            where = f"событие журнала № {row.id} ({format_date(row.at)}, {row.action})"
+            if prev_id is not None and row.id != prev_id + 1:
+                missing = row.id - prev_id - 1
+                return f"Журнал действий: перед событием № {row.id} удалено событий: {missing}."
+            if prev_id is None and row.id != 1:
+                return f"Журнал действий: удалены первые события (до № {row.id})."
+            if row.prev_hash != prev_hash:
+                return (
+                    f"Журнал действий: {where} не продолжает цепочку — "
+                    "предыдущее событие изменено или удалено."
+                )
+            expected = event_hash(
+                prev_hash,
+                row.uuid.hex,
+                row.at,
+                row.action,
+                row.entity,
+                row.entity_uuid,
+                row.details,
+                row.created_by_id,
+            )
+            if row.hash != expected:
+                return f"Журнал действий: {where} изменено после записи."
+            prev_hash = row.hash
+            prev_id = row.id
+    return None
 
 
 def counts(db: Database) -> tuple[tuple[str, int], ...]:

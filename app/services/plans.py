@@ -21,7 +21,7 @@ from app.domain.names import full_name
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
-from app.services.files import write_atomically
+from app.services.files import check_output, write_atomically
 from db import models
 from db.session import Database
 
@@ -364,16 +364,14 @@ def export_plan_pdf(db: Database, plan_id: int, out: Path) -> None:
     """Write the plan as the form of Appendix 3 to ``out`` (whole or not at all)."""
     from app.documents.plan_pdf import write_plan_pdf
 
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    out = check_output(out, db.path)  # before the work: a wrong path is told at once
     with db.session_factory.begin() as session:
         plan = session.get(models.SupportPlan, plan_id)
         if plan is None:
             raise NotFoundError("План комплексного сопровождения не найден.")
         form = _form_of(plan)
         header = _header_of(plan)
-        write_atomically(out, lambda path: write_plan_pdf(form, header, path))
+        write_atomically(out, lambda path: write_plan_pdf(form, header, path), database=db.path)
         audit(
             session,
             current_user(session),

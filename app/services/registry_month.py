@@ -26,7 +26,7 @@ from app.domain.names import full_name
 from app.domain.periods import Month
 from app.errors import UserError, ValidationError
 from app.services.common import audit, current_user, now_utc
-from app.services.files import checked_format, write_atomically
+from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
 from db import models
 from db.session import Database
@@ -253,12 +253,10 @@ def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResu
     kind = checked_format(fmt, EXPORT_FORMATS)
     export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
     period = _month(month)
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    out = check_output(out, db.path)  # before the work: a wrong path is told at once
     with db.session_factory.begin() as session:
         form = _read_form(db, session, period)
-        write_atomically(out, lambda path: _render(form, export_format, path))
+        write_atomically(out, lambda path: _render(form, export_format, path), database=db.path)
         user = current_user(session)
         registry_month_uuid = session.scalar(
             select(models.RegistryMonth.uuid).where(models.RegistryMonth.month == str(period))

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session, join
 from app.documents.report_form import SectionCounts, SemiannualReport
 from app.domain.enums import DocumentStatus, TargetCategory
 from app.domain.periods import HalfYear
-from app.errors import UserError
 from app.services.common import audit, current_user
-from app.services.files import checked_format, write_atomically
+from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
 from db import models
 from db.session import Database
@@ -252,12 +251,10 @@ def export_semiannual(db: Database, half: str, fmt: str, out: Path) -> ExportRes
     kind = checked_format(fmt, EXPORT_FORMATS)
     export_format: ExportFormat = "xlsx" if kind == "xlsx" else "pdf"
     period = _half(half)
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    out = check_output(out, db.path)  # before the work: a wrong path is told at once
     with db.session_factory.begin() as session:
         report = _read_report(db, session, period)
-        write_atomically(out, lambda path: _render(report, export_format, path))
+        write_atomically(out, lambda path: _render(report, export_format, path), database=db.path)
         audit(
             session,
             current_user(session),

@@ -32,7 +32,7 @@ from app.domain.periods import Month
 from app.domain.snils import normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
-from app.services.files import write_atomically
+from app.services.files import check_output, write_atomically
 from db import models
 from db.session import Database
 
@@ -697,9 +697,7 @@ def export_route_pdf(
     routes written."""
     if sum(x is not None for x in (citizen_snils, month, route_id)) != 1:
         raise ValidationError("Укажите либо СНИЛС гражданина, либо отчётный месяц.")
-    out = Path(out).expanduser().absolute()
-    if out.is_dir():
-        raise UserError(f"Не удаётся записать файл {out}: это папка, а не файл.")
+    out = check_output(out, db.path)  # before the work: a wrong path is told at once
     from app.documents.route_pdf import write_routes_pdf
 
     with db.session_factory.begin() as session:
@@ -711,7 +709,7 @@ def export_route_pdf(
             assert month is not None
             routes = _routes_of_month(session, month)
         documents = _documents(session, routes)
-        write_atomically(out, lambda path: write_routes_pdf(documents, path))
+        write_atomically(out, lambda path: write_routes_pdf(documents, path), database=db.path)
         audit(
             session,
             current_user(session),

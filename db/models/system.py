@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.domain.enums import SyncDirection
+from app.domain.enums import SyncDirection, UserRole
 from db.models.base import Base, RecordMixin, StrEnumType, UtcDateTime
 
 
@@ -23,6 +23,9 @@ class User(RecordMixin, Base):
     email: Mapped[str | None] = mapped_column(String(254))
     login: Mapped[str | None] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[UserRole] = mapped_column(
+        StrEnumType(UserRole), default=UserRole.CONSULTANT, server_default=UserRole.CONSULTANT.value
+    )
 
 
 class Setting(RecordMixin, Base):
@@ -35,7 +38,12 @@ class Setting(RecordMixin, Base):
 
 
 class AuditEvent(RecordMixin, Base):
-    """Who changed or exported what, and when."""
+    """Who changed or exported what, and when; append-only and hash-chained.
+
+    ``hash`` is SHA-256 over the previous event's hash and this event's content
+    (app/services/common.py ``audit_hash``); UPDATE and DELETE are refused by triggers
+    (migration 0002), and `ic check` walks the chain.
+    """
 
     __tablename__ = "audit_event"
 
@@ -44,6 +52,8 @@ class AuditEvent(RecordMixin, Base):
     entity: Mapped[str | None] = mapped_column(String(64))
     entity_uuid: Mapped[str | None] = mapped_column(String(36))
     details: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_uuid"),)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
-from db.session import open_database
+from app.services import access
 
 TODAY = "2026-11-23"
 
@@ -197,8 +198,9 @@ def test_entry_points_ic_and_python_m_app(tmp_path: Path) -> None:
     )
     assert done.returncode == EXIT_USER_ERROR
     assert_one_line_error(done.stderr)
-    database = open_database(db_file)
+    # `ic init` encrypts a new database: it opens by signing in (IC_USER/IC_PASSWORD).
+    database = access.sign_in(db_file, os.environ["IC_USER"], os.environ["IC_PASSWORD"])
     try:
-        assert database.path == db_file
+        assert database.path == db_file and database.encrypted
     finally:
         database.close()

@@ -102,13 +102,14 @@ def test_new_file_gets_no_backup(db: Database) -> None:
 
 
 def test_encrypted_database_needs_its_key(db_path: Path) -> None:
-    database = open_database(db_path, key="секрет-ключ")
+    key, other = bytes(range(32)), bytes(32)
+    database = open_database(db_path, key=key)
     with database.session_factory.begin() as session:
         session.add(User(full_name="Петрова Анна Сергеевна"))
     database.close()
     assert not db_path.read_bytes().startswith(b"SQLite format 3")
 
-    reopened = open_database(db_path, key="секрет-ключ")
+    reopened = open_database(db_path, key=key)
     with reopened.session_factory() as session:
         assert session.scalars(select(User.full_name)).all() == ["Петрова Анна Сергеевна"]
     reopened.close()
@@ -116,7 +117,7 @@ def test_encrypted_database_needs_its_key(db_path: Path) -> None:
     with pytest.raises(DatabaseCorruptError):
         open_database(db_path)
     with pytest.raises(DatabaseCorruptError):
-        open_database(db_path, key="чужой ключ")
+        open_database(db_path, key=other)
 
 
 def test_check_reports_integrity_revision_and_counts(db: Database) -> None:

@@ -25,7 +25,7 @@ from app.demo.people import PeopleGenerator
 from app.domain.dates import parse_date
 from app.domain.enums import DisabilityGroup, MeasureKind
 from app.domain.snils import is_valid_snils, normalize_snils
-from app.errors import BadFileError, InvalidSnilsError, ValidationError
+from app.errors import BadFileError, InvalidSnilsError, UserError, ValidationError
 from app.reference import district_names
 from app.services.extract_parse import (
     auto_mapping,
@@ -386,7 +386,7 @@ def test_an_upper_case_suffix_is_fine(tmp_path: Path) -> None:
 def test_a_folder_that_cannot_be_made_is_a_user_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(BadFileError, match="Не удаётся создать папку"):
+    with pytest.raises(UserError, match="Не удаётся создать папку"):
         write_demo_extract(blocker / "x.xlsx", 10, seed=1, today=TODAY)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
@@ -394,7 +394,7 @@ def test_a_folder_that_cannot_be_made_is_a_user_error(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "taken.xlsx"
     target.mkdir()  # a folder where the file should go: the final rename fails
-    with pytest.raises(BadFileError, match="Не удаётся записать файл"):
+    with pytest.raises(UserError, match="Не удаётся записать файл"):
         write_demo_extract(target, 10, seed=1, today=TODAY)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.xlsx"]
     assert target.is_dir()

@@ -84,6 +84,24 @@ def test_post_batch_then_tracking_numbers_mark_the_registry(
     assert all(i.entry_id != batch.items[1].entry_id for i in page.items)  # it went
 
 
+def test_the_window_never_writes_over_the_database(
+    page: DispatchPage, db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    page.check_method(DeliveryMethod.POST)
+    with db.session_factory() as session:
+        dispatches = len(session.scalars(select(models.Dispatch.id)).all())
+    assert page.prepare_post(db_path) is None
+    assert "это файл базы данных программы" in page.message.text()
+    assert db_path.read_bytes().startswith(b"SQLite format 3")
+    with db.session_factory() as session:
+        assert len(session.scalars(select(models.Dispatch.id)).all()) == dispatches
+    assert page.prepare_post(tmp_path / "post.pdf") is not None
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert page.write_list(wal) is None
+    assert "служебный файл базы данных" in page.message.text()
+    assert not wal.exists() or not wal.read_bytes().startswith(b"PK")
+
+
 def test_email_to_a_local_server_and_a_failure_stays_for_retry(
     page: DispatchPage, db: Database
 ) -> None:
