@@ -22,6 +22,7 @@ from app.services import access
 from db.session import Database
 
 CHECK_EVERY_MS = 5_000
+COVER_COLOUR = "#2f3b4a"
 _ACTIVITY = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -36,8 +37,11 @@ class LockCover(QWidget):
     def __init__(self, window: QWidget, lock: IdleLock, asks: bool) -> None:
         super().__init__(window)
         self.setObjectName("lockCover")
-        self.setAutoFillBackground(True)
-        self.setStyleSheet("#lockCover { background: #2f3b4a; } QLabel { color: white; }")
+        # Opaque: a plain QWidget paints a style-sheet background only with this attribute.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            f"#lockCover {{ background: {COVER_COLOUR}; }} QLabel {{ color: white; }}"
+        )
         layout = QVBoxLayout(self)
         layout.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title = QLabel("Программа заблокирована")

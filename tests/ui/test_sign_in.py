@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.services import access
 from db.keystore import keystore_path
+from ui.lock import COVER_COLOUR
 from ui.sign_in import FirstUserDialog, RecoveryKeyDialog, SignInDialog
 
 
@@ -99,6 +100,10 @@ def test_idle_window_locks_covers_open_dialogs_and_unlocks_with_the_password(
     qtbot.waitUntil(lambda: lock.locked, timeout=5_000)
     cover = lock.asking_cover
     assert cover.isVisible() and cover.geometry() == window.rect()
+    # Opaque: nothing of the window shows through (corners and the grid area).
+    image = window.grab().toImage()
+    for x, y in ((5, 5), (window.width() // 4, window.height() // 2), (window.width() - 5, 40)):
+        assert image.pixelColor(x, y).name() == COVER_COLOUR, (x, y)
     assert cover.password_edit is not None
     qtbot.keyClicks(cover.password_edit, "wrong-password")
     qtbot.keyClick(cover.password_edit, Qt.Key.Key_Return)
