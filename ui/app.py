@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import UserError
@@ -17,12 +17,24 @@ from ui.main_window import MainWindow
 from ui.sign_in import open_for_window
 
 
+def install_translations(app: QCoreApplication) -> QTranslator | None:
+    """Qt's own texts (Yes/No, Cancel, file dialogs) in Russian; None if Qt has none here."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load("qtbase_ru", folder):
+        logging.getLogger(__name__).warning("Qt's Russian translations not found in %s", folder)
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
 def run(db_path: Path, log_path: Path) -> int:
     """Show the window until it is closed; the process ends with the event loop's code."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IntegrationConsultant")
     app.setOrganizationName("IntegrationConsultant")
     install_excepthook(log_path)
+    install_translations(app)
     try:
         opened = open_for_window(db_path)
     except UserError as exc:

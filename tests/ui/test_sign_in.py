@@ -114,3 +114,21 @@ def test_idle_window_locks_covers_open_dialogs_and_unlocks_with_the_password(
     lock.minutes = 0
     window.close()
     database.close()
+
+
+def test_qt_texts_are_russian(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.app import install_translations
+
+    app = QApplication.instance()
+    assert app is not None
+    translator = install_translations(app)
+    assert translator is not None
+    try:
+        box = QMessageBox(QMessageBox.Icon.Question, "t", "?", QMessageBox.StandardButton.Yes)
+        qtbot.addWidget(box)
+        button = box.button(QMessageBox.StandardButton.Yes)
+        assert button is not None and button.text().replace("&", "") == "Да"
+    finally:
+        app.removeTranslator(translator)
