@@ -6,9 +6,17 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from app.domain.masking import mask_text
 from app.paths import log_dir
 
 LOG_FILE_NAME = "integration-consultant.log"
+
+
+class MaskingFormatter(logging.Formatter):
+    """Formats as usual, then masks personal data (tracebacks included): the log is plain."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_text(super().format(record))
 
 
 def setup_logging(level: int = logging.INFO) -> Path:
@@ -23,7 +31,7 @@ def setup_logging(level: int = logging.INFO) -> Path:
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
     return path

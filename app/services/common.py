@@ -7,11 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.domain.audit_chain import GENESIS, event_hash
+from app.domain.masking import mask_snils
 from app.errors import UserError
 from db.models import AuditEvent, Setting, User
 
@@ -63,10 +64,14 @@ def audit(
 ) -> None:
     """Record who did what; ``details`` must be JSON-serialisable.
 
-    The event joins the hash chain: its hash covers the newest event's hash (the query
-    flushes events added earlier in this transaction first, so they chain in order).
+    The event joins the hash chain: its hash covers the newest event's hash. Within one
+    transaction the newest is remembered in ``session.info`` (events added during a flush
+    are not queryable yet); they are inserted in the order they were added, so ids follow
+    the chain.
     """
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = session.info.get(_TAIL)
+    if prev is None:
+        prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
         uuid=uuid.uuid4(),
         at=now_utc(),
@@ -89,3 +94,72 @@ def audit(
         user.id,
     )
     session.add(event)
+    session.info[_TAIL] = event.hash
+
+
+_TAIL = "audit_chain_tail"
+_CREATED = "created_in_transaction"
+# Bookkeeping columns every write touches: not worth an audit line of their own.
+_NOT_AUDITED = {"updated_at", "updated_by_id", "search_name"}
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_tail(session: Session) -> None:
+    session.info.pop(_TAIL, None)
+    session.info.pop(_CREATED, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_created(session: Session, _context: Any) -> None:
+    # A record made in this transaction and filled in later is one creation, not updates.
+    session.info.setdefault(_CREATED, set()).update(id(o) for o in session.new)
+
+
+@event.listens_for(Session, "before_flush")
+def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Every update and deletion through the ORM is audited field by field (old → new).
+
+    СНИЛС values are kept as their last two digits. Bulk writes of the extract import and
+    the demo go through SQL, not the ORM; the import records its own batch event.
+    """
+    created = session.info.get(_CREATED, set())
+    changed = [o for o in session.dirty if not isinstance(o, AuditEvent) and id(o) not in created]
+    deleted = [o for o in session.deleted if not isinstance(o, AuditEvent)]
+    if not changed and not deleted:
+        return
+    user: User | None = None
+    for obj in changed:
+        state = inspect(obj)
+        fields = []
+        for attr in state.mapper.column_attrs:
+            if attr.key in _NOT_AUDITED:
+                continue
+            history = state.attrs[attr.key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old == new:
+                continue
+            if "snils" in attr.key:
+                old, new = mask_snils(old), mask_snils(new)
+            fields.append({"field": attr.key, "old": old, "new": new})
+        if fields:
+            user = user or current_user(session)
+            audit(
+                session,
+                user,
+                "record.update",
+                state.mapper.local_table.name,
+                _uuid_text(obj),
+                changes=fields,
+            )
+    for obj in deleted:
+        user = user or current_user(session)
+        audit(session, user, "record.delete", inspect(obj).mapper.local_table.name, _uuid_text(obj))
+
+
+def _uuid_text(obj: object) -> str | None:
+    value = getattr(obj, "uuid", None)
+    return str(value) if value is not None else None

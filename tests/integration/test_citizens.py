@@ -404,7 +404,26 @@ def test_update_changes_fields_representative_and_measures(db: Database) -> None
     assert _count(db, models.RehabMeasure) == 1
     assert load_card(db, cid).form == replace(fewer, phone="+79220001122", district="г. Тобольск")
     assert _count(db, models.Citizen) == 1
-    assert _actions(db) == ["citizen.create", "citizen.update", "citizen.update"]
+    actions = _actions(db)
+    assert [a for a in actions if a.startswith("citizen.")] == [
+        "citizen.create",
+        "citizen.update",
+        "citizen.update",
+    ]
+    # Issue #10: each write also records what changed, field by field (old -> new).
+    with db.session_factory() as s:
+        details = [
+            json.loads(d)
+            for d in s.scalars(
+                select(models.AuditEvent.details).where(
+                    models.AuditEvent.action == "record.update",
+                    models.AuditEvent.entity == "citizen",
+                )
+            )
+        ]
+    changes = {(c["field"], c["old"], c["new"]) for d in details for c in d["changes"]}
+    assert any(f == "last_name" and n == "Федотов" for f, _, n in changes)
+    assert any(f == "phone" and n == "+79220001122" for f, _, n in changes)
 
 
 # --- loading --------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""Personal data kept out of plain places: the log, and СНИЛС in the change audit (issue #10)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from app.cli import main
+from app.domain.masking import mask_snils, mask_text
+from app.domain.snils import format_snils, generate_snils
+from app.logging_setup import setup_logging
+from app.services.citizens import CitizenForm, save_citizen
+from db import models
+from db.session import Database
+
+
+def test_the_log_file_masks_names_snils_and_phones(tmp_path: Path) -> None:
+    path = setup_logging()
+    try:
+        logging.getLogger("test").warning(
+            "Строка 5: Иванов Иван Иванович, СНИЛС 112-233-445 95, тел. +7 912 123-45-67, "
+            "файл Маршрут_Петрова_А_С_2026-11.pdf"
+        )
+        try:
+            raise ValueError("Сидоров Пётр 11223344595")
+        except ValueError:
+            logging.getLogger("test").exception("failed")
+        text = path.read_text(encoding="utf-8")
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "baseFilename", None) == str(path):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
+    for secret in (
+        "Иванов",
+        "Иван ",
+        "112-233-445 95",
+        "11223344595",
+        "912 123",
+        "Петрова",
+        "Сидоров",
+    ):
+        assert secret not in text, secret
+    assert "И. И. И." in text and "[СНИЛС]" in text and "[телефон]" in text
+
+
+def test_a_failing_command_logs_no_personal_data(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "Выписка Иванова.csv"
+    bad.write_text("ФИО;СНИЛС\nИванов Иван Иванович;112-233-445 95\n", encoding="utf-8")
+    db.close()
+    main(["--db", str(db.path), "import-extract", str(bad)])
+    capsys.readouterr()
+    log = setup_logging().read_text(encoding="utf-8")
+    assert "Иванов" not in log and "112-233-445 95" not in log
+
+
+def test_a_changed_snils_is_audited_by_its_last_digits(db: Database) -> None:
+    first, second = (
+        format_snils(generate_snils(random.Random(1))),
+        format_snils(generate_snils(random.Random(2))),
+    )
+    result = save_citizen(db, CitizenForm(last_name="Орлова", first_name="Анна", snils=first))
+    save_citizen(
+        db, CitizenForm(last_name="Орлова", first_name="Анна", snils=second), result.citizen_id
+    )
+    with db.session_factory() as session:
+        rows = session.scalars(
+            select(models.AuditEvent.details).where(models.AuditEvent.action == "record.update")
+        ).all()
+    changes = [c for row in rows for c in json.loads(row)["changes"] if c["field"] == "snils"]
+    assert changes == [
+        {"field": "snils", "old": f"***-***-*** {first[-2:]}", "new": f"***-***-*** {second[-2:]}"}
+    ]
+    assert all(first not in row and second not in row for row in rows)
+
+
+@given(st.integers(min_value=0, max_value=2**32))
+def test_any_snils_in_text_is_masked(seed: int) -> None:
+    snils = format_snils(generate_snils(random.Random(seed)))
+    assert snils not in mask_text(f"СНИЛС {snils}: ошибка")
+    assert snils.replace("-", "").replace(" ", "") not in mask_text(snils.replace("-", ""))
+    assert mask_snils(snils) == f"***-***-*** {snils[-2:]}"
