@@ -109,7 +109,7 @@ def make_backup(db: Database, kind: str) -> BackupInfo:
         shutil.copyfile(keystore_path(db.path), keystore_path(target))
     with db.session_factory.begin() as session:
         audit(session, current_user(session), "backup.create", file=target.name, kind=kind)
-    rotate(db.path)
+    rotate(db.path, keep=target)
     logger.info("backup %s", target.name)
     return BackupInfo(target, now, kind, target.stat().st_size)
 
@@ -122,10 +122,10 @@ def backup_at_start(db: Database) -> BackupInfo | None:
     return make_backup(db, "daily")
 
 
-def rotate(db_path: Path) -> list[Path]:
-    """Remove backups no rule keeps; returns what was removed."""
+def rotate(db_path: Path, keep: Path | None = None) -> list[Path]:
+    """Remove backups no rule keeps (never ``keep``, the one just made); returns them."""
     backups = list_backups(db_path)  # newest first
-    keep: set[Path] = set()
+    kept: set[Path] = {keep} if keep is not None else set()
     for period, count in ((_day, KEEP_DAYS), (_week, KEEP_WEEKS), (_month, KEEP_MONTHS)):
         seen: list[object] = []
         for backup in backups:
@@ -134,15 +134,15 @@ def rotate(db_path: Path) -> list[Path]:
                 seen.append(key)
                 if len(seen) > count:
                     break
-                keep.add(backup.path)
+                kept.add(backup.path)
     per_kind: dict[str, int] = {}
     for backup in backups:
         per_kind[backup.kind] = per_kind.get(backup.kind, 0) + 1
         if per_kind[backup.kind] <= KEEP_PER_KIND:
-            keep.add(backup.path)
+            kept.add(backup.path)
     removed = []
     for backup in backups:
-        if backup.path not in keep:
+        if backup.path not in kept:
             backup.path.unlink(missing_ok=True)
             keystore_path(backup.path).unlink(missing_ok=True)
             removed.append(backup.path)

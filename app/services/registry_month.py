@@ -25,6 +25,7 @@ from app.domain.enums import DeliveryMethod
 from app.domain.names import full_name
 from app.domain.periods import Month
 from app.errors import UserError, ValidationError
+from app.services import backups
 from app.services.common import audit, current_user, now_utc
 from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
@@ -81,6 +82,14 @@ def _receipt_order(session: Session, month: Month) -> list[tuple[int, int | None
     return [(row.id, row.number, row.identified_on) for row in rows]
 
 
+def _already_formed(db: Database, period: Month) -> bool:
+    with db.session_factory() as session:
+        formed = session.scalar(
+            select(models.RegistryMonth.formed_on).where(models.RegistryMonth.month == str(period))
+        )
+    return formed is not None
+
+
 def form_registry(db: Database, month: str, today: date | None = None) -> FormResult:
     """Number the month's entries 1..N by receipt and record the forming date; one transaction.
 
@@ -89,6 +98,9 @@ def form_registry(db: Database, month: str, today: date | None = None) -> FormRe
     """
     period = _month(month)
     formed_on = today or clock.today()
+    if _already_formed(db, period):
+        # Re-forming renumbers a registry that may have been printed: keep the state before.
+        backups.make_backup(db, "before-forming")
     with db.session_factory.begin() as session:
         order = _receipt_order(session, period)
         if not order:

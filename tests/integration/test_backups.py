@@ -135,3 +135,42 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(
     err = capsys.readouterr().err
     assert err.startswith("ошибка: Резервная копия") and "Traceback" not in err
     assert db.path.read_bytes() == before
+
+
+def test_re_forming_a_month_backs_up_first_and_the_backup_restores_the_numbers(
+    db: Database,
+) -> None:
+    from datetime import date
+
+    from app.demo.generator import generate_demo
+    from app.domain.periods import Month
+    from app.services.registry_month import form_registry
+
+    generate_demo(db, 80, seed=2, today=date(2026, 11, 23))  # forms the past months
+    month = str(Month.of(date(2026, 11, 23)).previous())
+    with db.session_factory() as session:
+        formed = session.scalar(
+            select(models.RegistryMonth).where(models.RegistryMonth.month == month)
+        )
+        assert formed is not None and formed.formed_on is not None
+        numbers = {
+            r.id: r.number
+            for r in session.execute(select(models.RegistryEntry.id, models.RegistryEntry.number))
+        }
+    form_registry(db, month, today=date(2026, 11, 23))
+    (made,) = backups.list_backups(db.path)
+    assert made.kind == "before-forming"
+    db.close()
+    backups.restore(db.path, made.path, None, None)
+    reopened = open_database(db.path)
+    try:
+        with reopened.session_factory() as session:
+            restored = {
+                row.id: row.number
+                for row in session.execute(
+                    select(models.RegistryEntry.id, models.RegistryEntry.number)
+                )
+            }
+        assert restored == numbers
+    finally:
+        reopened.close()
