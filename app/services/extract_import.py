@@ -41,6 +41,7 @@ from app.services.extract_parse import (
     Problem,
     apply_saved_mapping,
     auto_mapping,
+    duplicate_columns,
     missing_fields,
     parse_row,
     read_table,
@@ -111,14 +112,16 @@ class ImportResult:
     added: int
     updated: int
     not_eligible: tuple[NotEligible, ...]
-    rejected: tuple[Problem, ...]  # one per problem; a row may have several
+    # One per problem; a row may have several. Notes on the header row (a column twice)
+    # come first and reject nothing.
+    rejected: tuple[Problem, ...]
     dry_run: bool
     batch_id: int | None
     same_file_before: bool  # a file with this SHA-256 was imported already
 
     @property
     def rejected_rows(self) -> int:
-        return len({p.row for p in self.rejected})
+        return len({p.row for p in self.rejected if p.rejects_row})
 
 
 def file_sha256(path: Path) -> str:
@@ -775,7 +778,7 @@ def _import(
         )
     sha = file_sha256(path)
     parsed: list[ExtractRow] = []
-    rejected: list[Problem] = []
+    rejected: list[Problem] = duplicate_columns(table, mapping)
     data = list(table.data_rows())
     tick = steps.stage(*_CHECK)
     for done, (number, cells) in enumerate(data, start=1):
@@ -792,7 +795,7 @@ def _import(
 
     added = updated = 0
     not_eligible: list[NotEligible] = []
-    session = db.session_factory()
+    session = db.session_factory.writer()  # takes the write lock at its first statement
     try:
         # One transaction: committed below, or rolled back on any error or cancel.
         with _page_cache(session.connection()):
@@ -831,7 +834,7 @@ def _import(
             batch.added = added
             batch.updated = updated
             batch.not_eligible = len(not_eligible)
-            batch.rejected = len({p.row for p in rejected})
+            batch.rejected = len({p.row for p in rejected if p.rejects_row})
             batch.problems = "\n".join(str(p) for p in rejected) or None
             audit(
                 session,
