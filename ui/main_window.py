@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__, clock
 from app.domain.dates import format_date
-from app.domain.enums import Source
+from app.domain.enums import Source, UserRole
 from app.domain.periods import Month
 from app.errors import UserError
 from app.services import (
@@ -46,6 +46,7 @@ from app.services import (
 from app.services.registry_grid import RegistryGridService
 from app.services.settings import load_settings
 from db.session import Database
+from ui.admin_dialogs import AuditDialog, BackupsDialog
 from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
 from ui.dashboard_page import DashboardPage
@@ -232,6 +233,8 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Загрузить выписку…", self.import_extract, "Ctrl+I")
         self.import_action.setToolTip("Загрузить ежемесячную выписку из ЕИС СЗН (31-р, п. 3.1.1)")
         self.import_log_action = self._action("Журнал загрузок", self.show_import_log)
+        self.audit_action = self._action("Журнал действий…", self.show_audit)
+        self.backups_action = self._action("Резервные копии…", self.show_backups)
         self.walk_in_action = self._action(
             "Новый гражданин (личный прием)…",
             lambda: self.new_citizen(Source.WALK_IN),
@@ -270,6 +273,11 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&Файл")
         for action in (self.import_action, self.import_log_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backups_action)
+        file_menu.addAction(self.audit_action)
+        # The audit trail is the supervisor's (issue #10); the backups are everyone's.
+        self.audit_action.setEnabled(access.role_of(self._db) is UserRole.SUPERVISOR)
         file_menu.addSeparator()
         file_menu.addAction(self.refresh_action)
         file_menu.addAction(self.quit_action)
@@ -558,6 +566,20 @@ class MainWindow(QMainWindow):
         if self._deadline_task is not None and self._deadline_task.running:
             self._deadline_task.wait()
         super().closeEvent(event)
+
+    def show_audit(self) -> None:
+        AuditDialog(self._db, self).exec()
+
+    def show_backups(self) -> None:
+        dialog = BackupsDialog(self._db, self)
+        dialog.exec()
+        if dialog.restored:
+            QMessageBox.information(
+                self,
+                APP_TITLE,
+                "База данных восстановлена. Программа закроется; запустите её снова.",
+            )
+            self.close()
 
     def _about(self) -> None:
         QMessageBox.about(

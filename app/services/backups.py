@@ -161,7 +161,14 @@ def _month(day: date) -> object:
     return (day.year, day.month)
 
 
-def restore(db_path: Path, backup: Path, login: str | None, password: str | None) -> Path:
+def restore(
+    db_path: Path,
+    backup: Path,
+    login: str | None,
+    password: str | None,
+    *,
+    key: bytes | None = None,
+) -> Path:
     """Replace the database with ``backup``; the current file is kept aside first.
 
     The backup is verified before anything moves: it opens (with the key its own key file,
@@ -171,9 +178,8 @@ def restore(db_path: Path, backup: Path, login: str | None, password: str | None
     backup = backup.expanduser().resolve()
     if not backup.is_file():
         raise UserError(f"Резервная копия не найдена: {backup}")
-    key = None
     owner = backup if KeyStore.exists(backup) else db_path if KeyStore.exists(db_path) else None
-    if owner is not None:
+    if owner is not None and key is None:
         if not login or not password:
             raise UserError("Для восстановления зашифрованной копии нужен вход в программу.")
         key = KeyStore.load(owner).open_with_password(login, password)
@@ -197,7 +203,7 @@ def restore(db_path: Path, backup: Path, login: str | None, password: str | None
     restored = (
         access.sign_in(db_path, login, password)
         if key is not None and login and password
-        else open_database(db_path)
+        else open_database(db_path, key)
     )
     try:
         with restored.session_factory.begin() as session:
