@@ -35,6 +35,7 @@ from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, S
 from app.domain.names import full_name, search_key
 from app.domain.periods import Month
 from app.errors import BadFileError, NotFoundError, UserError
+from app.services import backups
 from app.services.common import audit, current_user, now_utc
 from app.services.extract_parse import (
     ExtractRow,
@@ -713,9 +714,19 @@ def import_extract(
     (``total`` is ``PROGRESS_TOTAL``; ``done == total`` once committed), and ``cancelled()``
     is asked before each report but the last: when it answers True, ``ImportCancelledError``
     is raised and nothing is written.
+
+    A real import into a database that already holds people is preceded by a backup
+    (issue #10: before every import), so that a wrong file can be undone by a restore.
     """
+    if not dry_run and _holds_people(db):
+        backups.make_backup(db, "before-import")
     with _cyclic_gc_paused():
         return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
+
+
+def _holds_people(db: Database) -> bool:
+    with db.session_factory() as session:
+        return session.scalar(select(models.Citizen.id).limit(1)) is not None
 
 
 @contextmanager

@@ -174,3 +174,29 @@ def test_re_forming_a_month_backs_up_first_and_the_backup_restores_the_numbers(
         assert restored == numbers
     finally:
         reopened.close()
+
+
+def test_an_import_into_a_database_with_people_backs_up_first(db: Database, tmp_path: Path) -> None:
+    from datetime import date
+
+    from app.demo.extract import write_demo_extract
+    from app.services.extract_import import import_extract
+
+    first, second = tmp_path / "october.xlsx", tmp_path / "november.xlsx"
+    write_demo_extract(first, rows=40, seed=1, today=date(2026, 11, 23), month=(2026, 9))
+    write_demo_extract(second, rows=40, seed=2, today=date(2026, 11, 23), month=(2026, 10))
+    import_extract(db, first, today=date(2026, 11, 23))
+    assert backups.list_backups(db.path) == []  # nothing to keep yet
+    import_extract(db, second, dry_run=True, today=date(2026, 11, 23))
+    assert backups.list_backups(db.path) == []  # a check writes nothing
+    people = _people(db)
+    import_extract(db, second, today=date(2026, 11, 23))
+    (made,) = backups.list_backups(db.path)
+    assert made.kind == "before-import" and _people(db) > people
+    db.close()
+    backups.restore(db.path, made.path, None, None)
+    reopened = open_database(db.path)
+    try:
+        assert _people(reopened) == people
+    finally:
+        reopened.close()
