@@ -77,8 +77,12 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
-def make_backup(db: Database, kind: str) -> BackupInfo:
-    """A consistent copy of the database now, then rotation."""
+def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
+    """A consistent copy of the database now, then rotation.
+
+    ``record``: an audit event says so. The copy made before an import is not recorded:
+    a cancelled or refused import must leave every table as it was.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown backup kind {kind!r}")
     folder = backup_folder(db.path)
@@ -107,8 +111,9 @@ def make_backup(db: Database, kind: str) -> BackupInfo:
     os.replace(partial, target)
     if KeyStore.exists(db.path):
         shutil.copyfile(keystore_path(db.path), keystore_path(target))
-    with db.session_factory.begin() as session:
-        audit(session, current_user(session), "backup.create", file=target.name, kind=kind)
+    if record:
+        with db.session_factory.begin() as session:
+            audit(session, current_user(session), "backup.create", file=target.name, kind=kind)
     rotate(db.path, keep=target)
     logger.info("backup %s", target.name)
     return BackupInfo(target, now, kind, target.stat().st_size)

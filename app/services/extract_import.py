@@ -719,7 +719,7 @@ def import_extract(
     (issue #10: before every import), so that a wrong file can be undone by a restore.
     """
     if not dry_run and _holds_people(db):
-        backups.make_backup(db, "before-import")
+        backups.make_backup(db, "before-import", record=False)
     with _cyclic_gc_paused():
         return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
 
