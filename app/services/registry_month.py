@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.documents.registry_form import NEEDED, NOT_NEEDED, RegistryForm, RegistryRow
 from app.domain.dates import format_date
-from app.domain.enums import DeliveryMethod
+from app.domain.enums import DeliveryMethod, UserRole
 from app.domain.names import full_name
 from app.domain.periods import Month
 from app.errors import UserError, ValidationError
-from app.services import backups
+from app.services import access, backups
 from app.services.common import audit, current_user, now_utc
 from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
@@ -99,7 +99,9 @@ def form_registry(db: Database, month: str, today: date | None = None) -> FormRe
     period = _month(month)
     formed_on = today or clock.today()
     if _already_formed(db, period):
-        # Re-forming renumbers a registry that may have been printed: keep the state before.
+        # Re-forming renumbers a registry that may have been printed: the supervisor's
+        # decision (issue #10), and the state before is kept.
+        access.require(db, UserRole.SUPERVISOR)
         backups.make_backup(db, "before-forming")
     with db.session_factory.begin() as session:
         order = _receipt_order(session, period)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.enums import InstallationMode
+from app.domain.enums import InstallationMode, UserRole
 from app.services.common import PROFILE_KEY, audit, current_user
 from app.settings import Settings, SmtpSettings
 from db.models import Setting, User
@@ -63,6 +63,10 @@ def _from_stored(stored: dict[str, Any]) -> Settings:
 
 
 def save_settings(db: Database, settings: Settings) -> None:
+    """Installation-wide preferences are the supervisor's to change (issue #10)."""
+    from app.services import access
+
+    access.require(db, UserRole.SUPERVISOR)
     data = dataclasses.asdict(settings)
     with db.session_factory.begin() as session:
         user = current_user(session)

@@ -227,3 +227,28 @@ def test_plain_init_stays_possible_for_checks(
     assert path.read_bytes().startswith(b"SQLite format 3")
     assert not keystore_path(path).exists()
     assert os.environ["IC_USER"] == TEST_USER
+
+
+def test_settings_and_re_forming_a_registry_are_the_supervisors(encrypted: Path) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from app.demo.generator import generate_demo
+    from app.domain.periods import Month
+    from app.services.registry_month import form_registry
+    from app.services.settings import load_settings, save_settings
+
+    supervisor = access.sign_in(encrypted, TEST_USER, TEST_PASSWORD)
+    generate_demo(supervisor, 40, seed=4, today=date(2026, 11, 23))  # forms past months
+    access.add_user(supervisor, "ivanova", "Иванова И. И.", UserRole.CONSULTANT, "пароль-иванова")
+    supervisor.close()
+    consultant = access.sign_in(encrypted, "ivanova", "пароль-иванова")
+    try:
+        with pytest.raises(access.PermissionDeniedError, match="руководитель"):
+            save_settings(consultant, replace(load_settings(consultant), auto_lock_minutes=5))
+        month = str(Month.of(date(2026, 11, 23)).previous())
+        with pytest.raises(access.PermissionDeniedError, match="руководитель"):
+            form_registry(consultant, month, today=date(2026, 11, 23))
+        assert load_settings(consultant).auto_lock_minutes == 10
+    finally:
+        consultant.close()
