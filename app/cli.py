@@ -284,12 +284,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ui.app import run
 
         return int(run(db_path, log_path))
+    from db.engine import BUSY_MESSAGE, SQLITE_ERRORS, busy_listener, translate
+
     handler = _COMMANDS[args.command]
     try:
-        return handler(args, db_path)
+        with busy_listener(_say_once(BUSY_MESSAGE)):
+            return handler(args, db_path)
     except UserError as exc:
         logger.info("user error in %s: %s", args.command, exc)
         print(f"ошибка: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except SQLITE_ERRORS as exc:
+        # Disk full, read-only file, damaged file, locked: one line the user can act on.
+        # A SQLite failure translate() cannot name is a bug: its traceback goes out.
+        user_error = translate(exc, db_path)
+        if user_error is None:
+            raise
+        logger.warning("database error in %s: %s", args.command, exc)
+        print(f"ошибка: {user_error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("прервано", file=sys.stderr)
@@ -299,6 +311,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _say_once(message: str) -> Callable[[bool], None]:
+    """A busy listener: the first time a write waits for another process, one line on stderr."""
+    said = False
+
+    def notice(waiting: bool) -> None:
+        nonlocal said
+        if waiting and not said:
+            said = True
+            print(message, file=sys.stderr, flush=True)
+
+    return notice
 
 
 def _no_screen() -> bool:
@@ -421,13 +446,18 @@ def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
     print(f"База данных: {report.path}")
     print(f"Целостность: {'в порядке' if report.integrity == ('ok',) else 'НАРУШЕНА'}")
     for line in report.integrity if report.integrity != ("ok",) else ():
-        print(f"  {line}")
-    print(f"Нарушения внешних ключей: {report.foreign_key_problems}")
+        for part in line.splitlines():  # SQLite may put several findings in one row
+            print(f"  {part}")
+    fk = report.foreign_key_problems
+    print(f"Нарушения внешних ключей: {'не проверены' if fk is None else fk}")
     state = "актуальна" if report.revision == report.head else "ТРЕБУЕТ ОБНОВЛЕНИЯ"
     print(f"Версия схемы: {report.revision} (последняя {report.head}) — {state}")
     print(f"Журнал: {report.journal_mode}")
-    print(report.audit_problem or "Журнал действий: цепочка событий не нарушена")
-    width = max(len(label) for label, _ in report.counts)
+    if report.audit_problem or not report.unreadable:
+        print(report.audit_problem or "Журнал действий: цепочка событий не нарушена")
+    for line in report.unreadable:  # a damaged file: what could not be checked, and why
+        print(line)
+    width = max((len(label) for label, _ in report.counts), default=0)
     for label, count in report.counts:
         print(f"  {label:<{width}}  {count:>9}")
     return EXIT_OK if report.ok else EXIT_PROBLEMS

@@ -56,3 +56,7 @@ class DatabaseCorruptError(DatabaseError):
 
 class NotFoundError(UserError):
     """A record the user asked for does not exist."""
+
+
+class NotOurDatabaseError(DatabaseError):
+    """The file is another program's (or an empty file): refused, left unchanged."""

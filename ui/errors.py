@@ -11,6 +11,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.errors import UserError
+from db.session import user_error_for
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ def install_excepthook(log_path: Path) -> None:
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if isinstance(exc, UserError):
             show_user_error(QApplication.activeWindow(), exc)
+            return
+        known = user_error_for(exc)  # disk full, read-only, locked: words, not a traceback
+        if known is not None:
+            logger.warning("database error shown to the user: %s", exc)
+            show_user_error(QApplication.activeWindow(), known)
             return
         logger.error("unexpected error", exc_info=(exc_type, exc, tb))
         crash_dialog(QApplication.activeWindow(), log_path, exc, tb).exec()

@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from db.session import BUSY_MESSAGE, busy_listener
+
 logger = logging.getLogger(__name__)
 
 # What a background job receives: report(done, total) and cancelled() -> bool.
@@ -38,14 +40,19 @@ class _Runner:
         self.progress: tuple[int, int] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
+        self.busy = False  # a write of the job waits for another process (db/engine.py)
         self.ended = threading.Event()
 
     def _report(self, done: int, total: int) -> None:
         self.progress = (done, total)  # one reference swap: atomic under the GIL
 
+    def _busy(self, waiting: bool) -> None:
+        self.busy = waiting
+
     def run(self) -> None:
         try:
-            self.result = self._job(self._report, self._cancel.is_set)
+            with busy_listener(self._busy):
+                self.result = self._job(self._report, self._cancel.is_set)
         except BaseException as exc:  # delivered to the UI thread, which decides
             self.error = exc
         finally:
@@ -61,6 +68,7 @@ class BackgroundTask(QObject):
     """
 
     progressed = Signal(int, int)
+    busy = Signal(bool)  # True while the job waits for another process to finish writing
     done = Signal(object)
     failed = Signal(object)
 
@@ -73,6 +81,7 @@ class BackgroundTask(QObject):
         self._timer.timeout.connect(self._poll)
         self._running = False
         self._shown: tuple[int, int] | None = None
+        self._busy_shown = False
 
     def start(self) -> None:
         self._running = True
@@ -97,6 +106,10 @@ class BackgroundTask(QObject):
         if progress is not None and progress != self._shown:
             self._shown = progress
             self.progressed.emit(*progress)
+        busy = self._runner.busy
+        if busy != self._busy_shown:
+            self._busy_shown = busy
+            self.busy.emit(busy)
         if not self._runner.ended.is_set():
             return
         self._timer.stop()
@@ -130,7 +143,16 @@ def run_with_progress(
             dialog.setMaximum(total)
             dialog.setValue(min(done, total))
 
+    def busy(waiting: bool) -> None:
+        # Not an error: the job goes on once the other program's write is done.
+        if not cancelling:
+            dialog.setLabelText(BUSY_MESSAGE if waiting else title)
+
+    cancelling = False
+
     def cancelled() -> None:
+        nonlocal cancelling
+        cancelling = True
         dialog.setLabelText("Отмена: дожидаемся остановки, изменения не будут сохранены…")
         task.cancel()
 
@@ -148,6 +170,7 @@ def run_with_progress(
         on_failed(error)
 
     task.progressed.connect(progressed)
+    task.busy.connect(busy)
     dialog.canceled.connect(cancelled)
     task.done.connect(finish)
     task.failed.connect(fail)

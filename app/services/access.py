@@ -386,8 +386,9 @@ def _export_encrypted(plain: Path, target: Path, key: bytes) -> None:
     try:
         conn.execute(f'ATTACH DATABASE ? AS encrypted KEY "{raw_key_pragma(key)}"', (str(target),))
         conn.execute("SELECT sqlcipher_export('encrypted')")
-        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
-        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        for pragma in ("user_version", "application_id"):  # what marks the file as ours
+            value = conn.execute(f"PRAGMA main.{pragma}").fetchone()[0]
+            conn.execute(f"PRAGMA encrypted.{pragma} = {int(value)}")
         tables = [
             r[0] for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
         ]

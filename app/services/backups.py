@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -73,7 +74,11 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
         if not match or match["stem"] != db_path.stem:
             continue
         stamp = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S").replace(tzinfo=clock.time_zone())
-        found.append(BackupInfo(path, stamp, match["kind"], path.stat().st_size))
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:  # rotated away by another process meanwhile
+            continue
+        found.append(BackupInfo(path, stamp, match["kind"], size))
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
@@ -90,12 +95,8 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
         folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise UserError(f"Не удаётся создать папку резервных копий {folder}: {exc}") from exc
-    now = clock.now_local()
-    target = folder / f"{db.path.stem}.{now:%Y%m%d-%H%M%S}.{kind}.sqlite"
-    while target.exists():  # two in one second: the next second's name
-        now += timedelta(seconds=1)
-        target = folder / f"{db.path.stem}.{now:%Y%m%d-%H%M%S}.{kind}.sqlite"
-    partial = target.with_name(target.name + ".part")
+    now, target = _reserve_name(folder, db.path.stem, kind)
+    partial = Path(tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)[1])
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.commit()
@@ -107,8 +108,9 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
             shutil.copyfile(db.path, partial)
         except OSError as exc:
             partial.unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
             raise UserError(f"Резервная копия не создана ({target.name}): {exc}") from exc
-    os.replace(partial, target)
+    os.replace(partial, target)  # over the reserved empty file
     if KeyStore.exists(db.path):
         shutil.copyfile(keystore_path(db.path), keystore_path(target))
     if record:
@@ -117,6 +119,20 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
     rotate(db.path, keep=target)
     logger.info("backup %s", target.name)
     return BackupInfo(target, now, kind, target.stat().st_size)
+
+
+def _reserve_name(folder: Path, stem: str, kind: str) -> tuple[datetime, Path]:
+    """A name no other backup has, taken atomically: two processes (or two backups in one
+    second) never write one file. The next free second's name when this one is taken."""
+    now = clock.now_local()
+    while True:
+        target = folder / f"{stem}.{now:%Y%m%d-%H%M%S}.{kind}.sqlite"
+        try:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            now += timedelta(seconds=1)
+            continue
+        return now, target
 
 
 def backup_at_start(db: Database) -> BackupInfo | None:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import func, select, text
 
 from app.domain.audit_chain import GENESIS, event_hash
 from app.domain.dates import format_date
+from app.errors import DatabaseCorruptError
 from app.services.common import audit, current_user
 from db import models
+from db.engine import SQLITE_ERRORS, translate
 from db.migrate import current_revision, head_revision
 from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 # What `ic check` counts, in the order a consultant thinks of them.
 COUNTED: tuple[tuple[str, type[models.Base]], ...] = (
@@ -37,12 +46,14 @@ COUNTED: tuple[tuple[str, type[models.Base]], ...] = (
 class CheckReport:
     path: str
     integrity: tuple[str, ...]  # "ok" alone when SQLite finds nothing wrong
-    foreign_key_problems: int
+    foreign_key_problems: int | None  # None: could not be checked (see ``unreadable``)
     revision: str | None
     head: str
     journal_mode: str
-    counts: tuple[tuple[str, int], ...]
+    counts: tuple[tuple[str, int], ...]  # empty when they could not be read
     audit_problem: str | None = None  # the first broken or missing audit event, in Russian
+    # Checks a damaged file did not let us finish, each a Russian line naming the check.
+    unreadable: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -51,6 +62,7 @@ class CheckReport:
             and self.foreign_key_problems == 0
             and self.revision == self.head
             and self.audit_problem is None
+            and not self.unreadable
         )
 
 
@@ -62,19 +74,41 @@ def initialise(db: Database) -> None:
 
 
 def check(db: Database) -> CheckReport:
-    with db.engine.connect() as conn:
-        integrity = tuple(str(r[0]) for r in conn.execute(text("PRAGMA integrity_check")))
-        fk_problems = len(conn.execute(text("PRAGMA foreign_key_check")).all())
-        journal = str(conn.execute(text("PRAGMA journal_mode")).scalar_one())
+    """Every check, each on its own: on a damaged file one that fails does not stop the rest."""
+    unreadable: list[str] = []
+
+    def attempt(what: str, step: Callable[[], _T], instead: _T) -> _T:
+        try:
+            return step()
+        except SQLITE_ERRORS as exc:
+            error = translate(exc)
+            if error is None:
+                raise
+            logger.warning("check: %s failed: %s", what, exc)
+            reason = "файл повреждён" if isinstance(error, DatabaseCorruptError) else str(error)
+            unreadable.append(f"{what}: не удалось проверить — {reason}")
+            return instead
+
+    def pragma_rows(name: str) -> list[str]:
+        with db.engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(text(f"PRAGMA {name}"))]
+
+    def foreign_key_problems() -> int:
+        with db.engine.connect() as conn:
+            return len(conn.execute(text("PRAGMA foreign_key_check")).all())
+
+    not_checked: tuple[str, ...] = ("не проверена",)
+    integrity = attempt("Целостность", lambda: tuple(pragma_rows("integrity_check")), not_checked)
     return CheckReport(
         path=str(db.path),
         integrity=integrity,
-        foreign_key_problems=fk_problems,
-        revision=current_revision(db.engine),
+        foreign_key_problems=attempt("Внешние ключи", foreign_key_problems, None),
+        revision=attempt("Версия схемы", lambda: current_revision(db.engine), None),
         head=head_revision(),
-        journal_mode=journal,
-        counts=counts(db),
-        audit_problem=verify_audit_chain(db),
+        journal_mode=attempt("Журнал", lambda: pragma_rows("journal_mode")[0], "?"),
+        counts=attempt("Количество записей", lambda: counts(db), ()),
+        audit_problem=attempt("Журнал действий", lambda: verify_audit_chain(db), None),
+        unreadable=tuple(unreadable),
     )
 
 

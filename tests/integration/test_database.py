@@ -82,19 +82,24 @@ def test_database_newer_than_the_code_is_refused(db_path: Path) -> None:
 
 
 def test_file_is_copied_before_an_upgrade(db_path: Path) -> None:
-    # A file holding data at an older revision (here: before any migration).
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("CREATE TABLE legacy_note (body TEXT)")
-        conn.execute("INSERT INTO legacy_note VALUES ('запись')")
+    # A file holding data at an older revision (the first), made before files were marked
+    # with our application_id. (A file with tables but no alembic_version is another
+    # program's: refused, tests/integration/test_db_robustness.py.)
+    engine = create_db_engine(db_path)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(text("CREATE TABLE legacy_note (body TEXT)"))
+        conn.execute(text("INSERT INTO legacy_note VALUES ('запись')"))
+    engine.dispose()
     database = open_database(db_path)
     database.close()
     backups = list((db_path.parent / "backups").iterdir())
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT body FROM legacy_note").fetchall() == [("запись",)]
-        assert (
-            conn.execute("SELECT name FROM sqlite_master WHERE name = 'citizen'").fetchall() == []
-        )
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
 
 
 def test_new_file_gets_no_backup(db: Database) -> None:

@@ -132,3 +132,26 @@ def test_qt_texts_are_russian(qtbot: QtBot) -> None:
         assert button is not None and button.text().replace("&", "") == "Да"
     finally:
         app.removeTranslator(translator)
+
+
+def test_a_database_failure_in_the_window_is_a_message_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+    import sys
+
+    from sqlalchemy.exc import OperationalError
+
+    from ui import errors
+
+    shown: list[str] = []
+    crashed: list[BaseException] = []
+    monkeypatch.setattr(errors, "show_user_error", lambda _parent, exc: shown.append(str(exc)))
+    monkeypatch.setattr(
+        errors, "crash_dialog", lambda *args: crashed.append(args[2]) or pytest.fail("crash")
+    )
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    errors.install_excepthook(tmp_path / "ic.log")
+    full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
+    sys.excepthook(OperationalError, full, None)
+    assert len(shown) == 1 and "Недостаточно места на диске" in shown[0] and not crashed
