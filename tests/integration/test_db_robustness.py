@@ -188,9 +188,19 @@ def _hold_write_lock(db_path: Path) -> sqlite3.Connection:
     return holder
 
 
+def _release_after(seconds: float, holder: sqlite3.Connection) -> None:
+    # A plain thread with time.sleep, not threading.Timer: under libfaketime (the suite's
+    # second run in .ci/run) timed condition waits never return, sleeps do.
+    def release() -> None:
+        time.sleep(seconds)
+        holder.rollback()
+
+    threading.Thread(target=release, daemon=True).start()
+
+
 def test_a_write_waits_for_another_writer_and_says_so(db: Database) -> None:
     holder = _hold_write_lock(db.path)
-    threading.Timer(0.8, holder.rollback).start()
+    _release_after(0.8, holder)
     heard: list[bool] = []
     with busy_listener(heard.append):
         maintenance.initialise(db)  # a unit of work: session_factory.begin()
@@ -201,7 +211,7 @@ def test_a_write_waits_for_another_writer_and_says_so(db: Database) -> None:
 
 def test_a_short_wait_is_not_announced(db: Database) -> None:
     holder = _hold_write_lock(db.path)
-    threading.Timer(0.05, holder.rollback).start()
+    _release_after(0.05, holder)
     heard: list[bool] = []
     with busy_listener(heard.append):
         maintenance.initialise(db)
