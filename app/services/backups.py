@@ -96,6 +96,7 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
     except OSError as exc:
         raise UserError(f"Не удаётся создать папку резервных копий {folder}: {exc}") from exc
     now, target = _reserve_name(folder, db.path.stem, kind)
+    _remove_stale(folder, reference=target.stat().st_mtime)
     partial = Path(tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)[1])
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -119,6 +120,27 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
     rotate(db.path, keep=target)
     logger.info("backup %s", target.name)
     return BackupInfo(target, now, kind, target.stat().st_size)
+
+
+STALE_SECONDS = 15 * 60  # no copy takes this long: a part older than that was killed
+
+
+def _remove_stale(folder: Path, reference: float) -> None:
+    """Partial copies and reserved names a killed backup left behind (found by kill -9).
+
+    Ages are measured against the file just reserved (the file system's own clock), so a
+    copy another process is writing right now is never touched.
+    """
+    for path in folder.iterdir():
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        stale = reference - info.st_mtime > STALE_SECONDS
+        partial = path.name.endswith(".part")
+        reserved = path.suffix == ".sqlite" and info.st_size == 0
+        if stale and (partial or reserved):
+            path.unlink(missing_ok=True)
 
 
 def _reserve_name(folder: Path, stem: str, kind: str) -> tuple[datetime, Path]:

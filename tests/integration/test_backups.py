@@ -200,3 +200,21 @@ def test_an_import_into_a_database_with_people_backs_up_first(db: Database, tmp_
         assert _people(reopened) == people
     finally:
         reopened.close()
+
+
+def test_what_a_killed_backup_left_is_removed_by_the_next_one(db: Database) -> None:
+    import os
+
+    folder = backups.backup_folder(db.path)
+    folder.mkdir()
+    part = folder / ".ic.20261101-100000.before-forming.sqlite.abcd.part"
+    reserved = folder / "ic.20261101-100000.before-forming.sqlite"
+    fresh = folder / ".ic.20261123-100000.manual.sqlite.efgh.part"  # another process, now
+    for path in (part, reserved, fresh):
+        path.write_bytes(b"" if path is reserved else b"half a copy")
+    old = reserved.stat().st_mtime - 3600
+    os.utime(part, (old, old))
+    os.utime(reserved, (old, old))
+    backups.make_backup(db, "manual")
+    assert not part.exists() and not reserved.exists()
+    assert fresh.exists()
