@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-future lint bootstrap bench clean
+.PHONY: run test test-future lint bootstrap bench robustness clean
 
 bootstrap:
 	@scripts/bootstrap.sh $(PYTHON)
@@ -28,6 +28,11 @@ test-future: bootstrap
 
 bench: bootstrap
 	$(BIN)/python tests/benchmarks/bench.py
+
+# kill -9, hostile files and concurrent writers against real `ic` processes (issue #10);
+# about 20 minutes, prints the table of README's "Robustness evidence"; not part of `make test`.
+robustness: bootstrap
+	$(BIN)/python tests/benchmarks/robustness.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
