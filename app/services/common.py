@@ -56,7 +56,7 @@ def current_user(session: Session) -> User:
 
 def audit(
     session: Session,
-    user: User,
+    user: User | None,
     action: str,
     entity: str | None = None,
     entity_uuid: str | None = None,
@@ -79,8 +79,8 @@ def audit(
         entity=entity,
         entity_uuid=entity_uuid,
         details=json.dumps(details, ensure_ascii=False, default=str) if details else None,
-        created_by_id=user.id,
-        updated_by_id=user.id,
+        created_by_id=user.id if user is not None else None,
+        updated_by_id=user.id if user is not None else None,
     )
     event.prev_hash = prev or GENESIS
     event.hash = event_hash(
@@ -91,7 +91,7 @@ def audit(
         entity,
         entity_uuid,
         event.details,
-        user.id,
+        user.id if user is not None else None,
     )
     session.add(event)
     session.info[_TAIL] = event.hash
@@ -113,7 +113,9 @@ def _forget_tail(session: Session) -> None:
 @event.listens_for(Session, "after_flush")
 def _remember_created(session: Session, _context: Any) -> None:
     # A record made in this transaction and filled in later is one creation, not updates.
-    session.info.setdefault(_CREATED, set()).update(id(o) for o in session.new)
+    # Keyed by id() but holding the object itself: while it is held its id cannot be
+    # reused by a record loaded later in the transaction (whose update must be audited).
+    session.info.setdefault(_CREATED, {}).update((id(o), o) for o in session.new)
 
 
 @event.listens_for(Session, "before_flush")
@@ -123,12 +125,12 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
     СНИЛС values are kept as their last two digits. Bulk writes of the extract import and
     the demo go through SQL, not the ORM; the import records its own batch event.
     """
-    created = session.info.get(_CREATED, set())
+    created = session.info.get(_CREATED, {})
     changed = [o for o in session.dirty if not isinstance(o, AuditEvent) and id(o) not in created]
     deleted = [o for o in session.deleted if not isinstance(o, AuditEvent)]
     if not changed and not deleted:
         return
-    user: User | None = None
+    user = _author_without_writing(session)  # a flush is under way: nothing may be added
     for obj in changed:
         state = inspect(obj)
         fields = []
@@ -146,7 +148,6 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
                 old, new = mask_snils(old), mask_snils(new)
             fields.append({"field": attr.key, "old": old, "new": new})
         if fields:
-            user = user or current_user(session)
             audit(
                 session,
                 user,
@@ -156,8 +157,20 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
                 changes=fields,
             )
     for obj in deleted:
-        user = user or current_user(session)
         audit(session, user, "record.delete", inspect(obj).mapper.local_table.name, _uuid_text(obj))
+
+
+def _author_without_writing(session: Session) -> User | None:
+    """The author as ``current_user`` finds it, but never creating the local profile."""
+    signed_in = session.info.get("user_id")
+    if signed_in is not None:
+        return session.get(User, int(signed_in))
+    setting = session.scalar(select(Setting).where(Setting.key == PROFILE_KEY))
+    if setting is not None:
+        user = session.get(User, int(json.loads(setting.value)))
+        if user is not None:
+            return user
+    return session.scalar(select(User).where(User.active.is_(True)).order_by(User.id))
 
 
 def _uuid_text(obj: object) -> str | None:

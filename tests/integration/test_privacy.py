@@ -89,3 +89,32 @@ def test_any_snils_in_text_is_masked(seed: int) -> None:
     assert snils not in mask_text(f"СНИЛС {snils}: ошибка")
     assert snils.replace("-", "").replace(" ", "") not in mask_text(snils.replace("-", ""))
     assert mask_snils(snils) == f"***-***-*** {snils[-2:]}"
+
+
+def test_every_update_is_audited_even_after_records_created_earlier_are_gone(
+    db: Database,
+) -> None:
+    # Found by the robustness run: objects created earlier in a transaction were
+    # remembered by id(); once freed, a record loaded later could get the same id and
+    # its update went unaudited.
+    import gc
+
+    with db.session_factory.begin() as session:
+        for n in range(150):
+            session.add(models.Citizen(last_name=f"Тест{n}", first_name="А", search_name="т"))
+    with db.session_factory.begin() as session:
+        for n in range(150):
+            session.add(models.Setting(key=f"test.{n}", value="1"))
+        session.flush()
+        session.expunge_all()
+        gc.collect()
+        for citizen in session.scalars(select(models.Citizen)):
+            citizen.note = "изменено"
+    with db.session_factory() as session:
+        audited = session.scalars(
+            select(models.AuditEvent.entity_uuid).where(
+                models.AuditEvent.action == "record.update",
+                models.AuditEvent.entity == "citizen",
+            )
+        ).all()
+    assert len(set(audited)) == 150
