@@ -724,6 +724,16 @@ def import_extract(
         return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
 
 
+LOGGED_PROBLEMS = 5_000  # problems kept in the import log; the counts cover all of them
+
+
+def _problems_text(problems: list[Problem]) -> str | None:
+    lines = [str(p) for p in problems[:LOGGED_PROBLEMS]]
+    if len(problems) > LOGGED_PROBLEMS:
+        lines.append(f"… и ещё {len(problems) - LOGGED_PROBLEMS} (весь список — в проверке файла)")
+    return "\n".join(lines) or None
+
+
 def _holds_people(db: Database) -> bool:
     with db.session_factory() as session:
         return session.scalar(select(models.Citizen.id).limit(1)) is not None
@@ -846,7 +856,7 @@ def _import(
             batch.updated = updated
             batch.not_eligible = len(not_eligible)
             batch.rejected = len({p.row for p in rejected if p.rejects_row})
-            batch.problems = "\n".join(str(p) for p in rejected) or None
+            batch.problems = _problems_text(rejected)
             audit(
                 session,
                 user,

@@ -113,10 +113,15 @@ MIN_HEADER_MATCHES = 3
 # claim or pack (a cell in column ZZZZZZ, row 100,000,000, a sheet unpacking to gigabytes)
 # from taking the consultant's computer down.
 MAX_FILE_BYTES = 100 * 2**20
-MAX_DATA_ROWS = 200_000  # rows after the header row
+# 100,000 rows and 30,000,000 characters keep the largest file the limits accept under
+# 400 MB while read and checked (the robustness run found 200,000 rows of long text at
+# 3.4 GB); a month's extract for the region is a few thousand rows.
+MAX_DATA_ROWS = 100_000  # rows after the header row
 MAX_COLUMNS = 200  # up to column GR
 MAX_CELL_CHARS = 2_000
-MAX_CELLS = 6_000_000  # cells kept in all (200,000 rows of 30 columns): 8 bytes each at least
+MAX_CELLS = 3_000_000  # cells kept in all (100,000 rows of 30 columns): 8 bytes each at least
+MAX_TEXT_CHARS = 30_000_000  # characters of text in all (300 a row of 100,000)
+MAX_PROBLEM_CHARS = 300  # of one problem's message
 MAX_SHEET_XML_BYTES = 512 * 2**20  # the sheet as unpacked; streamed, never held whole
 MAX_SHARED_STRINGS_XML_BYTES = 128 * 2**20
 MAX_SHARED_STRINGS = 2_000_000  # distinct texts: 200,000 rows of 10 each
@@ -619,7 +624,7 @@ class _XlsxBook:
         """
         rows: list[list[object]] = []
         columns: dict[str, int] = {}
-        self._row_elements = self._cells = 0
+        self._row_elements = self._cells = self._chars = 0
         size = max(self.archive.getinfo(part).file_size, 1)
         parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
             events=("end",)
@@ -748,6 +753,9 @@ class _XlsxBook:
                 cells += len(values)
                 if cells > MAX_CELLS:
                     raise _RefusedError(_too_many_cells())
+                self._chars += sum(len(v) for v in values if type(v) is str)
+                if self._chars > MAX_TEXT_CHARS:
+                    raise _RefusedError(_too_much_text())
                 rows.append(values)
                 element.clear()
             return False
@@ -773,6 +781,14 @@ def _too_many_cells() -> str:
     return (
         f"в выписке больше {_count(MAX_CELLS)} ячеек (например, {_count(MAX_DATA_ROWS)} "
         f"строк по {MAX_CELLS // MAX_DATA_ROWS} столбцов)"
+    )
+
+
+def _too_much_text() -> str:
+    return (
+        f"в выписке больше {_count(MAX_TEXT_CHARS)} символов текста (например, "
+        f"{_count(MAX_DATA_ROWS)} строк по {MAX_TEXT_CHARS // MAX_DATA_ROWS} символов); "
+        "разделите её на несколько файлов"
     )
 
 
@@ -903,7 +919,7 @@ class _Lines:
 def _csv_rows(file: IO[str], delimiter: str) -> list[list[object]]:
     lines = _Lines(file)
     rows: list[list[object]] = []
-    cells = 0
+    cells = chars = 0
     try:
         for row in csv.reader(lines, delimiter=delimiter):
             lines.pending = 0
@@ -921,6 +937,9 @@ def _csv_rows(file: IO[str], delimiter: str) -> list[list[object]]:
             cells += len(row)
             if cells > MAX_CELLS:
                 raise _RefusedError(_too_many_cells())
+            chars += sum(map(len, row))
+            if chars > MAX_TEXT_CHARS:
+                raise _RefusedError(_too_much_text())
             if number > _MAX_CSV_RECORDS:  # blank lines too: each costs
                 raise _RefusedError(
                     f"в файле больше {_count(_MAX_CSV_RECORDS)} строк, а в выписке может быть "
@@ -1211,6 +1230,12 @@ class Problem:
     field: str  # Russian title of the column
     message: str
     rejects_row: bool = True  # False: a note on the file's columns, the row is read
+
+    def __post_init__(self) -> None:
+        # A message quotes the value it is about; a 2,000-character value quoted in each of
+        # 100,000 rows filled the import log with 257 MB (robustness run): quote the start.
+        if len(self.message) > MAX_PROBLEM_CHARS:
+            object.__setattr__(self, "message", self.message[: MAX_PROBLEM_CHARS - 1] + "…")
 
     def __str__(self) -> str:
         return f"строка {self.row}, {self.field}: {self.message}"

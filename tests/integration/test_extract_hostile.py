@@ -232,7 +232,7 @@ HOSTILE: dict[str, tuple[Maker, str]] = {
         lambda d: _book(d / "x.xlsx", _sheet(HEADER + '<row r="100000000"><c r="A100000000">'
                                              "<v>1</v></c></row>")),
         "строка 100 000 000 за пределами допустимого: в выписке может быть не больше "
-        "200 000 строк с данными",
+        "100 000 строк с данными",
     ),
     "cell ZZZZZZ2": (
         lambda d: _book(d / "x.xlsx", _sheet(HEADER + f'<row r="2">{_cell("ZZZZZZ2", "x")}</row>')),
@@ -245,15 +245,25 @@ HOSTILE: dict[str, tuple[Maker, str]] = {
     ),
     "1,000,000 rows": (
         lambda d: _book(d / "x.xlsx", _huge_sheet(26)),
-        "на листе больше 200 020 строк, а в выписке может быть не больше 200 000 строк с данными",
+        "на листе больше 100 020 строк, а в выписке может быть не больше 100 000 строк с данными",
     ),
-    "200,001 data rows": (
+    "100,001 data rows": (
         lambda d: _book(d / "x.xlsx", [
             f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}'.encode(),
-            *([b"<row><c><v>1</v></c></row>" * 1000] * 200),
+            *([b"<row><c><v>1</v></c></row>" * 1000] * 100),
             b"<row><c><v>1</v></c></row></sheetData></worksheet>",
         ]),
-        "строк с данными в выписке: 200 001, а допустимо не больше 200 000; разделите её",
+        "строк с данными в выписке: 100 001, а допустимо не больше 100 000; разделите её",
+    ),
+    # Found by the robustness run: 120,000 rows of one 2,000-character cell (3.6 MB packed)
+    # were within every other limit and took 3.4 GB.
+    "30 million characters": (
+        lambda d: _book(d / "x.xlsx", [
+            f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}'.encode(),
+            *([f'<row><c t="inlineStr"><is><t>{"Ж" * 2000}</t></is></c></row>'.encode()] * 15_001),
+            b"</sheetData></worksheet>",
+        ]),
+        "в выписке больше 30 000 000 символов текста (например, 100 000 строк по 300 символов)",
     ),
     "long inline cell": (
         lambda d: _book(d / "x.xlsx", _sheet(HEADER + _row(2, [*PERSON[:3], "7" * 2001]))),
@@ -749,3 +759,24 @@ def test_fuzz_random_csv_text(
     path = tmp_path_factory.getbasetemp() / "random.csv"
     path.write_bytes(text.encode(encoding, errors="replace"))
     _reads_or_refuses(path)
+
+
+def test_rejected_rows_quote_a_short_start_and_the_log_stays_bounded(
+    db: Database, tmp_path: Path
+) -> None:
+    # Found by the robustness run: every rejected row quoted its whole 2,000-character
+    # value, and the import log of one file grew to 257 MB.
+    from app.services import extract_import
+
+    bad = "Ж" * 1_900
+    rows = [f"Иванова Анна Петровна;{bad};II;112-233-445 95" for _ in range(6_000)]
+    path = _csv(tmp_path / "x.csv", [CSV_HEADER, *rows])
+    result = import_extract(db, path, today=date(2026, 11, 23))
+    assert result.rejected_rows == 6_000
+    assert max(len(str(p)) for p in result.rejected) <= extract_parse.MAX_PROBLEM_CHARS + 50
+    with db.session_factory() as session:
+        logged = session.scalar(select(models.ImportBatch.problems))
+    assert logged is not None
+    lines = logged.splitlines()
+    assert len(lines) == extract_import.LOGGED_PROBLEMS + 1
+    assert lines[-1].startswith("… и ещё 1000")
