@@ -22,7 +22,8 @@ the data, and prints one table row per scenario:
    with every row), and whatever file exists is whole; the `.NAME.*.tmp` a kill leaves
    beside an output is gone after the next run of the same command; nothing is left in the
    children's $TMPDIR (`ic-post-*` or anything else) nor in `<database>.tmp/` once the
-   database was opened again.
+   database was opened again; nor a killed backup's partial copy or empty reserved name in
+   `backups/` (the application removes those only at a backup 15 minutes later or more).
 2. Hostile files through `ic import-extract`: crafted ones (row 100,000,000 and cell
    ZZZZZZ2 in a 2 KB workbook, parts unpacking to hundreds of megabytes or lying about it,
    a 1,000,000-row sheet, 200 MB in one cell, a 50 MB shared string, corrupt deflate data,
@@ -50,7 +51,7 @@ observations that are not counted (an audit detail that differs between complete
 Generated files live in a temporary folder removed at the end (--keep DIR: in DIR, kept,
 with trials.jsonl: every child's arguments, exit, time, peak and stderr; the databases of
 passed kill trials are removed anyway to save disk space). The defaults start about 1,300
-`ic` processes of about a second each: about 23 minutes on the 2-core development machine,
+`ic` processes of about a second each: about 24 minutes on the 2-core development machine,
 where two processes at once run only about 1.2 times as fast as one.
 """
 
@@ -804,9 +805,17 @@ def kill_trial(
         still = stale_temps(folder)
         if still:
             trial.leftover.append(f"{still} left beside the output after the next run")
-    parts = sorted(p.name for p in (folder / "backups").glob("*.part"))
+    # A killed backup's partial copy (a whole copy of the data) and the empty name it had
+    # reserved (listed by `ic backup list`): the app removes them only at a backup made 15
+    # minutes later at the earliest, so they count at once.
+    backups = folder / "backups"
+    parts = sorted(
+        p.name
+        for p in (backups.iterdir() if backups.is_dir() else ())
+        if p.name.endswith(".part") or (p.suffix == ".sqlite" and p.stat().st_size == 0)
+    )
     if parts:
-        trial.leftover.append(f"partial backup copies left in backups/: {parts}")
+        trial.leftover.append(f"partial backup copies or empty backup names in backups/: {parts}")
     left = system_temp_left(tmpdir)
     if left:
         trial.leftover.append(f"left in $TMPDIR: {left}")
