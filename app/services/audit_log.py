@@ -14,6 +14,7 @@ from app.documents.audit_xlsx import AuditRow, write_audit_xlsx
 from app.domain.dates import format_date
 from app.domain.enums import UserRole
 from app.services import access
+from app.services.backups import KINDS
 from app.services.common import audit, current_user
 from app.services.files import write_atomically
 from db import models
@@ -35,6 +36,68 @@ ACTION_LABELS = {
     "backup.restore": "восстановление из копии",
     "recovery.replace": "новый ключ восстановления",
     "audit.export": "выгрузка журнала действий",
+    "calendar.override": "поправка производственного календаря",
+    "calendar.override.remove": "поправка календаря убрана",
+    "citizen.create": "новая карточка гражданина",
+    "citizen.update": "карточка гражданина сохранена",
+    "directory.export": "выгрузка справочника организаций",
+    "directory.import": "загрузка справочника организаций",
+    "dispatch.email.eml": "письмо сохранено (.eml)",
+    "dispatch.email.failed": "письмо не отправлено",
+    "dispatch.email.sent": "письмо отправлено",
+    "dispatch.post.list": "список заказных писем",
+    "dispatch.post.prepare": "почтовая партия напечатана",
+    "dispatch.post.sent": "ШПИ внесён, письмо отправлено",
+    "extract.import": "загрузка выписки",
+    "informing.call": "звонок",
+    "informing.eis_export": "выгрузка списка для ЕИС СЗН",
+    "informing.journal_export": "выгрузка журнала услуг",
+    "organisation.archive": "организация в архиве",
+    "organisation.create": "новая организация",
+    "organisation.restore": "организация из архива",
+    "organisation.update": "организация изменена",
+    "plan.create": "новый план сопровождения",
+    "plan.export": "печать плана сопровождения",
+    "plan.update": "план сопровождения изменён",
+    "profile.update": "профиль специалиста изменён",
+    "registry.add": "внесён в реестр",
+    "registry.export": "печать и выгрузка реестра",
+    "registry.form": "реестр сформирован",
+    "report.semiannual.export": "выгрузка полугодового отчёта",
+    "route.draft.create": "черновик маршрута",
+    "route.draft.update": "черновик маршрута изменён",
+    "route.export": "печать маршрута",
+    "route.issue": "маршрут выдан",
+    "settings.update": "настройки изменены",
+}
+ENTITY_LABELS = {
+    "app_user": "пользователь",
+    "citizen": "гражданин",
+    "representative": "представитель",
+    "registry_entry": "запись реестра",
+    "registry_month": "реестр за месяц",
+    "call_attempt": "звонок",
+    "route": "маршрут",
+    "support_plan": "план сопровождения",
+    "dispatch": "направление документа",
+    "organisation": "организация",
+    "import_batch": "загрузка выписки",
+    "setting": "настройка",
+    "calendar_override": "поправка календаря",
+    "rehab_programme": "ИПРА",
+    "disability_assessment": "решение МСЭ",
+}
+DETAIL_LABELS = {
+    "file": "файл",
+    "kind": "вид",
+    "login": "имя пользователя",
+    "role": "роль",
+    "encrypted": "зашифрована",
+    "rows": "строк",
+    "month": "месяц",
+    "entries": "записей",
+    "added": "добавлено",
+    "rejected": "отклонено",
 }
 
 
@@ -103,7 +166,7 @@ def list_events(db: Database, chosen: AuditFilter, limit: int = MAX_ROWS) -> lis
             at=f"{clock.to_local(e.at):%d.%m.%Y %H:%M:%S}",
             user=name or login or "",
             action=action_label(e.action),
-            entity=e.entity or "",
+            entity=ENTITY_LABELS.get(e.entity or "", e.entity or ""),
             details=_details_text(e.details),
         )
         for e, name, login in rows
@@ -125,12 +188,21 @@ def _details_text(details: str | None) -> str:
             if isinstance(c, dict)
         )
     if isinstance(data, dict):
-        return "; ".join(f"{k}: {_value(v)}" for k, v in data.items())
+        return "; ".join(
+            f"{DETAIL_LABELS.get(k, k)}: {_value(KINDS.get(v, v) if k == 'kind' else v)}"
+            for k, v in data.items()
+        )
     return str(data)
 
 
 def _value(value: object) -> str:
-    return "—" if value in (None, "") else str(value)
+    if value in (None, ""):
+        return "—"
+    if value is True or value is False:
+        return "да" if value else "нет"
+    if isinstance(value, str) and value in UserRole.__members__:
+        return UserRole[value].label
+    return str(value)
 
 
 def export_events(db: Database, chosen: AuditFilter, out: Path) -> int:

@@ -45,6 +45,11 @@ def test_audit_window_filters_and_exports(
     assert "вход в программу" in actions and "изменение записи" in actions
     details = [dialog.table.item(r, 5).text() for r in range(dialog.table.rowCount())]
     assert "фамилия: Орлова → Орлов" in details
+    # Everything the consultant reads is Russian: actions, records, details.
+    assert "карточка гражданина сохранена" in actions
+    assert "роль: руководитель" in " ".join(details)
+    records = {dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())}
+    assert "гражданин" in records and "citizen" not in records
     qtbot.keyClicks(dialog.search_edit, "sign_in")
     qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
     assert {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())} == {
