@@ -78,6 +78,8 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
             size = path.stat().st_size
         except FileNotFoundError:  # rotated away by another process meanwhile
             continue
+        if size == 0:  # a name reserved by a copy still being made: not a backup yet
+            continue
         found.append(BackupInfo(path, stamp, match["kind"], size))
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
@@ -114,12 +116,14 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
     os.replace(partial, target)  # over the reserved empty file
     if KeyStore.exists(db.path):
         shutil.copyfile(keystore_path(db.path), keystore_path(target))
+    # The size now: another process's rotation may remove this copy a moment later.
+    made = BackupInfo(target, now, kind, target.stat().st_size)
     if record:
         with db.session_factory.begin() as session:
             audit(session, current_user(session), "backup.create", file=target.name, kind=kind)
     rotate(db.path, keep=target)
     logger.info("backup %s", target.name)
-    return BackupInfo(target, now, kind, target.stat().st_size)
+    return made
 
 
 STALE_SECONDS = 15 * 60  # no copy takes this long: a part older than that was killed

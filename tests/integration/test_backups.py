@@ -218,3 +218,24 @@ def test_what_a_killed_backup_left_is_removed_by_the_next_one(db: Database) -> N
     backups.make_backup(db, "manual")
     assert not part.exists() and not reserved.exists()
     assert fresh.exists()
+
+
+def test_a_copy_another_process_is_still_making_is_neither_listed_nor_rotated(
+    db: Database,
+) -> None:
+    """CI failure of 03.12.2026: two importing processes, one's rotation took the other's
+    copy between its rename and its stat (FileNotFoundError). A name reserved by a copy
+    in progress (an empty file) is not a backup: not listed, not counted, not removed."""
+    folder = backups.backup_folder(db.path)
+    folder.mkdir()
+    in_progress = folder / "ic.20261101-100000.before-import.sqlite"
+    in_progress.touch()
+    start = clock.now_utc()
+    for second in range(made_count := backups.KEEP_PER_KIND + 2):
+        clock.set_clock(clock.frozen_at(start + timedelta(seconds=second)))
+        made = backups.make_backup(db, "before-import", record=False)
+        assert made.size > 0 and made.path.exists()
+    listed = backups.list_backups(db.path)
+    assert in_progress not in {b.path for b in listed}
+    assert in_progress.exists()  # the other process renames its copy over it
+    assert len(listed) == backups.KEEP_PER_KIND < made_count
