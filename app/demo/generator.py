@@ -329,6 +329,7 @@ class _Builder:
             note="Образец для демонстрационной базы, не настоящая организация",
             is_sample=True,
             archived=False,
+            regional=False,
         )
         self._record(
             "organisation_contact",

@@ -109,3 +109,49 @@ class SemiannualReport:
 def report_title(report: SemiannualReport) -> str:
     """The title of Appendix 4 with its blank "по состоянию на ___" filled: the half's last day."""
     return APPENDIX4_TITLE.replace("___________", report.as_of)
+
+
+# --- the regional centre's consolidated Appendix 4 (issue #11) ----------------------------
+
+TOTAL_LABEL = "Итого по региону"
+
+
+@dataclass(frozen=True)
+class ConsolidatedReport:
+    """Appendix 4 at the regional centre: a numbered row per provider, then the total.
+
+    ``rows``: columns 1-14 of each provider in the order of the centre's provider list
+    (column 1 N п/п, column 2 the organisation's name, columns 3-14 as that provider
+    computed them). ``total``: columns 1-14 of the region, a person counted by several
+    providers counted once (column 1 empty, column 2 ``TOTAL_LABEL``). ``notes``: the lines
+    printed under the table (the counting rule, the 31-р 5.3 indicators, who is missing).
+    """
+
+    half: str
+    period_title: str
+    first_day: date
+    last_day: date
+    centre: str
+    rows: tuple[tuple[int | str, ...], ...]
+    total: tuple[int | str, ...]
+    notes: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def as_of(self) -> str:
+        return self.last_day.strftime("%d.%m.%Y")
+
+    @property
+    def period_line(self) -> str:
+        return (
+            f"Отчетный период: {self.period_title} "
+            f"({self.first_day:%d.%m.%Y} – {self.last_day:%d.%m.%Y})"
+        )
+
+    @property
+    def document_title(self) -> str:
+        return f"Сводный отчет «Интеграционный консультант» — {self.period_title}"
+
+    @property
+    def title(self) -> str:
+        return APPENDIX4_TITLE.replace("___________", self.as_of)

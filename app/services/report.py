@@ -115,6 +115,40 @@ def _section(
     return SectionCounts(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
+def _section_people(
+    session: Session, half: HalfYear, from_clause: Any, where: ColumnElement[bool]
+) -> list[set[str]]:
+    """The people (citizen UUIDs) :func:`_section` counts, column by column: what the
+    regional centre needs to count a person reported by two providers once (issue #11)."""
+    e = models.RegistryEntry
+    a = models.DisabilityAssessment
+    c = models.Citizen
+    adult = e.category.in_((TargetCategory.GROUP_I, TargetCategory.GROUP_II))
+    rows = session.execute(
+        select(
+            c.uuid, adult, and_(adult, a.veteran_svo.is_(True)), e.category == TargetCategory.CHILD
+        )
+        .select_from(from_clause)
+        .join(c, c.id == e.citizen_id)
+        .outerjoin(a, a.id == e.assessment_id)
+        .where(where)
+    ).all()
+    columns: list[set[str]] = [set(), set(), set(), set()]
+    for person, is_adult, is_svo, is_child in rows:
+        key = str(person)
+        columns[0].add(key)
+        for column, flag in ((1, is_adult), (2, is_svo), (3, is_child)):
+            if flag:
+                columns[column].add(key)
+    return columns
+
+
+def _identified_where(half: HalfYear) -> tuple[Any, ColumnElement[bool]]:
+    e = models.RegistryEntry
+    months = [str(m) for m in half.months()]
+    return e, and_(e.reporting_month.in_(months), _within(e.identified_on, half))
+
+
 def _identified(session: Session, half: HalfYear) -> SectionCounts:
     """Columns 3-6, "Выявление": people whose registry entry was identified in the half-year.
 
@@ -122,14 +156,7 @@ def _identified(session: Session, half: HalfYear) -> SectionCounts:
     arrived): 1 January-30 June for H1, 1 July-31 December for H2, both ends included.
     ``reporting_month`` is the month of that date; filtering on it too uses the index.
     """
-    e = models.RegistryEntry
-    months = [str(m) for m in half.months()]
-    return _section(
-        session,
-        half,
-        e,
-        and_(e.reporting_month.in_(months), _within(e.identified_on, half)),
-    )
+    return _section(session, half, *_identified_where(half))
 
 
 def _routes(session: Session, half: HalfYear) -> SectionCounts:
@@ -144,20 +171,19 @@ def _routes(session: Session, half: HalfYear) -> SectionCounts:
     (``route.entry_id``), or, for a route without one, of the person's latest entry.
     Whether that entry was identified in the same half-year does not matter either.
     """
+    return _section(session, half, *_routes_where(half))
+
+
+def _routes_where(half: HalfYear) -> tuple[Any, ColumnElement[bool]]:
     e = models.RegistryEntry
     r = models.Route
     latest_entry = (
         select(func.max(e.id)).where(e.citizen_id == r.citizen_id).correlate(r).scalar_subquery()
     )
     joined = join(r, e, e.id == func.coalesce(r.entry_id, latest_entry))
-    return _section(
-        session,
-        half,
-        joined,
-        and_(
-            r.status.in_((DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED)),
-            _within(r.issued_on, half),
-        ),
+    return joined, and_(
+        r.status.in_((DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED)),
+        _within(r.issued_on, half),
     )
 
 
@@ -170,8 +196,25 @@ def _plans(session: Session, half: HalfYear) -> SectionCounts:
     registry holds no other adults, so the same adult categories (GROUP_I, GROUP_II) are
     counted.
     """
+    return _section(session, half, *_plans_where(half))
+
+
+def _plans_where(half: HalfYear) -> tuple[Any, ColumnElement[bool]]:
     e = models.RegistryEntry
-    return _section(session, half, e, _within(e.plan_formed_on, half))
+    return e, _within(e.plan_formed_on, half)
+
+
+def report_with_people(
+    db: Database, session: Session, half: HalfYear
+) -> tuple[SemiannualReport, list[set[str]]]:
+    """Appendix 4 and, for each of columns 3-14, the people it counts (their UUIDs)."""
+    report = _read_report(db, session, half)
+    people: list[set[str]] = []
+    for where in (_identified_where, _routes_where, _plans_where):
+        people += _section_people(session, half, *where(half))
+    counted = [len(p) for p in people]
+    assert counted == [c for c in report.cells[2:]], (counted, report.cells)
+    return report, people
 
 
 def _read_report(db: Database, session: Session, half: HalfYear) -> SemiannualReport:

@@ -2,6 +2,15 @@
 
 from db.models.base import Base, RecordMixin
 from db.models.directory import Organisation, OrganisationContact, OrganisationService
+from db.models.exchange import (
+    ExchangePackage,
+    ExchangePeer,
+    Installation,
+    ProviderRecord,
+    ProviderReport,
+    SyncConflict,
+    SyncLedger,
+)
 from db.models.documents import (
     Dispatch,
     PlanInteraction,
@@ -42,6 +51,13 @@ from db.models.system import (
 )
 
 __all__ = [
+    "ExchangePackage",
+    "ExchangePeer",
+    "Installation",
+    "ProviderRecord",
+    "ProviderReport",
+    "SyncConflict",
+    "SyncLedger",
     "AttendanceDay",
     "AuditEvent",
     "Base",

@@ -28,6 +28,8 @@ class Organisation(RecordMixin, Base):
     # Organisations of the sample directory used only in demo databases.
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Kept by the regional centre and sent to providers (issue #11): read-only here.
+    regional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     contacts: Mapped[list[OrganisationContact]] = relationship(
         back_populates="organisation",

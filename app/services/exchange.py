@@ -1,0 +1,1124 @@
+"""Packages between a provider and the regional centre (issue #11, DESIGN.md §5).
+
+Provider: :func:`export_package` writes an ``.icsync`` with every record created or
+changed since the centre last confirmed it (all of them with ``full``), keyed by UUID,
+each with the version it was changed on (its base), deletions as tombstones, and the
+provider's Appendix 4 rows with the people behind every column. :func:`import_ack` takes
+the centre's answer: the packages it confirms, the regional directory and calendar.
+
+Centre: :func:`import_package` checks a package completely before writing (pinned sender,
+signature before decrypting, recipient, inner header, hashes, format and schema,
+sequence), then applies it in one transaction into ``provider_record`` (a mirror of each
+provider's records the centre never edits); a change made on a version the centre no
+longer holds goes to the conflict queue. It answers with an ``.icack``.
+
+A record's version is the text of its ``updated_at`` as the database holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import typing
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.domain.enums import InstallationMode, UserRole
+from app.domain.package import (
+    KeyPairs,
+    PackageError,
+    PackageFile,
+    payload,
+    read_header,
+    unb64,
+    verify_signature,
+    write_package,
+)
+from app.domain.periods import HalfYear
+from app.errors import UserError
+from app.services import access
+from app.services.common import audit, current_user
+from app.services.exchange_keys import own_keys, peer_sign_keys, require_installation
+from app.services.files import check_output, write_atomically
+from db import models
+from db.migrate import head_revision, known_revisions
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+# Provider-owned records, parents before children.
+SYNC_MODELS: tuple[type[models.Base], ...] = (
+    models.Organisation,
+    models.OrganisationContact,
+    models.OrganisationService,
+    models.Citizen,
+    models.Representative,
+    models.DisabilityAssessment,
+    models.RehabProgramme,
+    models.RehabMeasure,
+    models.ImportBatch,
+    models.RegistryMonth,
+    models.RegistryEntry,
+    models.CallAttempt,
+    models.Route,
+    models.RouteLine,
+    models.SupportPlan,
+    models.PlanQuestion,
+    models.PlanInteraction,
+    models.Dispatch,
+    models.IntakeApplication,
+    models.LivingConditionsSurvey,
+    models.ServiceProgramme,
+    models.Course,
+    models.AttendanceDay,
+    models.ExtensionApplication,
+    models.ReportSubmission,
+)
+SYNC_TABLES: dict[str, Table] = {
+    m.__tablename__: typing.cast(Table, m.__table__)
+    for m in SYNC_MODELS
+}
+LEDGER = typing.cast(Table, models.SyncLedger.__table__)
+RECORDS = typing.cast(Table, models.ProviderRecord.__table__)
+TABLE_TITLES = {
+    "organisation": "организации",
+    "organisation_contact": "контакты организаций",
+    "organisation_service": "услуги организаций",
+    "citizen": "граждане",
+    "representative": "законные представители",
+    "disability_assessment": "решения МСЭ",
+    "rehab_programme": "ИПРА",
+    "rehab_measure": "мероприятия ИПРА",
+    "import_batch": "загрузки выписок",
+    "registry_month": "реестры месяцев",
+    "registry_entry": "записи реестра",
+    "call_attempt": "звонки",
+    "route": "маршруты",
+    "route_line": "строки маршрутов",
+    "support_plan": "планы сопровождения",
+    "plan_question": "вопросы планов",
+    "plan_interaction": "взаимодействия по планам",
+    "dispatch": "направления документов",
+    "intake_application": "заявления",
+    "living_conditions_survey": "обследования условий",
+    "service_programme": "ИППСУ",
+    "course": "курсы",
+    "attendance_day": "дни посещения",
+    "extension_application": "заявления о продлении",
+    "report_submission": "отчёты",
+}
+_SKIP_COLUMNS = {"id", "uuid", "updated_at", "created_by_id", "updated_by_id"}
+_TOMBSTONE = "x:"
+REPORT_HALVES = 6  # the provider's last completed half-years carried in each package
+APPLY_BATCH = 2000
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class Cancelled_(Exception):  # noqa: N801
+    """The user pressed «Отмена»: nothing was written."""
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sequence: int
+    full: bool
+    counts: dict[str, int]
+    tombstones: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    provider_code: str
+    provider_name: str
+    sequence: int
+    already: bool
+    applied: int
+    unchanged: int
+    conflicts: int
+    deleted: int
+    reports: int
+    diverged: bool
+    ack_path: Path | None
+
+    @property
+    def message(self) -> str:
+        who = f"{self.provider_name} ({self.provider_code})"
+        if self.already:
+            return f"Пакет № {self.sequence} от {who} уже загружен, ничего не изменилось."
+        text = (
+            f"Пакет № {self.sequence} от {who} загружен: записей принято {self.applied}, "
+            f"без изменений {self.unchanged}, удалено {self.deleted}, "
+            f"в очередь конфликтов {self.conflicts}, строк отчёта {self.reports}."
+        )
+        if self.diverged:
+            text += (
+                " Номер пакета повторяет уже загруженный: поставщик, вероятно, восстановил "
+                "резервную копию; расхождения — в очереди конфликтов."
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class AckResult:
+    acknowledged_sequence: int | None
+    already: bool
+    organisations: int
+    calendar_days: int
+
+    @property
+    def message(self) -> str:
+        if self.already:
+            return f"Подтверждение пакета № {self.acknowledged_sequence} уже загружено, ничего не изменилось."
+        head = (
+            f"Центр подтвердил пакет № {self.acknowledged_sequence}."
+            if self.acknowledged_sequence is not None
+            else "Справочник центра загружен."
+        )
+        return (
+            f"{head} Организаций регионального справочника: {self.organisations}, "
+            f"дней календаря: {self.calendar_days}."
+        )
+
+
+@dataclass(frozen=True)
+class PendingCounts:
+    """What the next package will hold, by kind."""
+
+    changed: dict[str, int] = field(default_factory=dict)
+    tombstones: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.changed.values()) + self.tombstones
+
+
+# --- values in and out -------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return str(value)
+
+
+def _columns(table: Table) -> tuple[list[Column[Any]], dict[str, Table]]:
+    """The columns a package carries, and for each foreign key the table it names."""
+    plain: list[Column[Any]] = []
+    refs: dict[str, Table] = {}
+    for column in table.columns:
+        if column.name in _SKIP_COLUMNS:
+            continue
+        foreign = next(iter(column.foreign_keys), None)
+        if foreign is not None:
+            target = foreign.column.table
+            if target.name in SYNC_TABLES:
+                refs[column.name] = target  # travels as the referenced record's UUID
+            continue
+        plain.append(column)
+    return plain, refs
+
+
+def _version(table: Table) -> Any:
+    return cast(table.c.updated_at, String)
+
+
+def _changed_rows(
+    session: Session, table: Table, full: bool
+) -> Iterator[tuple[dict[str, Any], str, str, str | None]]:
+    """(data, uuid, version, base) of each record the centre has not confirmed."""
+    ledger = LEDGER
+    plain, refs = _columns(table)
+    aliases = {name: target.alias(f"ref_{name}") for name, target in refs.items()}
+    version = _version(table)
+    query = select(
+        table.c.uuid,
+        version.label("_version"),
+        ledger.c.sent_version,
+        *plain,
+        *(aliases[name].c.uuid.label(name) for name in refs),
+    ).select_from(table)
+    for name, alias in aliases.items():
+        query = query.outerjoin(alias, alias.c.id == table.c[name])
+    query = query.outerjoin(ledger, ledger.c.uuid == table.c.uuid)
+    if not full:
+        query = query.where(
+            or_(ledger.c.acked_version.is_(None), ledger.c.acked_version != version)
+        )
+    query = query.order_by(table.c.id)
+    for row in session.execute(query).yield_per(2000):
+        mapping = row._mapping
+        data = {c.name: _jsonable(mapping[c.name]) for c in plain}
+        for name in refs:
+            data[name.removesuffix("_id") + "_uuid"] = _jsonable(mapping[name])
+        yield data, str(mapping["uuid"]), str(mapping["_version"]), mapping["sent_version"]
+
+
+def _tombstones(session: Session, table: Table) -> list[tuple[str, str, str | None]]:
+    """(uuid, version, base) of records sent once and deleted since, not yet confirmed."""
+    ledger = LEDGER
+    rows = session.execute(
+        select(ledger.c.uuid, ledger.c.sent_version, ledger.c.acked_version, ledger.c.deleted)
+        .where(ledger.c.table_name == table.name)
+        .where(~exists().where(table.c.uuid == ledger.c.uuid))
+    ).all()
+    found = []
+    for record_uuid, sent, acked, deleted in rows:
+        if deleted:
+            if acked == sent:
+                continue
+            found.append((str(record_uuid), sent, sent.removeprefix(_TOMBSTONE) or None))
+        else:
+            found.append((str(record_uuid), _TOMBSTONE + sent, sent))
+    return found
+
+
+# --- provider: what the next package holds -----------------------------------------------
+
+
+def pending(db: Database) -> PendingCounts:
+    """Counts by kind of what the next (incremental) package will carry."""
+    changed: dict[str, int] = {}
+    tombstones = 0
+    with db.session_factory() as session:
+        for name, table in SYNC_TABLES.items():
+            if name == "organisation":
+                rows = sum(
+                    1
+                    for data, *_ in _changed_rows(session, table, False)
+                    if not data.get("regional")
+                )
+            else:
+                rows = sum(1 for _ in _changed_rows(session, table, False))
+            if rows:
+                changed[name] = rows
+            tombstones += len(_tombstones(session, table))
+    return PendingCounts(changed, tombstones)
+
+
+def _report_lines(db: Database, session: Session) -> list[dict[str, Any]]:
+    """The provider's Appendix 4 rows with the people behind each column (31-р 5.2)."""
+    from app.services.report import report_with_people
+
+    today = clock.today()
+    half = HalfYear.of(today).previous()
+    lines = []
+    for _ in range(REPORT_HALVES):
+        report, people = report_with_people(db, session, half)
+        cells = [c for c in report.cells[2:] if isinstance(c, int)]
+        if any(cells):
+            lines.append(
+                {
+                    "report": {
+                        "half": str(half),
+                        "provider": report.provider,
+                        "cells": cells,
+                        "people": [sorted(p) for p in people],
+                    }
+                }
+            )
+        half = half.previous()
+    return lines
+
+
+# --- provider: export --------------------------------------------------------------------
+
+
+def export_package(
+    db: Database,
+    out: Path,
+    *,
+    full: bool = False,
+    passphrase: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> ExportResult:
+    """Write the next package for the centre to ``out`` (``.icsync``)."""
+    access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
+    out = check_output(out, db.path)
+    with db.session_factory.begin() as session:
+        own = require_installation(session, InstallationMode.PROVIDER)
+        centre = session.scalar(select(models.ExchangePeer))
+        if centre is None:
+            raise UserError(
+                "Ключи регионального центра не закреплены: ic centre pin ФАЙЛ --fingerprint ЦИФРЫ"
+            )
+        keys = own_keys(db, own, passphrase)
+        sequence = own.next_sequence
+        previous = session.scalar(
+            select(models.ExchangePackage)
+            .where(models.ExchangePackage.outgoing.is_(True), models.ExchangePackage.kind == "sync")
+            .order_by(models.ExchangePackage.sequence.desc())
+            .limit(1)
+        )
+        last_ack = session.scalar(
+            select(models.ExchangePackage.sequence)
+            .where(
+                models.ExchangePackage.outgoing.is_(True),
+                models.ExchangePackage.acknowledged_at.is_not(None),
+            )
+            .order_by(models.ExchangePackage.sequence.desc())
+            .limit(1)
+        )
+        package_uuid = uuid.uuid4()
+        header = {
+            "package_uuid": str(package_uuid),
+            "sender": own.code,
+            "sender_name": own.name,
+            "sender_sign_public": own.sign_public,
+            "recipient": centre.code,
+            "sequence": sequence,
+            "previous_sha256": previous.sha256 if previous is not None else None,
+            "last_ack_seen": last_ack,
+            "schema": head_revision(),
+            "full": full,
+            "made_at": clock.now_utc().isoformat(),
+        }
+        sent: list[dict[str, Any]] = []
+        tombstone_count = 0
+        reports = _report_lines(db, session)
+        total_tables = len(SYNC_TABLES)
+
+        def lines(emit: Callable[[dict[str, Any]], None]) -> None:
+            nonlocal tombstone_count
+            for done, (name, table) in enumerate(SYNC_TABLES.items()):
+                if cancelled is not None and cancelled():
+                    raise Cancelled_
+                for data, record_uuid, version, base in _changed_rows(session, table, full):
+                    if name == "organisation" and data.get("regional"):
+                        continue  # the centre's own directory does not travel back
+                    emit({"t": name, "u": record_uuid, "v": version, "b": base, "d": data})
+                    sent.append(
+                        {
+                            "uuid": uuid.UUID(record_uuid),
+                            "table_name": name,
+                            "sent_version": version,
+                        }
+                    )
+                for record_uuid, version, base in _tombstones(session, table):
+                    emit({"t": name, "u": record_uuid, "v": version, "b": base, "x": True})
+                    sent.append(
+                        {
+                            "uuid": uuid.UUID(record_uuid),
+                            "table_name": name,
+                            "sent_version": version,
+                            "deleted": True,
+                        }
+                    )
+                    tombstone_count += 1
+                if progress is not None:
+                    progress(done + 1, total_tables + 1)
+            for line in reports:
+                emit(line)
+
+        def render(temp: Path) -> None:
+            nonlocal header
+            header, sha = write_package(temp, "sync", header, lines, keys, unb64(centre.box_public))
+            header["file_sha256"] = sha
+
+        write_atomically(out, render, database=db.path)
+        _remember_sent(session, sent, sequence)
+        own.next_sequence = sequence + 1
+        counts = dict(header["counts"])
+        session.add(
+            models.ExchangePackage(
+                outgoing=True,
+                kind="sync",
+                package_uuid=package_uuid,
+                peer_code=centre.code,
+                sequence=sequence,
+                sha256=header["file_sha256"],
+                full=full,
+                counts=json.dumps(counts, ensure_ascii=False),
+                file_name=out.name,
+                made_at=clock.now_utc(),
+            )
+        )
+        audit(
+            session,
+            current_user(session),
+            "exchange.export",
+            "exchange_package",
+            str(package_uuid),
+            sequence=sequence,
+            full=full,
+            records=sum(counts.values()),
+            path=str(out),
+        )
+    if progress is not None:
+        progress(total_tables + 1, total_tables + 1)
+    logger.info("package %s exported: %s", sequence, counts)
+    return ExportResult(out, sequence, full, counts, tombstone_count, len(reports))
+
+
+def _remember_sent(session: Session, sent: list[dict[str, Any]], sequence: int) -> None:
+    ledger = LEDGER
+    known: set[uuid.UUID] = set()
+    for start in range(0, len(sent), APPLY_BATCH):
+        batch = [row["uuid"] for row in sent[start : start + APPLY_BATCH]]
+        known.update(session.scalars(select(ledger.c.uuid).where(ledger.c.uuid.in_(batch))))
+    fresh = [
+        {
+            **row,
+            "sent_sequence": sequence,
+            "acked_version": None,
+            "deleted": row.get("deleted", False),
+        }
+        for row in sent
+        if row["uuid"] not in known
+    ]
+    again = [
+        {"u": row["uuid"], "v": row["sent_version"], "s": sequence, "x": row.get("deleted", False)}
+        for row in sent
+        if row["uuid"] in known
+    ]
+    if fresh:
+        session.execute(insert(ledger), fresh)
+    if again:
+        session.execute(
+            update(ledger)
+            .where(ledger.c.uuid == bindparam("u"))
+            .values(
+                sent_version=bindparam("v"), sent_sequence=bindparam("s"), deleted=bindparam("x")
+            ),
+            again,
+        )
+
+
+# --- checks common to both directions -----------------------------------------------------
+
+
+def _checked(
+    db: Database,
+    session: Session,
+    path: Path,
+    kind: str,
+    passphrase: str | None,
+) -> tuple[PackageFile, models.ExchangePeer, KeyPairs, int]:
+    """Every check before anything is written: returns the package, its sender, our keys
+    and the number of payload lines. The order is the issue's."""
+    own = require_installation(session)
+    package = read_header(path, kind)
+    header = package.header
+    name = path.name
+    sender_code = header.get("sender")
+    peer = (
+        session.scalar(select(models.ExchangePeer).where(models.ExchangePeer.code == sender_code))
+        if isinstance(sender_code, str)
+        else None
+    )
+    if peer is None:
+        raise PackageError(
+            f"{name}: отправитель «{sender_code}» не закреплён в этой установке — "
+            "сначала закрепите его ключи по отпечатку."
+        )
+    claimed = header.get("sender_sign_public")
+    known = peer_sign_keys(peer)
+    if isinstance(claimed, str) and claimed not in {k for k in map(_b64, known)}:
+        raise PackageError(
+            f"{name}: подписан не тем ключом, что закреплён за {peer.code} ({peer.name}, "
+            f"отпечаток {peer.fingerprint}) — возможно, под этим кодом работает другая установка."
+        )
+    verify_signature(package, known)
+    if header.get("recipient") != own.code:
+        raise PackageError(
+            f"{name}: {package.title} адресован установке «{header.get('recipient')}», "
+            f"а эта — {own.code}."
+        )
+    keys = own_keys(db, own, passphrase)
+    inner: dict[str, Any] | None = None
+    lines = 0
+    for obj in payload(package, keys.box):
+        if "header" in obj:
+            inner = obj["header"]
+        else:
+            if inner is not None:
+                raise PackageError(f"{name}: содержимое повреждено, {package.title} не принят.")
+            lines += 1
+    outer = {k: v for k, v in header.items() if k not in ("plaintext_sha256",)}
+    if inner != outer:
+        raise PackageError(f"{name}: заголовок снаружи и внутри пакета не совпадают.")
+    if header.get("format") != 1:
+        raise PackageError(
+            f"{name}: формат {header.get('format')} не поддерживается этой версией программы."
+        )
+    schema = header.get("schema")
+    if schema not in known_revisions():
+        raise PackageError(
+            f"{name}: {package.title} сделан более новой версией программы (схема {schema}); "
+            "обновите программу."
+        )
+    return package, peer, keys, lines
+
+
+def _b64(data: bytes) -> str:
+    from app.domain.package import b64
+
+    return b64(data)
+
+
+# --- centre: import ----------------------------------------------------------------------
+
+
+def import_package(
+    db: Database,
+    path: Path,
+    *,
+    ack_out: Path | None = None,
+    passphrase: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check and apply a provider's package; write the acknowledgement to ``ack_out``
+    (default: beside the package, ``<name>.icack``)."""
+    access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
+    path = Path(path)
+    if ack_out is None:
+        ack_out = path.with_suffix(".icack")
+    ack_out = check_output(ack_out, db.path)
+    with db.session_factory.begin() as session:
+        own = require_installation(session, InstallationMode.REGIONAL_CENTRE)
+        package, peer, keys, total = _checked(db, session, path, "sync", passphrase)
+        header = package.header
+        package_uuid = uuid.UUID(str(header["package_uuid"]))
+        sequence = int(header["sequence"])
+        seen = session.scalar(
+            select(models.ExchangePackage).where(
+                models.ExchangePackage.package_uuid == package_uuid
+            )
+        )
+        file_sha = _file_sha(path)
+        if seen is not None:
+            result = ImportResult(peer.code, peer.name, sequence, True, 0, 0, 0, 0, 0, False, None)
+        else:
+            diverged = sequence <= peer.last_sequence or (
+                sequence == peer.last_sequence + 1
+                and peer.last_sha256 is not None
+                and header.get("previous_sha256") != peer.last_sha256
+            )
+            if sequence > peer.last_sequence + 1 and not header.get("full"):
+                raise PackageError(
+                    f"{path.name}: не хватает пакета № {peer.last_sequence + 1} от {peer.name}: "
+                    "загрузите его сначала."
+                )
+            result = _apply(session, package, peer, keys, total, diverged, progress)
+            session.add(
+                models.ExchangePackage(
+                    outgoing=False,
+                    kind="sync",
+                    package_uuid=package_uuid,
+                    peer_code=peer.code,
+                    sequence=sequence,
+                    sha256=file_sha,
+                    full=bool(header.get("full")),
+                    counts=json.dumps(header.get("counts", {}), ensure_ascii=False),
+                    file_name=path.name,
+                    made_at=_parse_instant(header.get("made_at")),
+                    note="номер повторяет уже загруженный" if diverged else None,
+                )
+            )
+            peer.last_sequence = max(peer.last_sequence, sequence)
+            peer.last_sha256 = file_sha
+            peer.last_received_at = clock.now_utc()
+            if peer.name != header.get("sender_name") and isinstance(
+                header.get("sender_name"), str
+            ):
+                peer.name = str(header["sender_name"])
+            audit(
+                session,
+                current_user(session),
+                "exchange.import",
+                "exchange_package",
+                str(package_uuid),
+                provider=peer.code,
+                sequence=sequence,
+                applied=result.applied,
+                conflicts=result.conflicts,
+                file=path.name,
+            )
+        ack_header = {
+            "package_uuid": str(uuid.uuid4()),
+            "sender": own.code,
+            "sender_name": own.name,
+            "sender_sign_public": own.sign_public,
+            "recipient": peer.code,
+            "sequence": sequence,
+            "acknowledges": str(package_uuid),
+            "acknowledged_sequence": sequence,
+            "schema": head_revision(),
+            "made_at": clock.now_utc().isoformat(),
+        }
+        directory = _directory_lines(session)
+        recipient_box = unb64(peer.box_public)
+
+        def render(temp: Path) -> None:
+            write_package(temp, "ack", ack_header, _emitting(directory), keys, recipient_box)
+
+        write_atomically(ack_out, render, database=db.path)
+    logger.info("package %s from %s imported", sequence, peer.code)
+    return ImportResult(**{**result.__dict__, "ack_path": ack_out})
+
+
+def _emitting(lines: list[dict[str, Any]]) -> Callable[[Callable[[dict[str, Any]], None]], None]:
+    def emit_all(emit: Callable[[dict[str, Any]], None]) -> None:
+        for line in lines:
+            emit(line)
+
+    return emit_all
+
+
+def _file_sha(path: Path) -> str:
+    from app.domain.package import file_sha256
+
+    return file_sha256(path)
+
+
+def _parse_instant(text: Any) -> datetime:
+    try:
+        value = datetime.fromisoformat(str(text))
+    except ValueError:
+        return clock.now_utc()
+    return value if value.tzinfo is not None else clock.now_utc()
+
+
+def _apply(
+    session: Session,
+    package: PackageFile,
+    peer: models.ExchangePeer,
+    keys: KeyPairs,
+    total: int,
+    diverged: bool,
+    progress: Progress | None,
+) -> ImportResult:
+    records = RECORDS
+    header = package.header
+    sequence = int(header["sequence"])
+    package_uuid = uuid.UUID(str(header["package_uuid"]))
+    held: dict[uuid.UUID, tuple[str, str | None]] = {
+        u: (v, d)
+        for u, v, d in session.execute(
+            select(records.c.uuid, records.c.version, records.c.data).where(
+                records.c.provider_code == peer.code
+            )
+        )
+    }
+    now = clock.now_utc()
+    applied = unchanged = conflicts = deleted = reports = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if inserts:
+            session.execute(insert(records), inserts)
+            inserts.clear()
+        if updates:
+            session.execute(
+                update(records)
+                .where(records.c.provider_code == peer.code, records.c.uuid == bindparam("_u"))
+                .values(
+                    version=bindparam("version"),
+                    data=bindparam("data"),
+                    package_sequence=bindparam("package_sequence"),
+                    snils=bindparam("snils"),
+                    person_key=bindparam("person_key"),
+                    received_at=bindparam("received_at"),
+                ),
+                updates,
+            )
+            updates.clear()
+
+    done = 0
+    for obj in payload(package, keys.box):
+        if "header" in obj:
+            continue
+        done += 1
+        if progress is not None and done % 5000 == 0:
+            progress(done, total)
+        if "report" in obj:
+            _store_report(session, peer, obj["report"], sequence)
+            reports += 1
+            continue
+        table = obj.get("t")
+        if table not in SYNC_TABLES:
+            raise PackageError(f"{package.path.name}: неизвестный вид записей «{table}».")
+        record_uuid = uuid.UUID(str(obj["u"]))
+        version = str(obj["v"])
+        base = obj.get("b")
+        tombstone = bool(obj.get("x"))
+        data_text = (
+            None if tombstone else json.dumps(obj.get("d"), ensure_ascii=False, sort_keys=True)
+        )
+        current = held.get(record_uuid)
+        snils, person_key = _person(table, obj.get("d")) if not tombstone else (None, None)
+        values = {
+            "version": version,
+            "data": data_text,
+            "package_sequence": sequence,
+            "snils": snils,
+            "person_key": person_key,
+            "received_at": now,
+        }
+        if current is None:
+            if tombstone:
+                unchanged += 1
+                continue
+            inserts.append(
+                {"provider_code": peer.code, "table_name": table, "uuid": record_uuid, **values}
+            )
+            held[record_uuid] = (version, data_text)
+            applied += 1
+        elif current[0] == version:
+            unchanged += 1
+        elif base == current[0]:
+            updates.append({"_u": record_uuid, **values})
+            held[record_uuid] = (version, data_text)
+            if tombstone:
+                deleted += 1
+            else:
+                applied += 1
+        else:
+            flush()
+            session.add(
+                models.SyncConflict(
+                    provider_code=peer.code,
+                    table_name=table,
+                    record_uuid=record_uuid,
+                    package_uuid=package_uuid,
+                    package_sequence=sequence,
+                    held_version=current[0],
+                    held_data=current[1],
+                    incoming_version=version,
+                    incoming_base=base,
+                    incoming_data=data_text,
+                    status="open",
+                )
+            )
+            conflicts += 1
+        if len(inserts) + len(updates) >= APPLY_BATCH:
+            flush()
+    flush()
+    if progress is not None:
+        progress(total, total)
+    return ImportResult(
+        peer.code,
+        peer.name,
+        sequence,
+        False,
+        applied,
+        unchanged,
+        conflicts,
+        deleted,
+        reports,
+        diverged,
+        None,
+    )
+
+
+def person_key(
+    last: str | None, first: str | None, middle: str | None, birth: str | None
+) -> str | None:
+    """Normalised ФИО + birth date: case, ё/е, hyphens and spaces do not matter."""
+    if not last or not birth:
+        return None
+    parts = " ".join(p for p in (last, first or "", middle or "") if p)
+    normal = " ".join(parts.lower().replace("ё", "е").replace("-", " ").split())
+    return f"{normal}|{birth}"
+
+
+def _person(table: str, data: Any) -> tuple[str | None, str | None]:
+    if table != "citizen" or not isinstance(data, dict):
+        return None, None
+    snils = data.get("snils")
+    digits = "".join(ch for ch in str(snils) if ch.isdigit()) if snils else ""
+    return (
+        digits or None,
+        person_key(
+            data.get("last_name"),
+            data.get("first_name"),
+            data.get("middle_name"),
+            data.get("birth_date"),
+        ),
+    )
+
+
+def _store_report(session: Session, peer: models.ExchangePeer, report: Any, sequence: int) -> None:
+    try:
+        half = str(HalfYear.parse(str(report["half"])))
+        cells = [int(c) for c in report["cells"]]
+        people = [[str(p) for p in column] for column in report["people"]]
+        if len(cells) != 12 or len(people) != 12:
+            raise ValueError("12 columns")
+    except (KeyError, TypeError, ValueError, UserError):
+        raise PackageError("Строка отчёта в пакете повреждена.") from None
+    row = session.scalar(
+        select(models.ProviderReport).where(
+            models.ProviderReport.provider_code == peer.code, models.ProviderReport.half == half
+        )
+    )
+    if row is None:
+        row = models.ProviderReport(
+            provider_code=peer.code, half=half, first_received_on=clock.today()
+        )
+        session.add(row)
+    row.provider_name = str(report.get("provider") or peer.name)
+    row.cells = json.dumps(cells)
+    row.people = json.dumps(people)
+    row.package_sequence = sequence
+
+
+def _directory_lines(session: Session) -> list[dict[str, Any]]:
+    """The centre's regional directory and calendar overrides, for its acknowledgements."""
+    lines: list[dict[str, Any]] = []
+    sent: set[str] = set()
+    for name in ("organisation", "organisation_contact", "organisation_service"):
+        for data, record_uuid, version, _base in _changed_rows(session, SYNC_TABLES[name], True):
+            if name == "organisation":
+                if data.get("is_sample"):
+                    continue
+                sent.add(record_uuid)
+            elif data.get("organisation_uuid") not in sent:
+                continue
+            lines.append({"t": name, "u": record_uuid, "v": version, "d": data})
+    overrides = models.CalendarOverride.__table__
+    for day, working, note in session.execute(
+        select(overrides.c.day, overrides.c.is_working, overrides.c.note).order_by(overrides.c.day)
+    ):
+        lines.append({"calendar": {"day": day.isoformat(), "working": bool(working), "note": note}})
+    return lines
+
+
+# --- provider: the centre's acknowledgement ----------------------------------------------
+
+
+def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> AckResult:
+    """Take the centre's ``.icack``: mark the confirmed packages and merge the regional
+    directory (read-only here) and calendar overrides. Local organisations are untouched;
+    an organisation the centre archived is archived here, never deleted."""
+    access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
+    path = Path(path)
+    with db.session_factory.begin() as session:
+        require_installation(session, InstallationMode.PROVIDER)
+        package, peer, keys, _total = _checked(db, session, path, "ack", passphrase)
+        header = package.header
+        ack_uuid = uuid.UUID(str(header["package_uuid"]))
+        acked_uuid = header.get("acknowledges")
+        acked_sequence = header.get("acknowledged_sequence")
+        if session.scalar(
+            select(models.ExchangePackage.id).where(models.ExchangePackage.package_uuid == ack_uuid)
+        ):
+            return AckResult(acked_sequence, True, 0, 0)
+        sent = None
+        if acked_uuid is not None:
+            sent = session.scalar(
+                select(models.ExchangePackage).where(
+                    models.ExchangePackage.package_uuid == uuid.UUID(str(acked_uuid)),
+                    models.ExchangePackage.outgoing.is_(True),
+                )
+            )
+            if sent is None:
+                raise PackageError(
+                    f"{path.name}: подтверждает пакет, которого эта установка не отправляла "
+                    f"(№ {acked_sequence})."
+                )
+            now = clock.now_utc()
+            for earlier in session.scalars(
+                select(models.ExchangePackage).where(
+                    models.ExchangePackage.outgoing.is_(True),
+                    models.ExchangePackage.kind == "sync",
+                    models.ExchangePackage.sequence <= sent.sequence,
+                    models.ExchangePackage.acknowledged_at.is_(None),
+                )
+            ):
+                earlier.acknowledged_at = now
+            ledger = LEDGER
+            session.execute(
+                update(ledger)
+                .where(ledger.c.sent_sequence <= sent.sequence)
+                .values(acked_version=ledger.c.sent_version)
+            )
+            session.execute(
+                delete(ledger).where(
+                    ledger.c.deleted.is_(True), ledger.c.acked_version == ledger.c.sent_version
+                )
+            )
+        organisations, days = _merge_directory(session, package, keys)
+        session.add(
+            models.ExchangePackage(
+                outgoing=False,
+                kind="ack",
+                package_uuid=ack_uuid,
+                peer_code=peer.code,
+                sequence=int(acked_sequence or 0),
+                sha256=_file_sha(path),
+                counts=json.dumps(header.get("counts", {}), ensure_ascii=False),
+                file_name=path.name,
+                made_at=_parse_instant(header.get("made_at")),
+            )
+        )
+        audit(
+            session,
+            current_user(session),
+            "exchange.ack",
+            "exchange_package",
+            str(ack_uuid),
+            acknowledged=acked_sequence,
+            organisations=organisations,
+            file=path.name,
+        )
+    return AckResult(acked_sequence, False, organisations, days)
+
+
+def _merge_directory(session: Session, package: PackageFile, keys: KeyPairs) -> tuple[int, int]:
+    """Upsert the regional organisations by UUID (marked regional); calendar by day."""
+    org_ids = {
+        str(u): i
+        for u, i in session.execute(select(models.Organisation.uuid, models.Organisation.id))
+    }
+    organisations = days = 0
+    for obj in payload(package, keys.box):
+        if "calendar" in obj:
+            entry = obj["calendar"]
+            try:
+                day = date.fromisoformat(str(entry["day"]))
+            except (KeyError, ValueError, TypeError):
+                raise PackageError(f"{package.path.name}: день календаря повреждён.") from None
+            row = session.scalar(
+                select(models.CalendarOverride).where(models.CalendarOverride.day == day)
+            )
+            if row is None:
+                row = models.CalendarOverride(day=day)
+                session.add(row)
+            row.is_working = bool(entry.get("working"))
+            row.note = entry.get("note")
+            days += 1
+            continue
+        table = obj.get("t")
+        data = obj.get("d")
+        if table not in (
+            "organisation",
+            "organisation_contact",
+            "organisation_service",
+        ) or not isinstance(data, dict):
+            continue
+        record_uuid = uuid.UUID(str(obj["u"]))
+        model: Any = {
+            "organisation": models.Organisation,
+            "organisation_contact": models.OrganisationContact,
+            "organisation_service": models.OrganisationService,
+        }[table]
+        row = session.scalar(select(model).where(model.uuid == record_uuid))
+        if row is not None and table == "organisation" and not row.regional:
+            continue  # the same UUID made locally: never overwritten
+        if row is None:
+            row = model(uuid=record_uuid)
+            session.add(row)
+        allowed = {c.name for c in _columns(SYNC_TABLES[table])[0]} - {"created_at"}
+        for key, value in data.items():
+            if key in allowed:
+                column = SYNC_TABLES[table].c[key]
+                setattr(row, key, _python_value(column, value))
+        if table == "organisation":
+            row.regional = True
+            row.is_sample = False
+            organisations += 1
+        else:
+            parent = org_ids.get(str(data.get("organisation_uuid")))
+            if parent is None:
+                session.expunge(row) if row in session.new else None
+                continue
+            row.organisation_id = parent
+        session.flush()
+        if table == "organisation":
+            org_ids[str(record_uuid)] = row.id
+    return organisations, days
+
+
+def _python_value(column: Column[Any], value: Any) -> Any:
+    """A JSON value back into what the column's Python type expects."""
+    if value is None:
+        return None
+    python_type = None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        pass
+    if python_type is date:
+        return date.fromisoformat(value)
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    enum_class = getattr(column.type, "enum_class", None)
+    if enum_class is not None:
+        return enum_class(value)
+    return value
+
+
+# --- history for the window --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageLogRow:
+    outgoing: bool
+    kind: str
+    sequence: int
+    peer_code: str
+    made_at: datetime
+    processed_at: datetime
+    records: int
+    file_name: str | None
+    acknowledged_at: datetime | None
+    note: str | None
+
+
+def package_log(db: Database, limit: int = 200) -> list[PackageLogRow]:
+    with db.session_factory() as session:
+        rows = session.scalars(
+            select(models.ExchangePackage).order_by(models.ExchangePackage.id.desc()).limit(limit)
+        )
+        return [
+            PackageLogRow(
+                r.outgoing,
+                r.kind,
+                r.sequence,
+                r.peer_code,
+                r.made_at,
+                r.created_at,
+                sum(json.loads(r.counts or "{}").values()),
+                r.file_name,
+                r.acknowledged_at,
+                r.note,
+            )
+            for r in rows
+        ]
