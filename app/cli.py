@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_access, clock
+from app import cli_access, cli_exchange, clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -101,6 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organisation", default="", help="наименование организации")
     p.add_argument("--phone", default="", help="контактный телефон")
     p.add_argument("--email", default="", help="электронная почта")
+    p.add_argument(
+        "--role",
+        choices=("provider", "centre"),
+        default="provider",
+        help="поставщик социальных услуг или региональный центр (обмен пакетами)",
+    )
+    p.add_argument("--code", default=None, help="код установки для обмена, например ПСУ-07")
+    p.add_argument("--district", default=None, help="район (для списка поставщиков в центре)")
     _add_new_database_options(p)
 
     p = sub.add_parser("demo", help="заполнить базу демонстрационными данными")
@@ -207,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dispatch_parser(sub)
     _add_report_parser(sub)
     cli_access.add_parsers(sub)
+    cli_exchange.add_parsers(sub)
     return parser
 
 
@@ -233,6 +242,11 @@ def _add_report_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     q.add_argument("--half", required=True, help="полугодие, например 2025H1")
     q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
     q.add_argument("--out", type=Path, required=True, help="файл, который будет записан")
+    q.add_argument(
+        "--consolidated",
+        action="store_true",
+        help="в региональном центре: сводный отчёт по всем поставщикам",
+    )
     q = rp.add_parser("kpi", help="доля получивших маршрут от целевой категории (31-р п. 5.3)")
     q.add_argument("--half", required=True, help="полугодие, например 2025H1")
 
@@ -343,6 +357,21 @@ def _open_existing(db_path: Path) -> Database:
     return _open(db_path)
 
 
+def _with_database(
+    command: Callable[[argparse.Namespace, Database], int],
+) -> Callable[[argparse.Namespace, Path], int]:
+    """A command of an existing database, opened (signed in) for it and closed after."""
+
+    def run(args: argparse.Namespace, db_path: Path) -> int:
+        db = _open_existing(db_path)
+        try:
+            return command(args, db)
+        finally:
+            db.close()
+
+    return run
+
+
 def _open(db_path: Path) -> Database:
     return cli_access.open_signed_in(db_path)
 
@@ -365,13 +394,29 @@ def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
                 phone=args.phone,
                 email=args.email,
             )
+        if args.organisation.strip():
+            _name_the_organisation(db, args.organisation)
         who = profile.get_profile(db)
+        cli_exchange.setup_from_init(
+            db, args.role, args.code, args.organisation or who.organisation or "", args.district
+        )
     finally:
         db.close()
     state = "уже существовала, схема актуальна" if existed else "создана"
     print(f"База данных {db.path}: {state}.")
     print(f"Профиль специалиста: {who.signature}")
     return EXIT_OK
+
+
+def _name_the_organisation(db: Database, name: str) -> None:
+    """`init --organisation`: the name Appendix 4 prints in column 2 (kept if one is set)."""
+    import dataclasses
+
+    from app.services.settings import load_settings, save_settings
+
+    current = load_settings(db)
+    if not current.provider_name.strip():
+        save_settings(db, dataclasses.replace(current, provider_name=name.strip()))
 
 
 def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
@@ -764,6 +809,12 @@ def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
     half = HalfYear.parse(args.half)  # a bad half-year is refused before the database is opened
     db = _open_existing(db_path)
     try:
+        if args.report_command == "semiannual" and args.consolidated:
+            from app.services.centre import export_consolidated
+
+            written = export_consolidated(db, str(half), args.format, args.out)
+            print(f"Сводный отчёт за {half.title} ({args.format.upper()}) записан в {written}.")
+            return EXIT_OK
         if args.report_command == "semiannual":
             exported = export_semiannual(db, str(half), args.format, args.out)
             print(f"Отчёт за {half.title} ({exported.format.upper()}) записан в {exported.path}.")
@@ -797,4 +848,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "dispatch": _cmd_dispatch,
     "report": _cmd_report,
     **cli_access.COMMANDS,
+    **{name: _with_database(command) for name, command in cli_exchange.COMMANDS.items()},
 }

@@ -122,8 +122,8 @@ def same_fingerprint(expected: str, typed: str) -> bool:
 
 # --- private keys at rest ----------------------------------------------------------------
 
-_PWHASH_OPS = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
-_PWHASH_MEM = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+_PWHASH_OPS = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+_PWHASH_MEM = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE  # 64 MiB: within the 400 MB bound
 
 
 def seal_secret(secret: bytes, *, database_key: bytes | None, passphrase: str | None) -> str:
@@ -506,6 +506,8 @@ def _take_lines(
             if len(buffer) > MAX_LINE_BYTES:
                 raise damaged
             return
+        if newline > MAX_LINE_BYTES:
+            raise damaged
         line = bytes(buffer[: newline + 1])
         del buffer[: newline + 1]
         plain_hash.update(line)

@@ -32,7 +32,6 @@ from sqlalchemy import (
     Column,
     String,
     Table,
-    and_,
     bindparam,
     cast,
     delete,
@@ -97,8 +96,7 @@ SYNC_MODELS: tuple[type[models.Base], ...] = (
     models.ReportSubmission,
 )
 SYNC_TABLES: dict[str, Table] = {
-    m.__tablename__: typing.cast(Table, m.__table__)
-    for m in SYNC_MODELS
+    m.__tablename__: typing.cast(Table, m.__table__) for m in SYNC_MODELS
 }
 LEDGER = typing.cast(Table, models.SyncLedger.__table__)
 RECORDS = typing.cast(Table, models.ProviderRecord.__table__)
@@ -138,7 +136,7 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 
-class Cancelled_(Exception):  # noqa: N801
+class CancelledError(Exception):
     """The user pressed «Отмена»: nothing was written."""
 
 
@@ -197,7 +195,10 @@ class AckResult:
     @property
     def message(self) -> str:
         if self.already:
-            return f"Подтверждение пакета № {self.acknowledged_sequence} уже загружено, ничего не изменилось."
+            return (
+                f"Подтверждение пакета № {self.acknowledged_sequence} уже загружено, "
+                "ничего не изменилось."
+            )
         head = (
             f"Центр подтвердил пакет № {self.acknowledged_sequence}."
             if self.acknowledged_sequence is not None
@@ -417,7 +418,7 @@ def export_package(
             nonlocal tombstone_count
             for done, (name, table) in enumerate(SYNC_TABLES.items()):
                 if cancelled is not None and cancelled():
-                    raise Cancelled_
+                    raise CancelledError
                 for data, record_uuid, version, base in _changed_rows(session, table, full):
                     if name == "organisation" and data.get("regional"):
                         continue  # the centre's own directory does not travel back
@@ -566,7 +567,7 @@ def _checked(
         if "header" in obj:
             inner = obj["header"]
         else:
-            if inner is not None:
+            if inner is not None or not _well_formed(obj, kind):
                 raise PackageError(f"{name}: содержимое повреждено, {package.title} не принят.")
             lines += 1
     outer = {k: v for k, v in header.items() if k not in ("plaintext_sha256",)}
@@ -583,6 +584,23 @@ def _checked(
             "обновите программу."
         )
     return package, peer, keys, lines
+
+
+def _well_formed(obj: dict[str, Any], kind: str) -> bool:
+    """A payload line has the shape its kind allows (values are checked when applied)."""
+    if "report" in obj:
+        return kind == "sync" and isinstance(obj["report"], dict)
+    if "calendar" in obj:
+        return kind == "ack" and isinstance(obj["calendar"], dict)
+    if obj.get("t") not in SYNC_TABLES or not isinstance(obj.get("v"), str):
+        return False
+    if not (obj.get("b") is None or isinstance(obj.get("b"), str)):
+        return False
+    try:
+        uuid.UUID(str(obj.get("u")))
+    except ValueError:
+        return False
+    return bool(obj.get("x")) or isinstance(obj.get("d"), dict)
 
 
 def _b64(data: bytes) -> str:
@@ -1070,11 +1088,10 @@ def _python_value(column: Column[Any], value: Any) -> Any:
     """A JSON value back into what the column's Python type expects."""
     if value is None:
         return None
-    python_type = None
     try:
-        python_type = column.type.python_type
+        python_type: Any = column.type.python_type
     except NotImplementedError:
-        pass
+        python_type = None
     if python_type is date:
         return date.fromisoformat(value)
     if python_type is datetime:

@@ -118,7 +118,8 @@ def setup_installation(
             if existing.mode != mode or existing.code != code:
                 raise UserError(
                     f"Эта база уже настроена для обмена: {MODE_TITLES[existing.mode]}, "
-                    f"код {existing.code}. Роль и код не меняются: центр закрепил ключи под этим кодом."
+                    f"код {existing.code}. Роль и код не меняются: "
+                    "центр закрепил ключи под этим кодом."
                 )
             return _info(existing)
         keys = KeyPairs.generate()

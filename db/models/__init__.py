@@ -2,6 +2,14 @@
 
 from db.models.base import Base, RecordMixin
 from db.models.directory import Organisation, OrganisationContact, OrganisationService
+from db.models.documents import (
+    Dispatch,
+    PlanInteraction,
+    PlanQuestion,
+    Route,
+    RouteLine,
+    SupportPlan,
+)
 from db.models.exchange import (
     ExchangePackage,
     ExchangePeer,
@@ -10,14 +18,6 @@ from db.models.exchange import (
     ProviderReport,
     SyncConflict,
     SyncLedger,
-)
-from db.models.documents import (
-    Dispatch,
-    PlanInteraction,
-    PlanQuestion,
-    Route,
-    RouteLine,
-    SupportPlan,
 )
 from db.models.people import (
     Citizen,
