@@ -69,6 +69,15 @@ ACTION_LABELS = {
     "route.export": "печать маршрута",
     "route.issue": "маршрут выдан",
     "settings.update": "настройки изменены",
+    "exchange.setup": "установка настроена для обмена",
+    "exchange.keys.export": "выгрузка открытых ключей",
+    "exchange.peer.pin": "ключи закреплены по отпечатку",
+    "exchange.export": "пакет для центра",
+    "exchange.import": "пакет поставщика загружен",
+    "exchange.ack": "подтверждение центра загружено",
+    "exchange.conflict.resolve": "конфликт разрешён",
+    "exchange.duplicates.export": "список совпадений граждан",
+    "report.consolidated.export": "выгрузка сводного отчёта",
 }
 ENTITY_LABELS = {
     "app_user": "пользователь",
@@ -86,6 +95,10 @@ ENTITY_LABELS = {
     "calendar_override": "поправка календаря",
     "rehab_programme": "ИПРА",
     "disability_assessment": "решение МСЭ",
+    "installation": "установка",
+    "exchange_peer": "другая сторона обмена",
+    "exchange_package": "пакет обмена",
+    "sync_conflict": "конфликт",
 }
 DETAIL_LABELS = {
     "file": "файл",
@@ -98,6 +111,24 @@ DETAIL_LABELS = {
     "entries": "записей",
     "added": "добавлено",
     "rejected": "отклонено",
+    "code": "код",
+    "fingerprint": "отпечаток",
+    "sequence": "номер пакета",
+    "full": "полный",
+    "records": "записей",
+    "path": "файл",
+    "provider": "поставщик",
+    "applied": "принято",
+    "conflicts": "конфликтов",
+    "acknowledged": "подтверждён пакет",
+    "organisations": "организаций",
+    "decision": "решение",
+    "record": "запись",
+    "people": "граждан",
+    "half": "полугодие",
+    "format": "формат",
+    "providers": "поставщиков",
+    "mode": "роль",
 }
 
 

@@ -277,7 +277,7 @@ def _identified_dates(session: Session) -> dict[tuple[str, str], date]:
     for provider, citizen, day in rows:
         if citizen and day:
             try:
-                found[(provider, citizen)] = date.fromisoformat(day)
+                found[(provider, uuid.UUID(str(citizen)).hex)] = date.fromisoformat(str(day)[:10])
             except ValueError:
                 continue
     return found
@@ -328,7 +328,7 @@ def people_across_providers(db: Database) -> list[LinkedPerson]:
                         m.provider_code,
                         names.get(m.provider_code, m.provider_code),
                         str(m.uuid),
-                        identified.get((m.provider_code, str(m.uuid))),
+                        identified.get((m.provider_code, m.uuid.hex)),
                     )
                     for m in members
                 ),

@@ -117,7 +117,7 @@ def _centre_records(hub: Site, code: str) -> dict[str, tuple[str, dict[str, Any]
         db.close()
     import uuid as uuid_module
 
-    return {str(uuid_module.UUID(u)): (t, json.loads(d)) for u, t, d in rows}
+    return {uuid_module.UUID(u).hex: (t, json.loads(d)) for u, t, d in rows}
 
 
 def _centre_state(hub: Site) -> str:
@@ -158,7 +158,7 @@ def _edit_person(site: Site, **changes: str) -> str:
         db.close()
     import uuid as uuid_module
 
-    return str(uuid_module.UUID(citizen_uuid))
+    return uuid_module.UUID(citizen_uuid).hex
 
 
 def test_round_trip_three_providers_twice_and_reimports_change_nothing(
