@@ -29,6 +29,10 @@ def add_parsers(sub: Any) -> None:
     parser_class = type(p)
     ks = p.add_subparsers(dest="action", required=True, parser_class=parser_class)
     ks.add_parser("show", help="роль, код и отпечаток ключей (сверить по телефону)")
+    ks.add_parser(
+        "rotate",
+        help="новые ключи: следующий пакет подписан прежними и несёт новые открытые ключи",
+    )
     q = ks.add_parser("export", help="записать открытые ключи в файл для другой стороны")
     q.add_argument("--out", type=Path, required=True, help="файл .ickey")
 
@@ -114,6 +118,14 @@ def cmd_keys(args: argparse.Namespace, db: Database) -> int:
         print(
             f"Открытые ключи записаны в {out}. Передайте файл другой стороне "
             "и продиктуйте отпечаток."
+        )
+        return EXIT_OK
+    if args.action == "rotate":
+        rotated = exchange_keys.rotate_keys(db, passphrase=_passphrase(db))
+        print(f"Новые ключи созданы. Отпечаток: {rotated.fingerprint}")
+        print(
+            "Следующий пакет (подтверждение) будет подписан прежним ключом и передаст новые "
+            "открытые ключи другой стороне; прежние ключи остаются для уже отправленного."
         )
         return EXIT_OK
     info = exchange_keys.installation(db)

@@ -488,6 +488,21 @@ def verify_signature(package: PackageFile, sign_publics: list[bytes]) -> bytes:
     )
 
 
+def recipient_key(package: PackageFile, box_keys: tuple[PrivateKey, ...]) -> PrivateKey:
+    """Which of our box keys (current, then those a rotation replaced) the package is
+    sealed to; ``PackageError`` when none."""
+    with package.path.open("rb") as f:
+        f.seek(package.body_offset)
+        sealed_key = f.read(_SEALED_KEY_BYTES)
+    for key in box_keys:
+        try:
+            SealedBox(key).decrypt(sealed_key)
+        except nacl.exceptions.CryptoError:
+            continue
+        return key
+    raise PackageError(f"{package.path.name}: {package.title} зашифрован не для этой установки.")
+
+
 def payload(package: PackageFile, box_key: PrivateKey) -> Iterator[dict[str, Any]]:
     """The payload's lines, decrypted and decompressed as a stream; the header line last.
 

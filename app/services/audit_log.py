@@ -72,6 +72,8 @@ ACTION_LABELS = {
     "exchange.setup": "установка настроена для обмена",
     "exchange.keys.export": "выгрузка открытых ключей",
     "exchange.peer.pin": "ключи закреплены по отпечатку",
+    "exchange.keys.rotate": "новые ключи обмена",
+    "exchange.peer.rotate": "другая сторона сменила ключи",
     "exchange.export": "пакет для центра",
     "exchange.import": "пакет поставщика загружен",
     "exchange.ack": "подтверждение центра загружено",
@@ -129,6 +131,7 @@ DETAIL_LABELS = {
     "format": "формат",
     "providers": "поставщиков",
     "mode": "роль",
+    "previous": "прежний отпечаток",
 }
 
 

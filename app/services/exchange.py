@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from nacl.public import PrivateKey
 from sqlalchemy import (
     Column,
     Table,
@@ -41,11 +42,12 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.domain.enums import InstallationMode, UserRole
 from app.domain.package import (
-    KeyPairs,
     PackageError,
     PackageFile,
+    b64,
     payload,
     read_header,
+    recipient_key,
     unb64,
     verify_signature,
     write_package,
@@ -54,7 +56,13 @@ from app.domain.periods import HalfYear
 from app.errors import UserError
 from app.services import access
 from app.services.common import audit, current_user
-from app.services.exchange_keys import own_keys, peer_sign_keys, require_installation
+from app.services.exchange_keys import (
+    KeyRing,
+    accept_new_keys,
+    key_ring,
+    peer_sign_keys,
+    require_installation,
+)
 from app.services.files import check_output, write_atomically
 from db import models
 from db.migrate import head_revision, known_revisions
@@ -374,7 +382,8 @@ def export_package(
             raise UserError(
                 "Ключи регионального центра не закреплены: ic centre pin ФАЙЛ --fingerprint ЦИФРЫ"
             )
-        keys = own_keys(db, own, passphrase)
+        ring = key_ring(db, own, passphrase)
+        keys, new_keys = ring.signer_for(centre)
         sequence = own.next_sequence
         previous = session.scalar(
             select(models.ExchangePackage)
@@ -396,8 +405,9 @@ def export_package(
             "package_uuid": str(package_uuid),
             "sender": own.code,
             "sender_name": own.name,
-            "sender_sign_public": own.sign_public,
+            "sender_sign_public": b64(keys.sign_public),
             "recipient": centre.code,
+            "recipient_fingerprint": centre.fingerprint,
             "sequence": sequence,
             "previous_sha256": previous.sha256 if previous is not None else None,
             "last_ack_seen": last_ack,
@@ -405,6 +415,8 @@ def export_package(
             "full": full,
             "made_at": clock.now_utc().isoformat(),
         }
+        if new_keys is not None:
+            header["new_keys"] = new_keys
         sent: list[tuple[str, str, str, bool]] = []
         tombstone_count = 0
         reports = _report_lines(db, session)
@@ -515,7 +527,7 @@ def _checked(
     path: Path,
     kind: str,
     passphrase: str | None,
-) -> tuple[PackageFile, models.ExchangePeer, KeyPairs, int]:
+) -> tuple[PackageFile, models.ExchangePeer, KeyRing, PrivateKey, int]:
     """Every check before anything is written: returns the package, its sender, our keys
     and the number of payload lines. The order is the issue's."""
     own = require_installation(session)
@@ -546,10 +558,11 @@ def _checked(
             f"{name}: {package.title} адресован установке «{header.get('recipient')}», "
             f"а эта — {own.code}."
         )
-    keys = own_keys(db, own, passphrase)
+    ring = key_ring(db, own, passphrase)
+    box = recipient_key(package, tuple(k.box for k in ring.all))
     inner: dict[str, Any] | None = None
     lines = 0
-    for obj in payload(package, keys.box):
+    for obj in payload(package, box):
         if "header" in obj:
             inner = obj["header"]
         else:
@@ -569,7 +582,7 @@ def _checked(
             f"{name}: {package.title} сделан более новой версией программы (схема {schema}); "
             "обновите программу."
         )
-    return package, peer, keys, lines
+    return package, peer, ring, box, lines
 
 
 def _well_formed(obj: dict[str, Any], kind: str) -> bool:
@@ -616,7 +629,7 @@ def import_package(
     ack_out = check_output(ack_out, db.path)
     with db.session_factory.begin() as session:
         own = require_installation(session, InstallationMode.REGIONAL_CENTRE)
-        package, peer, keys, total = _checked(db, session, path, "sync", passphrase)
+        package, peer, ring, box, total = _checked(db, session, path, "sync", passphrase)
         header = package.header
         package_uuid = uuid.UUID(str(header["package_uuid"]))
         sequence = int(header["sequence"])
@@ -639,7 +652,8 @@ def import_package(
                     f"{path.name}: не хватает пакета № {peer.last_sequence + 1} от {peer.name}: "
                     "загрузите его сначала."
                 )
-            result = _apply(session, package, peer, keys, total, diverged, progress, cancelled)
+            result = _apply(session, package, peer, box, total, diverged, progress, cancelled)
+            accept_new_keys(session, peer, header)
             session.add(
                 models.ExchangePackage(
                     outgoing=False,
@@ -674,18 +688,22 @@ def import_package(
                 conflicts=result.conflicts,
                 file=path.name,
             )
-        ack_header = {
+        keys, new_keys = ring.signer_for(peer)
+        ack_header: dict[str, Any] = {
             "package_uuid": str(uuid.uuid4()),
             "sender": own.code,
             "sender_name": own.name,
-            "sender_sign_public": own.sign_public,
+            "sender_sign_public": b64(keys.sign_public),
             "recipient": peer.code,
+            "recipient_fingerprint": peer.fingerprint,
             "sequence": sequence,
             "acknowledges": str(package_uuid),
             "acknowledged_sequence": sequence,
             "schema": head_revision(),
             "made_at": clock.now_utc().isoformat(),
         }
+        if new_keys is not None:
+            ack_header["new_keys"] = new_keys
         directory = _directory_lines(session)
         recipient_box = unb64(peer.box_public)
 
@@ -723,7 +741,7 @@ def _apply(
     session: Session,
     package: PackageFile,
     peer: models.ExchangePeer,
-    keys: KeyPairs,
+    box: PrivateKey,
     total: int,
     diverged: bool,
     progress: Progress | None,
@@ -765,7 +783,7 @@ def _apply(
             updates.clear()
 
     done = 0
-    for obj in payload(package, keys.box):
+    for obj in payload(package, box):
         if "header" in obj:
             continue
         done += 1
@@ -932,7 +950,7 @@ def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> Ac
     path = Path(path)
     with db.session_factory.begin() as session:
         require_installation(session, InstallationMode.PROVIDER)
-        package, peer, keys, _total = _checked(db, session, path, "ack", passphrase)
+        package, peer, _ring, box, _total = _checked(db, session, path, "ack", passphrase)
         header = package.header
         ack_uuid = uuid.UUID(str(header["package_uuid"]))
         acked_uuid = header.get("acknowledges")
@@ -975,7 +993,8 @@ def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> Ac
                     ledger.c.deleted.is_(True), ledger.c.acked_version == ledger.c.sent_version
                 )
             )
-        organisations, days = _merge_directory(session, package, keys)
+        organisations, days = _merge_directory(session, package, box)
+        accept_new_keys(session, peer, header)
         session.add(
             models.ExchangePackage(
                 outgoing=False,
@@ -1002,14 +1021,14 @@ def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> Ac
     return AckResult(acked_sequence, False, organisations, days)
 
 
-def _merge_directory(session: Session, package: PackageFile, keys: KeyPairs) -> tuple[int, int]:
+def _merge_directory(session: Session, package: PackageFile, box: PrivateKey) -> tuple[int, int]:
     """Upsert the regional organisations by UUID (marked regional); calendar by day."""
     org_ids = {
         u.hex: i
         for u, i in session.execute(select(models.Organisation.uuid, models.Organisation.id))
     }
     organisations = days = 0
-    for obj in payload(package, keys.box):
+    for obj in payload(package, box):
         if "calendar" in obj:
             entry = obj["calendar"]
             try:

@@ -189,6 +189,104 @@ def own_keys(db: Database, row: models.Installation, passphrase: str | None) -> 
     return KeyPairs.from_secret_bytes(secret)
 
 
+@dataclass(frozen=True)
+class KeyRing:
+    """This installation's current key pairs and those a rotation replaced (newest first)."""
+
+    current: KeyPairs
+    previous: tuple[KeyPairs, ...]
+
+    @property
+    def all(self) -> tuple[KeyPairs, ...]:
+        return (self.current, *self.previous)
+
+    def signer_for(self, peer: models.ExchangePeer) -> tuple[KeyPairs, dict[str, str] | None]:
+        """The keys to sign for ``peer`` and, after a rotation the peer has not pinned yet,
+        the new public keys to carry: a package signed by the old key that carries the new
+        one (issue #11). A peer that never said which keys it pinned is taken to have the
+        current ones (it pinned them from the latest key file)."""
+        for keys in self.previous:
+            if peer.knows_fingerprint == fingerprint(keys.sign_public, keys.box_public):
+                new = {
+                    "sign_public": b64(self.current.sign_public),
+                    "box_public": b64(self.current.box_public),
+                }
+                return keys, new
+        return self.current, None
+
+
+def key_ring(db: Database, row: models.Installation, passphrase: str | None) -> KeyRing:
+    previous = tuple(
+        KeyPairs.from_secret_bytes(open_secret(sealed, database_key=db.key, passphrase=passphrase))
+        for sealed in json.loads(row.previous_keys or "[]")
+    )
+    return KeyRing(own_keys(db, row, passphrase), previous)
+
+
+def rotate_keys(db: Database, passphrase: str | None = None) -> InstallationInfo:
+    """New key pairs for this installation. The old ones are kept, sealed as before: the
+    next package to each peer is signed by them and carries the new public keys, and what
+    a peer still seals to the old box key can be opened."""
+    access.require(db, UserRole.SUPERVISOR)
+    with db.session_factory.begin() as session:
+        row = require_installation(session)
+        ring = key_ring(db, row, passphrase)
+        fresh = KeyPairs.generate()
+        previous = [row.secret_keys, *json.loads(row.previous_keys or "[]")]
+        row.previous_keys = json.dumps(previous)
+        row.secret_keys = seal_secret(
+            fresh.secret_bytes(), database_key=db.key, passphrase=passphrase
+        )
+        row.sign_public = b64(fresh.sign_public)
+        row.box_public = b64(fresh.box_public)
+        info = _info(row)
+        audit(
+            session,
+            current_user(session),
+            "exchange.keys.rotate",
+            "installation",
+            str(row.uuid),
+            fingerprint=info.fingerprint,
+            previous=fingerprint(ring.current.sign_public, ring.current.box_public),
+        )
+        return info
+
+
+def accept_new_keys(session: Session, peer: models.ExchangePeer, header: dict[str, object]) -> bool:
+    """After every check of a package passed: the peer's rotated keys (carried inside a
+    package signed by the keys pinned for it) replace the pinned ones; the old signing key
+    is retired, still accepted for packages already on their way."""
+    known = header.get("recipient_fingerprint")
+    if isinstance(known, str):
+        peer.knows_fingerprint = known
+    new = header.get("new_keys")
+    if not isinstance(new, dict):
+        return False
+    try:
+        sign_public = unb64(str(new["sign_public"]), 32)
+        box_public = unb64(str(new["box_public"]), 32)
+    except (KeyError, ValueError):
+        raise PackageError("Новые ключи в пакете повреждены.") from None
+    if b64(sign_public) == peer.sign_public and b64(box_public) == peer.box_public:
+        return False
+    old = peer.fingerprint
+    peer.retired_keys = json.dumps([peer.sign_public, *json.loads(peer.retired_keys or "[]")])
+    peer.sign_public = b64(sign_public)
+    peer.box_public = b64(box_public)
+    peer.fingerprint = fingerprint(sign_public, box_public)
+    audit(
+        session,
+        current_user(session),
+        "exchange.peer.rotate",
+        "exchange_peer",
+        str(peer.uuid),
+        code=peer.code,
+        fingerprint=peer.fingerprint,
+        previous=old,
+    )
+    return True
+
+
 def public_keys(db: Database) -> PublicKeys:
     with db.session_factory() as session:
         row = require_installation(session)

@@ -32,6 +32,10 @@ class Installation(RecordMixin, Base):
     box_public: Mapped[str] = mapped_column(String(64))  # X25519, base64
     # The private keys, sealed (JSON: how they are wrapped, salt, ciphertext); never plain.
     secret_keys: Mapped[str] = mapped_column(Text)
+    # Key pairs replaced by ``ic keys rotate`` (JSON list, newest first, each sealed like
+    # ``secret_keys``): they sign for a peer that has not pinned the new ones yet, and open
+    # what was sealed to them.
+    previous_keys: Mapped[str | None] = mapped_column(Text)
     next_sequence: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -49,6 +53,8 @@ class ExchangePeer(RecordMixin, Base):
     box_public: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(64))
     retired_keys: Mapped[str | None] = mapped_column(Text)  # JSON list of former sign keys
+    # The fingerprint of our keys the peer said (in its last package) it has pinned.
+    knows_fingerprint: Mapped[str | None] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     pinned_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -521,3 +521,59 @@ def test_keys_fingerprint_must_match_to_pin(
         sqlite3.connect(tmp_path / "p1.ickey") if False else open(tmp_path / "p1.ickey", "rb") as f
     ):
         assert b"secret" not in f.read()
+
+
+def test_key_rotation_travels_inside_a_package_signed_by_the_old_key(
+    region: tuple[Site, list[Site]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub, providers = region
+    provider = providers[0]
+    _send(tmp_path, hub, provider, "P1-1")
+    old_print = provider.fingerprint()
+    assert provider.ic("keys", "rotate") == EXIT_OK
+    new_print = provider.fingerprint()
+    assert new_print != old_print
+    # The next package is signed by the old key and carries the new one: the centre takes it.
+    _edit_person(provider, note="после смены ключей")
+    _send(tmp_path, hub, provider, "P1-2")
+    db = hub.open()
+    try:
+        (row,) = [p for p in exchange_keys.peers(db) if p.code == "P1"]
+        assert row.fingerprint == new_print
+    finally:
+        db.close()
+    # The centre confirmed it knows the new keys: from now on the new key signs alone.
+    _edit_person(provider, note="подписано новым ключом")
+    package = _send(tmp_path, hub, provider, "P1-3")
+    header = json.loads(
+        package.read_bytes()[12 : 12 + int.from_bytes(package.read_bytes()[8:12], "big")]
+    )
+    assert "new_keys" not in header
+    db = provider.open()
+    try:
+        with db.session_factory() as session:
+            own = exchange_keys.require_installation(session)
+            assert header["sender_sign_public"] == own.sign_public
+    finally:
+        db.close()
+    # The centre rotates too: its acknowledgement carries its new keys to the provider.
+    assert hub.ic("keys", "rotate") == EXIT_OK
+    _edit_person(provider, note="после смены ключей центра")
+    _send(tmp_path, hub, provider, "P1-4")
+    db = provider.open()
+    try:
+        (centre_row,) = exchange_keys.peers(db)
+        assert centre_row.fingerprint == hub.fingerprint()
+    finally:
+        db.close()
+    _edit_person(provider, note="последняя правка")
+    _send(tmp_path, hub, provider, "P1-5")
+    assert _centre_records(hub, "P1") == _provider_records(provider)
+    capsys.readouterr()
+    db = hub.open()
+    try:
+        with db.engine.connect() as conn:
+            actions = {r[0] for r in conn.exec_driver_sql("SELECT action FROM audit_event")}
+        assert {"exchange.keys.rotate", "exchange.peer.rotate"} <= actions
+    finally:
+        db.close()
