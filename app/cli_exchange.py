@@ -230,8 +230,10 @@ def cmd_sync(args: argparse.Namespace, db: Database) -> int:
     if pending.tombstones:
         print(f"    удаления: {pending.tombstones}")
     for row in exchange.package_log(db, 20):
-        direction = "отправлен" if row.outgoing else "получен"
-        what = "пакет" if row.kind == "sync" else "подтверждение"
+        if row.kind == "sync":
+            what, direction = "пакет", "отправлен" if row.outgoing else "получен"
+        else:
+            what, direction = "подтверждение", "отправлено" if row.outgoing else "получено"
         acked = f", подтверждён {format_date(row.acknowledged_at)}" if row.acknowledged_at else ""
         print(
             f"{what} № {row.sequence} {direction} {format_date(row.processed_at)} "

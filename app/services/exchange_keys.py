@@ -322,8 +322,8 @@ def pin_peer(db: Database, key_file: Path, typed_fingerprint: str) -> PeerInfo:
     keys = read_key_file(key_file)
     if not same_fingerprint(keys.fingerprint, typed_fingerprint):
         raise UserError(
-            f"Отпечаток не совпадает: в файле {keys.fingerprint}. Ключи не закреплены — "
-            "сверьте отпечаток по телефону с тем, кто прислал файл."
+            f"Отпечаток не совпадает с ключами в файле {key_file.name}: ключи не закреплены. "
+            "Сверьте все 30 цифр по телефону с тем, кто прислал файл."
         )
     with db.session_factory.begin() as session:
         own = require_installation(session)

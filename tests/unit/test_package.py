@@ -30,7 +30,9 @@ def _read(path: Path, kind: str = "sync") -> list[dict[str, Any]]:
     return list(pkg.payload(opened, RECIPIENT.box))
 
 
-LINES = [{"t": "citizen", "u": str(n), "d": {"last_name": "Иванова" * (n % 7)}} for n in range(3000)]
+LINES = [
+    {"t": "citizen", "u": str(n), "d": {"last_name": "Иванова" * (n % 7)}} for n in range(3000)
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,9 @@ def test_a_package_reads_back_with_its_header_last(tmp_path: Path, good: bytes) 
     assert pkg.read_header(path, "sync").header["plaintext_sha256"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_change_to_the_bytes_is_refused_with_a_package_error(
     tmp_path: Path, good: bytes, data: st.DataObject
@@ -69,7 +73,9 @@ def test_any_change_to_the_bytes_is_refused_with_a_package_error(
         _read(path)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(blob=st.binary(max_size=4096))
 def test_random_bytes_are_refused_with_a_package_error(tmp_path: Path, blob: bytes) -> None:
     for prefix in (b"", pkg.MAGIC["sync"], pkg.MAGIC["sync"] + b"\x00\x00\x00\x02{}"):
