@@ -62,9 +62,18 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("sync", help="пакеты обмена с региональным центром")
     ss = p.add_subparsers(dest="action", required=True, parser_class=parser_class)
-    q = ss.add_parser("export", help="у поставщика: пакет изменений для центра")
-    q.add_argument("--out", type=Path, required=True, help="файл .icsync")
+    q = ss.add_parser(
+        "export",
+        help="у поставщика: пакет изменений для центра; в центре: справочник для поставщиков",
+    )
+    q.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="файл .icsync (у поставщика); в центре файл .icack, а для всех — папка",
+    )
     q.add_argument("--full", action="store_true", help="все записи (первый пакет или после потери)")
+    q.add_argument("--provider", default=None, help="в центре: код поставщика (иначе всем)")
     q = ss.add_parser("import", help="загрузить пакет (.icsync в центре, .icack у поставщика)")
     q.add_argument("file", type=Path, help="файл пакета или подтверждения")
     q.add_argument(
@@ -201,6 +210,17 @@ def cmd_sync(args: argparse.Namespace, db: Database) -> int:
     from app.services import exchange
 
     if args.action == "export":
+        from app.services import exchange_keys
+
+        info = exchange_keys.installation(db)
+        if info is not None and info.is_centre:
+            written = exchange.export_directory(
+                db, args.out, args.provider, passphrase=_passphrase(db)
+            )
+            print(f"Региональный справочник записан для поставщиков: {len(written)}.")
+            for path in written:
+                print(f"    {path}")
+            return EXIT_OK
         result = exchange.export_package(db, args.out, full=args.full, passphrase=_passphrase(db))
         print(
             f"Пакет № {result.sequence} записан в {result.path}: "

@@ -130,6 +130,7 @@ class DirectoryPage(QWidget):
             name = (
                 row.name
                 + (" (образец)" if row.sample else "")
+                + (" (региональный справочник)" if row.regional else "")
                 + (" — в архиве" if row.archived else "")
             )
             values = (name, row.department, row.district, row.phone, row.email, row.kinds)

@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "exchange.keys.export": "выгрузка открытых ключей",
     "exchange.peer.pin": "ключи закреплены по отпечатку",
     "exchange.keys.rotate": "новые ключи обмена",
+    "exchange.directory.export": "региональный справочник для поставщиков",
     "exchange.peer.rotate": "другая сторона сменила ключи",
     "exchange.export": "пакет для центра",
     "exchange.import": "пакет поставщика загружен",

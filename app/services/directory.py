@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.enums import Department, MeasureKind
-from app.errors import BadFileError, NotFoundError, ValidationError
+from app.errors import BadFileError, NotFoundError, UserError, ValidationError
 from app.reference import find_district, find_measure
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
@@ -75,6 +75,7 @@ class OrganisationRow:
     kinds: str  # short titles of the kinds of measures, comma-separated
     archived: bool
     sample: bool
+    regional: bool = False  # from the regional centre's directory: read-only here
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def list_organisations(
                     kinds=_kinds_text(org),
                     archived=org.archived,
                     sample=org.is_sample,
+                    regional=org.regional,
                 )
             )
     return tuple(rows)
@@ -318,6 +320,7 @@ def save_organisation(
             found = session.get(models.Organisation, organisation_id)
             if found is None:
                 raise NotFoundError("Организация не найдена в справочнике.")
+            _refuse_regional(found)
             org = found
         _apply(session, org, form, user.id)
         session.flush()
@@ -332,12 +335,25 @@ def save_organisation(
         return org.id
 
 
+REGIONAL_READ_ONLY = (
+    "«{name}» — из регионального справочника: её сведения меняет только региональный "
+    "центр, изменения приходят с его подтверждением пакета."
+)
+
+
+def _refuse_regional(org: models.Organisation) -> None:
+    """Issue #11: organisations of the centre's regional directory are read-only here."""
+    if org.regional:
+        raise UserError(REGIONAL_READ_ONLY.format(name=org.name))
+
+
 def set_archived(db: Database, organisation_id: int, archived: bool) -> None:
     """Hide an organisation from choices (or bring it back); documents keep their copies."""
     with db.session_factory.begin() as session:
         org = session.get(models.Organisation, organisation_id)
         if org is None:
             raise NotFoundError("Организация не найдена в справочнике.")
+        _refuse_regional(org)
         if org.archived == archived:
             return
         user = current_user(session)
@@ -643,6 +659,8 @@ def import_directory_xlsx(db: Database, path: Path) -> ImportDirectoryResult:
         }
         for _number, form in forms:
             org = existing.get(_match_key(form.name, _district_name(form.district)))
+            if org is not None and org.regional:
+                continue  # the regional directory is the centre's; a copy of it changes nothing
             if org is None:
                 org = models.Organisation(
                     name="", department=form.department, created_by_id=user.id

@@ -688,31 +688,83 @@ def import_package(
                 conflicts=result.conflicts,
                 file=path.name,
             )
-        keys, new_keys = ring.signer_for(peer)
-        ack_header: dict[str, Any] = {
-            "package_uuid": str(uuid.uuid4()),
-            "sender": own.code,
-            "sender_name": own.name,
-            "sender_sign_public": b64(keys.sign_public),
-            "recipient": peer.code,
-            "recipient_fingerprint": peer.fingerprint,
-            "sequence": sequence,
-            "acknowledges": str(package_uuid),
-            "acknowledged_sequence": sequence,
-            "schema": head_revision(),
-            "made_at": clock.now_utc().isoformat(),
-        }
-        if new_keys is not None:
-            ack_header["new_keys"] = new_keys
-        directory = _directory_lines(session)
-        recipient_box = unb64(peer.box_public)
-
-        def render(temp: Path) -> None:
-            write_package(temp, "ack", ack_header, _emitting(directory), keys, recipient_box)
-
-        write_atomically(ack_out, render, database=db.path)
+        _write_ack(db, session, own, ring, peer, ack_out, (package_uuid, sequence))
     logger.info("package %s from %s imported", sequence, peer.code)
     return ImportResult(**{**result.__dict__, "ack_path": ack_out})
+
+
+def _write_ack(
+    db: Database,
+    session: Session,
+    own: models.Installation,
+    ring: KeyRing,
+    peer: models.ExchangePeer,
+    out: Path,
+    acknowledges: tuple[uuid.UUID, int] | None,
+) -> None:
+    """An acknowledgement for ``peer`` (of a package, or None: the directory alone),
+    carrying the regional directory and calendar overrides."""
+    keys, new_keys = ring.signer_for(peer)
+    header: dict[str, Any] = {
+        "package_uuid": str(uuid.uuid4()),
+        "sender": own.code,
+        "sender_name": own.name,
+        "sender_sign_public": b64(keys.sign_public),
+        "recipient": peer.code,
+        "recipient_fingerprint": peer.fingerprint,
+        "sequence": acknowledges[1] if acknowledges else 0,
+        "acknowledges": str(acknowledges[0]) if acknowledges else None,
+        "acknowledged_sequence": acknowledges[1] if acknowledges else None,
+        "schema": head_revision(),
+        "made_at": clock.now_utc().isoformat(),
+    }
+    if new_keys is not None:
+        header["new_keys"] = new_keys
+    directory = _directory_lines(session)
+    recipient_box = unb64(peer.box_public)
+
+    def render(temp: Path) -> None:
+        write_package(temp, "ack", header, _emitting(directory), keys, recipient_box)
+
+    write_atomically(out, render, database=db.path)
+
+
+def export_directory(
+    db: Database, out: Path, provider: str | None = None, *, passphrase: str | None = None
+) -> list[Path]:
+    """At the centre: the regional directory and calendar for one provider (``out`` a
+    file) or for every provider (``out`` a folder, one ``<code>.icack`` each)."""
+    access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
+    written: list[Path] = []
+    with db.session_factory.begin() as session:
+        own = require_installation(session, InstallationMode.REGIONAL_CENTRE)
+        ring = key_ring(db, own, passphrase)
+        query = select(models.ExchangePeer).order_by(models.ExchangePeer.position)
+        if provider is not None:
+            query = query.where(models.ExchangePeer.code == provider)
+        peers = list(session.scalars(query))
+        if not peers:
+            raise UserError(
+                f"Поставщик с кодом «{provider}» не закреплён."
+                if provider is not None
+                else "Поставщиков пока нет."
+            )
+        if provider is None:
+            folder = check_output(Path(out) / "x.icack", db.path, make_folder=True).parent
+            targets = [(peer, folder / f"{peer.code}.icack") for peer in peers]
+        else:
+            targets = [(peers[0], check_output(out, db.path))]
+        for peer, target in targets:
+            _write_ack(db, session, own, ring, peer, target, None)
+            written.append(target)
+        audit(
+            session,
+            current_user(session),
+            "exchange.directory.export",
+            providers=len(written),
+            path=str(out),
+        )
+    return written
 
 
 def _emitting(lines: list[dict[str, Any]]) -> Callable[[Callable[[dict[str, Any]], None]], None]:

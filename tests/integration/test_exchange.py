@@ -577,3 +577,103 @@ def test_key_rotation_travels_inside_a_package_signed_by_the_old_key(
         assert {"exchange.keys.rotate", "exchange.peer.rotate"} <= actions
     finally:
         db.close()
+
+
+def test_the_regional_directory_and_calendar_reach_providers_read_only(
+    region: tuple[Site, list[Site]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.domain.enums import Department, MeasureKind
+    from app.errors import UserError
+    from app.services import directory
+    from app.services.directory import ContactForm, OrganisationForm
+
+    hub, providers = region
+    provider = providers[0]
+    db = hub.open()
+    try:
+        hospital = directory.save_organisation(
+            db,
+            OrganisationForm(
+                name="ГБУЗ ТО «Областная больница № 3»",
+                department=Department.HEALTH,
+                district="г. Тобольск",
+                phone="+7 3456 22-22-22",
+                services=((MeasureKind.MEDICAL, "медицинская реабилитация"),),
+                contacts=(
+                    ContactForm(full_name="Сидорова Ольга Ивановна", phone="+7 3456 22-22-23"),
+                ),
+            ),
+        )
+    finally:
+        db.close()
+    assert (
+        hub.ic("workdays", "override", "2026-12-31", "--day-off", "--note", "решение области")
+        == EXIT_OK
+    )
+
+    own_before = _local_organisations(provider)
+    _send(tmp_path, hub, provider, "P1-1")
+    db = provider.open()
+    try:
+        rows = {r.name: r for r in directory.list_organisations(db)}
+        regional = rows["ГБУЗ ТО «Областная больница № 3»"]
+        assert regional.regional and regional.district == "г. Тобольск"
+        form = directory.load_organisation(db, regional.organisation_id)
+        assert form.contacts[0].full_name == "Сидорова Ольга Ивановна"
+        assert form.services[0][1] == "медицинская реабилитация"
+        with pytest.raises(UserError, match="из регионального справочника"):
+            directory.save_organisation(
+                db, dataclasses.replace(form, phone="+7 000"), regional.organisation_id
+            )
+        with pytest.raises(UserError, match="из регионального справочника"):
+            directory.set_archived(db, regional.organisation_id, True)
+        with db.engine.connect() as conn:
+            day = conn.exec_driver_sql(
+                "SELECT is_working, note FROM calendar_override WHERE day = '2026-12-31'"
+            ).one()
+        assert tuple(day) == (0, "решение области")
+    finally:
+        db.close()
+    assert _local_organisations(provider) == own_before  # the provider's own are untouched
+    # The regional directory does not travel back to the centre.
+    assert not any(
+        t == "organisation" and d["name"].startswith("ГБУЗ ТО")
+        for t, d in _centre_records(hub, "P1").values()
+    )
+
+    # The centre archives it and sends the directory alone: archived at the provider too.
+    db = hub.open()
+    try:
+        directory.set_archived(db, hospital, True)
+    finally:
+        db.close()
+    out = tmp_path / "directory"
+    capsys.readouterr()
+    assert hub.ic("sync", "export", "--out", out) == EXIT_OK
+    assert "для поставщиков: 3" in capsys.readouterr().out
+    assert provider.ic("sync", "import", out / "P1.icack") == EXIT_OK
+    db = provider.open()
+    try:
+        archived = [
+            r
+            for r in directory.list_organisations(db, include_archived=True)
+            if r.name.startswith("ГБУЗ ТО")
+        ]
+        assert len(archived) == 1 and archived[0].archived  # archived, never deleted
+    finally:
+        db.close()
+
+
+def _local_organisations(site: Site) -> list[tuple[Any, ...]]:
+    db = site.open()
+    try:
+        with db.engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.exec_driver_sql(
+                    "SELECT uuid, name, updated_at FROM organisation "
+                    "WHERE NOT regional ORDER BY uuid"
+                )
+            ]
+    finally:
+        db.close()
