@@ -95,7 +95,7 @@ class PlanDialog(QDialog):
         self.interactions.setHorizontalHeaderLabels([t for _, t in INTERACTION_COLUMNS])
         self.interactions.horizontalHeader().setStretchLastSection(True)
         self.interactions.setColumnWidth(0, 240)
-        add_question = QPushButton("Добавить вопрос")
+        add_question = self.add_question_button = QPushButton("Добавить вопрос")
         remove_question = QPushButton("Удалить вопрос")
         add_interaction = QPushButton("Добавить взаимодействие")
         remove_interaction = QPushButton("Удалить")
@@ -145,7 +145,8 @@ class PlanDialog(QDialog):
         for question in self._questions:
             self.question_list.addItem(_short(question.question))
         self.question_list.currentRowChanged.connect(self._select)
-        add_question.clicked.connect(self.add_question)
+        # clicked(bool) would hand its False to ``text`` (issue #12: the button crashed).
+        add_question.clicked.connect(lambda _checked=False: self.add_question())
         remove_question.clicked.connect(self.remove_question)
         add_interaction.clicked.connect(
             lambda: self.interactions.insertRow(self.interactions.rowCount())
