@@ -39,6 +39,7 @@ LEVEL_STYLE = {
     "green": "background: #d8f0d8; color: #1b5e20;",
     "amber": "background: #fff0c2; color: #7a5200;",
     "red": "background: #fde2e1; color: #8a1c1c;",
+    "none": "background: #ececec; color: #505050;",
 }
 SERIES = (
     ("identified", "выявлено", QColor("#4f7fbf")),

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.documents.post_form import Envelope, Letter, PostListRow
 from app.domain.dates import format_date
 from app.domain.deadlines import route_dispatch_due
@@ -659,6 +660,7 @@ def record_tracking(
             raise NotFoundError(f"Отправление N {dispatch_id} не найдено.")
         if d.method is not DeliveryMethod.POST:
             raise ValidationError("ШПИ указывается только для почтового отправления.")
+        _check_sent_on(d, sent_on)
         if d.status is DispatchStatus.SENT:
             raise UserError(
                 f"Письмо {d.addressee} уже отмечено отправленным {format_date(d.sent_on)} "
@@ -691,12 +693,30 @@ def record_tracking(
         return _record(d)
 
 
+def _check_sent_on(d: models.Dispatch, sent_on: date) -> None:
+    """A letter is sent on a day that has come, and not before it was prepared (issue #12:
+    a ШПИ dated 15.12.2026 was accepted on 02.12.2026 and printed in Appendix 1)."""
+    today = clock.today()
+    if sent_on > today:
+        raise ValidationError(
+            f"Дата отправки {format_date(sent_on)} ещё не наступила (сегодня "
+            f"{format_date(today)}): отметьте письмо в день отправки."
+        )
+    prepared = clock.local_date(d.created_at)
+    if sent_on < prepared:
+        raise ValidationError(
+            f"Дата отправки {format_date(sent_on)} раньше, чем письмо подготовлено "
+            f"({format_date(prepared)})."
+        )
+
+
 def record_sent(db: Database, dispatch_id: int, sent_on: date) -> DispatchRecord:
     """An e-mail sent by hand from a saved .eml: mark it sent and the registry."""
     with db.session_factory.begin() as session:
         d = session.get(models.Dispatch, dispatch_id)
         if d is None:
             raise NotFoundError(f"Отправление N {dispatch_id} не найдено.")
+        _check_sent_on(d, sent_on)
         if d.method is not DeliveryMethod.EMAIL:
             raise ValidationError(
                 "Почтовое отправление отмечается отправленным по ШПИ из квитанции."

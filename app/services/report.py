@@ -37,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 ExportFormat = Literal["xlsx", "pdf"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("xlsx", "pdf")
-Level = Literal["green", "amber", "red"]
+Level = Literal["green", "amber", "red", "none"]
 LEVEL_TITLES: dict[str, str] = {
+    "none": "серый: нет данных (граждане целевой категории не выявлены)",
     "green": "зелёный: показатель качества достигнут (100 %)",
     "amber": "жёлтый: в пределах допустимого отклонения (не ниже 90 %)",
     "red": "красный: ниже допустимого отклонения (менее 90 %)",
@@ -248,12 +249,13 @@ def coverage_of(report: SemiannualReport) -> Coverage:
     target category identified in the half-year (columns 4 + 6). Family members are in
     neither: the indicator speaks of "инвалидов, детей-инвалидов". Levels: green at
     100 % or more (the quality target), amber from 90 % (the tolerated deviation of -10 %),
-    red below 90 %. With nobody identified nothing was owed: percent None, green.
+    red below 90 %. With nobody identified there is nothing to measure: percent None and
+    no level ("none", shown grey; issue #12: "0 из 0 … зелёный" read as an achievement).
     """
     issued = report.routes.adults + report.routes.children
     target = report.identified.adults + report.identified.children
     if target == 0:
-        return Coverage(report.half, issued, 0, None, "green")
+        return Coverage(report.half, issued, 0, None, "none")
     percent = issued * 100 / target
     # Compared in integers, so 90 % exactly is amber whatever the rounding.
     level: Level

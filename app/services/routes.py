@@ -286,7 +286,10 @@ def propose_route(db: Database, entry_id: int) -> RouteDraft:
                     organisation_id = near[0].organisation_id
                     service_name = near[0].services[0] if near[0].services else ""
             lines.append(RouteLineDraft(kind, kind.route_title, service_name, organisation_id))
-        plan = _plan_exists(session, citizen.id, entry.id) or entry.plan_needed is True
+        # Appendix 2's P.S.: "не указывается, если Индивидуальный план комплексного
+        # сопровождения не составлялся" — a plan only marked as needed is not drawn up
+        # (issue #12: the note was printed for plan_needed alone).
+        plan = _plan_exists(session, citizen.id, entry.id) or entry.plan_formed_on is not None
         return RouteDraft(
             citizen_id=citizen.id,
             entry_id=entry.id,

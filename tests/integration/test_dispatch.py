@@ -6,7 +6,7 @@ import email
 import socket
 import subprocess
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app import clock
 from app.demo.generator import generate_demo
 from app.domain.deadlines import route_dispatch_due
 from app.domain.enums import (
@@ -27,7 +28,7 @@ from app.domain.enums import (
     TargetCategory,
 )
 from app.domain.periods import Month
-from app.errors import InvalidTrackingNumberError
+from app.errors import InvalidTrackingNumberError, ValidationError
 from app.services import dispatch
 from app.services.profile import update_profile
 from app.services.settings import save_settings
@@ -186,6 +187,17 @@ def test_tracking_number_validated_then_registry_marked(db: Database, tmp_path: 
     with db.session_factory() as s:
         d = s.get(models.Dispatch, dispatch_id)
         assert d is not None and d.status is DispatchStatus.PREPARED and d.tracking_number is None
+
+    # Issue #12: a send date that has not come yet, or before the letter was prepared.
+    with pytest.raises(ValidationError, match="ещё не наступила"):
+        dispatch.record_tracking(db, dispatch_id, GOOD_SPI, date(2026, 12, 15))
+    with db.session_factory() as s:
+        prepared = s.get(models.Dispatch, dispatch_id)
+        assert prepared is not None
+        before = clock.local_date(prepared.created_at) - timedelta(days=1)
+    with pytest.raises(ValidationError, match="раньше, чем письмо подготовлено"):
+        dispatch.record_tracking(db, dispatch_id, GOOD_SPI, before)
+    assert _entry(db, item.entry_id).route_sent_on is None
 
     record = dispatch.record_tracking(db, dispatch_id, "625000 11 00001 8", TODAY)
     assert record.status is DispatchStatus.SENT and record.tracking_number == GOOD_SPI

@@ -265,6 +265,8 @@ def test_empty_database_and_bad_half(db: Database) -> None:
     assert report.cells[2:] == (0,) * 12
     coverage = route_coverage(db, "2026H2")
     assert (coverage.issued, coverage.target, coverage.percent) == (0, 0, None)
+    # Issue #12: no data is grey, not "0 из 0 … зелёный".
+    assert coverage.level == "none" and coverage.level_title.startswith("серый: нет данных")
     with pytest.raises(InvalidPeriodError, match="2026H3"):
         semiannual_report(db, "2026H3")
 

@@ -408,7 +408,8 @@ def test_plan_note_only_when_a_plan_was_drawn_up(
         _, needs_plan = _person(s, kinds=(MeasureKind.SOCIAL,), number=4, plan_needed=True)
         with_plan_id, needs_plan_id = with_plan.id, needs_plan.id
     assert propose_route(db, with_plan_id).plan_drawn_up is True
-    assert propose_route(db, needs_plan_id).plan_drawn_up is True
+    # Appendix 2's P.S.: a plan only marked as needed has not been drawn up (issue #12).
+    assert propose_route(db, needs_plan_id).plan_drawn_up is False
     without = _issue_proposal(db, world.entry_id)
     with_note = _issue_proposal(db, with_plan_id)
     assert route_document(db, without).plan_drawn_up is False
