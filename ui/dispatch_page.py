@@ -32,9 +32,18 @@ from db.session import Database
 
 logger = logging.getLogger(__name__)
 
-HEADERS = ("", "Гражданин", "Кому", "Способ", "Адрес или почта", "Срок", "Осталось дней", "Что")
+HEADERS = ("", "Гражданин", "Кому", "Способ", "Адрес или почта", "Срок", "Осталось", "Что")
 BATCH_HEADERS = ("Кому", "Индекс", "ШПИ (14 цифр)")
 OVERDUE = QColor("#8a1c1c")
+
+
+def days_left_text(days: int) -> str:
+    """Issue #12: a date long past reads "просрочено на 459 дн.", not "осталось −459"."""
+    if days < 0:
+        return f"просрочено на {-days} дн."
+    if days == 0:
+        return "сегодня"
+    return f"осталось {days} дн."
 
 
 class DispatchPage(QWidget):
@@ -128,7 +137,7 @@ class DispatchPage(QWidget):
                 item.method.label if item.method else "не согласован",
                 where,
                 f"{item.due:%d.%m.%Y}",
-                str(item.days_left),
+                days_left_text(item.days_left),
                 "маршрут и план"
                 if item.plan_id and item.document.value != "PLAN"
                 else ("план" if item.document.value == "PLAN" else "маршрут"),

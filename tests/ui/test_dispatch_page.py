@@ -54,6 +54,11 @@ def test_post_batch_then_tracking_numbers_mark_the_registry(
     if overdue:  # overdue rows stand out
         row = page.items.index(overdue[0])
         assert page.table.item(row, 1).foreground().color().name() == "#8a1c1c"
+        # Issue #12: "просрочено на N дн.", not "осталось −N".
+        days = page.table.item(row, 6).text()
+        assert days == f"просрочено на {-overdue[0].days_left} дн.", days
+    assert overdue, "the seeded demo has overdue letters"
+    assert all("−" not in page.table.item(r, 6).text() for r in range(page.table.rowCount()))
     page.check_method(DeliveryMethod.POST)
     chosen = page.checked(DeliveryMethod.POST)
     ready = [i for i in page.items if i.entry_id in chosen and i.postcode and i.address][:3]
