@@ -605,6 +605,7 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
         print("Этот файл уже загружался раньше: повторно внесённые люди не добавлены.")
     print(f"  добавлено в реестр:          {result.added}")
     print(f"  обновлено (уже были в базе): {result.updated}")
+    print(f"  без изменений (уже в базе):  {result.unchanged}")
     print(f"  не входят в целевую категорию: {len(result.not_eligible)}")
     print(f"  отклонено строк:             {result.rejected_rows}")
     for problem in result.rejected:

@@ -201,7 +201,8 @@ class ImportWizard(QDialog):
             f"Файл «{result.file_name}», строк с данными: {result.rows_total} "
             f"(заголовки в строке {columns.header_row}).<br>"
             f"Будет добавлено в реестр: <b>{result.added}</b>; уже в базе, будут обновлены: "
-            f"<b>{result.updated}</b>; не входят в целевую категорию: "
+            f"<b>{result.updated}</b>, без изменений: <b>{result.unchanged}</b>; "
+            "не входят в целевую категорию: "
             f"<b>{len(result.not_eligible)}</b>; строк с ошибками (будут пропущены): "
             f"<b>{result.rejected_rows}</b>."
         )
@@ -351,6 +352,7 @@ class ImportWizard(QDialog):
                 f"Выписка «{value.file_name}» загружена.<br><br>"
                 f"Добавлено в реестр: <b>{value.added}</b><br>"
                 f"Обновлено (уже были в базе): <b>{value.updated}</b><br>"
+                f"Без изменений (уже были в базе): <b>{value.unchanged}</b><br>"
                 f"Не входят в целевую категорию: <b>{len(value.not_eligible)}</b><br>"
                 f"Пропущено строк с ошибками: <b>{value.rejected_rows}</b><br><br>"
                 "Запись о загрузке (файл, SHA-256, итоги) — в журнале импорта."

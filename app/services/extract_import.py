@@ -111,7 +111,8 @@ class ImportResult:
     sha256: str
     rows_total: int
     added: int
-    updated: int
+    updated: int  # known people the file changed something of
+    unchanged: int  # known people the file changed nothing of
     not_eligible: tuple[NotEligible, ...]
     # One per problem; a row may have several. Notes on the header row (a column twice)
     # come first and reject nothing.
@@ -399,6 +400,7 @@ class _Writer:
         self.batch = batch
         self.today = today
         self.now = now_utc()
+        self.created = 0  # records planned so far (a known person gaining one has changed)
         self.last_ids = {
             model: session.scalar(select(func.max(_table(model).c.id))) or 0 for model in _INSERTED
         }
@@ -410,6 +412,7 @@ class _Writer:
         self.entries: list[_Record] = []
 
     def _new(self, model: type[models.Base], values: dict[str, Any]) -> _Record:
+        self.created += 1
         self.last_ids[model] += 1
         values["id"] = self.last_ids[model]
         return _Record(values["id"], values)
@@ -417,8 +420,10 @@ class _Writer:
     def _author(self) -> dict[str, Any]:
         return {"created_by_id": self.user_id, "updated_by_id": self.user_id}
 
-    def store(self, row: ExtractRow, verdict: Verdict, received: date) -> tuple[bool, bool]:
-        """Plan one person's writes; returns (person existed, registry entry added)."""
+    def store(self, row: ExtractRow, verdict: Verdict, received: date) -> tuple[bool, bool, bool]:
+        """Plan one person's writes; returns (person existed, registry entry added, anything
+        of a known person changed: card, МСЭ, ИПРА or a new representative)."""
+        created_before = self.created
         citizen_id = self.known.citizen_id(row)
         person = None if citizen_id is None else self.known.people[citizen_id]
         if person is None:
@@ -435,11 +440,18 @@ class _Writer:
         assessment = self._assessment(person, row)
         programme = self._programme(person, row, assessment)
         self._representative(person, row)
+        changed = existed and (
+            self.created != created_before
+            or any(
+                _changed(record)
+                for record in (person.citizen, assessment, programme.record if programme else None)
+            )
+        )
         if not verdict.eligible or verdict.category is None:
-            return existed, False
+            return existed, False, changed
         month = str(Month.of(received))
         if month in person.months:
-            return existed, False
+            return existed, False, changed
         person.months.add(month)
         values = {
             "citizen_id": person.citizen.id,
@@ -457,7 +469,7 @@ class _Writer:
             "updated_by_id": self.batch.created_by_id,
         }
         self.entries.append(self._new(models.RegistryEntry, values))
-        return existed, True
+        return existed, True, changed
 
     def _add_person(self, row: ExtractRow) -> _Person:
         values = {
@@ -666,6 +678,13 @@ class _Writer:
             connection.execute(statement, params_list)
 
 
+def _changed(record: _Record | None) -> bool:
+    """A record read from the database whose values this import changes (its author aside)."""
+    if record is None or record.loaded is None:
+        return False
+    return any(name != "updated_by_id" for name in record.changes())
+
+
 def _new_uuids(count: int) -> list[str]:
     """Time-ordered (version 7, RFC 9562) UUIDs as the Uuid column stores them: 32 hex digits.
 
@@ -814,7 +833,7 @@ def _import(
     rejected.sort(key=lambda p: p.row)
     days = [row.received_on or received or today for row in parsed]
 
-    added = updated = 0
+    added = updated = unchanged = 0
     not_eligible: list[NotEligible] = []
     session = db.session_factory.writer()  # takes the write lock at its first statement
     try:
@@ -846,9 +865,12 @@ def _import(
                 verdict = _verdict(row)
                 if not verdict.eligible:
                     not_eligible.append(NotEligible(row.row, row.full_name, verdict.explanation))
-                existed, entry_added = writer.store(row, verdict, day)
+                existed, entry_added, changed = writer.store(row, verdict, day)
                 added += entry_added
-                updated += existed
+                # Issue #12: a known person the file changes nothing of is unchanged, not
+                # "updated" (the same file again reported "обновлены 296").
+                updated += existed and changed
+                unchanged += existed and not changed
                 tick(done / len(parsed))
             writer.write(session.connection(), steps.stage(*_WRITE))
             batch.rows_total = len(data)
@@ -886,6 +908,7 @@ def _import(
         rows_total=len(data),
         added=added,
         updated=updated,
+        unchanged=unchanged,
         not_eligible=tuple(not_eligible),
         rejected=tuple(rejected),
         dry_run=dry_run,

@@ -155,7 +155,8 @@ def test_a_changed_file_changes_exactly_the_changed_fields(
 
     result = _import(db, _write(tmp_path / "october-2.csv", people))
 
-    assert (result.added, result.updated, result.rejected) == (0, 5, ())
+    # Issue #12: people 3 (an empty cell keeps the value) and 4 are unchanged, not updated.
+    assert (result.added, result.updated, result.unchanged, result.rejected) == (0, 3, 2, ())
     after = {n: _citizen(db, n) for n in range(5)}
     assert after[0].phone == "+79123456789"
     assert after[2].district == "Ишимский муниципальный округ"
@@ -199,7 +200,13 @@ def test_the_same_file_again_writes_nothing_but_the_batch(
     stamps = {model: _updated_at(db, model) for model in TABLES[:6]}
     counts = _counts(db)
     result = _import(db, _write(tmp_path / "october.csv", five))
-    assert (result.added, result.updated, result.same_file_before) == (0, 5, True)
+    # Issue #12: the same file again reported "обновлены 5": they are unchanged.
+    assert (result.added, result.updated, result.unchanged, result.same_file_before) == (
+        0,
+        0,
+        5,
+        True,
+    )
     assert _counts(db) == dict(
         counts,
         import_batch=counts["import_batch"] + 1,
@@ -231,7 +238,7 @@ def test_a_new_ipra_group_and_representative_are_added_beside_the_known_ones(
     assert [r.first_name for r in _citizen(db, 3).representatives] == ["Олег"]
 
     again = _import(db, _write(tmp_path / "more-again.csv", people))
-    assert (again.added, again.updated) == (0, 4)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
     assert len(_citizen(db, 0).programmes) == 2
     assert len(_citizen(db, 1).assessments) == 2
     assert len(_citizen(db, 2).representatives) == 1
@@ -243,11 +250,11 @@ def test_one_entry_per_person_and_month_whatever_the_file_says(
     # Data about the same people arriving again in October: they are in October's registry.
     late_october = [_person(n, **{"Дата поступления сведений": "28.10.2026"}) for n in range(3)]
     result = _import(db, _write(tmp_path / "late.csv", late_october))
-    assert (result.added, result.updated) == (0, 3)
+    assert (result.added, result.updated, result.unchanged) == (0, 0, 3)
     # In November they are new to November's registry; a newcomer joins them.
     november = [_person(n, **{"Дата поступления сведений": "03.11.2026"}) for n in (0, 1, 5)]
     result = _import(db, _write(tmp_path / "november.csv", november))
-    assert (result.added, result.updated) == (3, 2)
+    assert (result.added, result.updated, result.unchanged) == (3, 0, 2)
     with db.session_factory() as session:
         months = session.execute(
             select(models.RegistryEntry.reporting_month, func.count())
@@ -281,7 +288,7 @@ def test_an_entry_made_by_hand_for_the_month_is_not_duplicated(
         db,
         _write(tmp_path / "nov.csv", [_person(0, **{"Дата поступления сведений": "05.11.2026"})]),
     )
-    assert (result.added, result.updated) == (0, 1)
+    assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
 
 
 def test_one_person_found_twice_in_the_database_gets_one_entry(
@@ -293,7 +300,7 @@ def test_one_person_found_twice_in_the_database_gets_one_entry(
         _person(0, **{"СНИЛС": "", "Дата поступления сведений": "02.11.2026"}),
     ]
     result = _import(db, _write(tmp_path / "twice.csv", people))
-    assert (result.added, result.updated, result.rejected) == (1, 2, ())
+    assert (result.added, result.updated, result.unchanged, result.rejected) == (1, 0, 2, ())
     assert _citizen(db, 0).last_name == "Тестова"  # names are never rewritten by an extract
 
 
