@@ -197,6 +197,8 @@ def cmd_centre(args: argparse.Namespace, db: Database) -> int:
         print("Открытых конфликтов нет.")
     for c in found:
         what = "удалена поставщиком" if c.deleted_by_provider else "изменена на устаревшей версии"
+        if c.person:
+            what += f" — {c.person}"
         print(
             f"№ {c.id}: {c.provider_code}, {c.table_title}, запись {c.record_uuid} {what} "
             f"(пакет № {c.package_sequence})"

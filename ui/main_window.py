@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -53,6 +53,7 @@ from ui.dashboard_page import DashboardPage
 from ui.directory_page import DirectoryPage
 from ui.dispatch_page import DispatchPage
 from ui.errors import APP_TITLE, show_user_error
+from ui.exchange_pages import PROVIDER_TITLE, ExchangeSection, exchange_file
 from ui.import_wizard import ImportWizard
 from ui.lock import IdleLock
 from ui.plan_dialog import PlanDialog
@@ -74,6 +75,9 @@ SECTIONS = (
     ("reports", "Отчеты"),
     ("directory", "Справочник организаций"),
     ("settings", "Настройки"),
+    # Appended last so that Ctrl+1…9 keep their sections; this one is Ctrl+0. At the
+    # regional centre it is titled «Поставщики» (ExchangeSection.title).
+    ("exchange", PROVIDER_TITLE),
 )
 
 SECTION_KEYS = tuple(key for key, _ in SECTIONS)
@@ -151,6 +155,7 @@ class MainWindow(QMainWindow):
         self.routes_page = RoutesPage(db, self.grid_service)
         self.reports_page = ReportsPage(db, self._today)
         self.dispatch_page = DispatchPage(db, self._today)
+        self.exchange_section = ExchangeSection(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -160,7 +165,7 @@ class MainWindow(QMainWindow):
         self.nav.setMaximumWidth(260)
         self.pages = QStackedWidget()
         for key, title in SECTIONS:
-            self.nav.addItem(title)
+            self.nav.addItem(self.exchange_section.title if key == "exchange" else title)
             if key == "registry":
                 page: QWidget = self.registry_page
             elif key == "deadlines":
@@ -175,6 +180,8 @@ class MainWindow(QMainWindow):
                 page = self.reports_page
             elif key == "dispatch":
                 page = self.dispatch_page
+            elif key == "exchange":
+                page = self.exchange_section
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -209,6 +216,10 @@ class MainWindow(QMainWindow):
         self.deadlines_page.open_requested.connect(self._open_item)
         self.deadlines_page.date_changed.connect(self._dashboard_date)
         self.registry_page.counts_changed.connect(self._show_counts)
+        self.exchange_section.title_changed.connect(self._exchange_title)
+        self.exchange_section.data_changed.connect(self._exchange_changed)
+        # A package or acknowledgement dropped on the window is loaded (issue #11).
+        self.setAcceptDrops(True)
         self._restore_layout()
         # The window opens on the deadline dashboard (issue #5); tests and the grid
         # benchmark may start elsewhere.
@@ -233,6 +244,11 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("Загрузить выписку…", self.import_extract, "Ctrl+I")
         self.import_action.setToolTip("Загрузить ежемесячную выписку из ЕИС СЗН (31-р, п. 3.1.1)")
         self.import_log_action = self._action("Журнал загрузок", self.show_import_log)
+        self.package_action = self._action("Загрузить пакет…", self.load_package, "Ctrl+Shift+O")
+        self.package_action.setToolTip(
+            "Обмен с региональным центром: пакет поставщика (.icsync) в центре, "
+            "подтверждение центра (.icack) у поставщика"
+        )
         self.audit_action = self._action("Журнал действий…", self.show_audit)
         self.backups_action = self._action("Резервные копии…", self.show_backups)
         self.walk_in_action = self._action(
@@ -263,15 +279,18 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("Выход", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("О программе", self._about)
         self.section_actions = []
-        for index, (_, title) in enumerate(SECTIONS):
+        for index, (key, title) in enumerate(SECTIONS):
+            shown = self.exchange_section.title if key == "exchange" else title
             action = self._action(
-                title, lambda _=False, i=index: self.nav.setCurrentRow(i), f"Ctrl+{index + 1}"
+                shown,
+                lambda _=False, i=index: self.nav.setCurrentRow(i),
+                f"Ctrl+{(index + 1) % 10}",  # the tenth section is Ctrl+0
             )
             self.section_actions.append(action)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&Файл")
-        for action in (self.import_action, self.import_log_action):
+        for action in (self.import_action, self.import_log_action, self.package_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.backups_action)
@@ -345,11 +364,29 @@ class MainWindow(QMainWindow):
             self.reports_page.refresh()
         elif page is self.dispatch_page:
             self.dispatch_page.refresh()
+        elif page is self.exchange_section:
+            self.exchange_section.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))
                 wanted = _PLACEHOLDERS[key][1]
                 placeholder.set_counts(tuple((k, v) for k, v in counts.items() if k in wanted))
+
+    def _exchange_title(self, title: str) -> None:
+        index = SECTION_KEYS.index("exchange")
+        item = self.nav.item(index)
+        if item is not None:
+            item.setText(title)
+        self.section_actions[index].setText(title)
+
+    def _exchange_changed(self) -> None:
+        # The centre's acknowledgement brings its directory and calendar: what the other
+        # sections show may have changed (the exchange section has refreshed itself).
+        self.grid_service.reload_calendar()
+        self.registry_page.reload_choices()
+        self.registry_page.refresh()
+        self.directory_page.refresh()
+        self._deadlines_stale = True
 
     def _start_deadlines(self) -> None:
         # Counted on a worker (it reads every entry) and only for the deadlines section: a
@@ -538,6 +575,31 @@ class MainWindow(QMainWindow):
         )
         return self.export_task
 
+    # -- the exchange with the regional centre (issue #11) ---------------------------------
+
+    def _show_exchange(self) -> None:
+        self.nav.setCurrentRow(SECTION_KEYS.index("exchange"))
+
+    def load_package(self) -> None:
+        """Файл → «Загрузить пакет…»: .icsync at the centre, .icack at a provider."""
+        self._show_exchange()
+        self.exchange_section.choose_package()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if exchange_file(_dropped(event.mimeData().urls())) is not None:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        path = exchange_file(_dropped(event.mimeData().urls()))
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self._show_exchange()
+        self.exchange_section.load_file(path)
+
     # -- window state ---------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
@@ -565,6 +627,7 @@ class MainWindow(QMainWindow):
             self.idle_lock.stop()
         if self._deadline_task is not None and self._deadline_task.running:
             self._deadline_task.wait()
+        self.exchange_section.wait()
         super().closeEvent(event)
 
     def show_audit(self) -> None:
@@ -682,6 +745,10 @@ class ImportLogDialog(QDialog):
             self.problems.setText(
                 f"Ошибки в строках:\n{shown}{more}" if problems else "Ошибок нет."
             )
+
+
+def _dropped(urls: list[QUrl]) -> list[Path]:
+    return [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
 
 
 def _fill(form: QFormLayout, rows: tuple[tuple[str, int], ...]) -> None:

@@ -3,6 +3,7 @@ consolidated Appendix 4 (issue #11; 31-р 5.2, 5.3)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
@@ -165,6 +166,7 @@ class ConflictView:
     deleted_by_provider: bool
     differences: tuple[FieldDifference, ...]
     created_at: datetime
+    person: str  # whose record it is: "Фамилия Имя Отчество, дд.мм.гггг", or ""
 
 
 def _differences(held: str | None, incoming: str | None) -> tuple[FieldDifference, ...]:
@@ -176,6 +178,38 @@ def _differences(held: str | None, incoming: str | None) -> tuple[FieldDifferenc
         for key in keys
         if old.get(key) != new.get(key)
     )
+
+
+def _person_of(session: Session, provider: str, table: str, data: dict[str, Any]) -> str:
+    """The person a provider's record belongs to, as the centre holds that person's card."""
+    if table == "citizen":
+        card = data
+    else:
+        citizen = data.get("citizen_uuid")
+        if not citizen:
+            return ""
+        try:
+            citizen_uuid = uuid.UUID(str(citizen))
+        except ValueError:
+            return ""
+        text = session.scalar(
+            select(RECORDS.c.data).where(
+                RECORDS.c.provider_code == provider, RECORDS.c.uuid == citizen_uuid
+            )
+        )
+        if not text:
+            return ""
+        card = json.loads(text)
+    name = " ".join(
+        str(p)
+        for p in (card.get("last_name"), card.get("first_name"), card.get("middle_name"))
+        if p
+    )
+    birth = card.get("birth_date")
+    if birth:
+        with contextlib.suppress(ValueError):
+            name += f", {format_date(date.fromisoformat(str(birth)[:10]))}"
+    return name
 
 
 def conflicts(db: Database, *, open_only: bool = True) -> list[ConflictView]:
@@ -195,6 +229,12 @@ def conflicts(db: Database, *, open_only: bool = True) -> list[ConflictView]:
                 deleted_by_provider=c.incoming_data is None,
                 differences=_differences(c.held_data, c.incoming_data),
                 created_at=c.created_at,
+                person=_person_of(
+                    session,
+                    c.provider_code,
+                    c.table_name,
+                    json.loads(c.held_data or c.incoming_data or "{}"),
+                ),
             )
             for c in session.scalars(query)
         ]

@@ -1181,6 +1181,7 @@ class PackageLogRow:
     file_name: str | None
     acknowledged_at: datetime | None
     note: str | None
+    full: bool = False
 
 
 def package_log(db: Database, limit: int = 200) -> list[PackageLogRow]:
@@ -1200,6 +1201,7 @@ def package_log(db: Database, limit: int = 200) -> list[PackageLogRow]:
                 r.file_name,
                 r.acknowledged_at,
                 r.note,
+                r.full,
             )
             for r in rows
         ]
