@@ -206,11 +206,19 @@ class RegistryPage(QWidget):
         self.status_combo.addItem("Любое состояние", None)
         for status in EntryStatus:
             self.status_combo.addItem(status.label, status)
-        for combo in (self.month_combo, self.district_combo, self.status_combo):
+        # Issue #12: the filter bar made the window 1738 px wide; combos size to a short
+        # text (the full label shows in the open list) and the filters take a second row.
+        for combo, length in (
+            (self.month_combo, 12),
+            (self.source_combo, 8),
+            (self.district_combo, 12),
+            (self.category_combo, 12),
+            (self.status_combo, 14),
+        ):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(14)
+            combo.setMinimumContentsLength(length)
         self.columns_button = QToolButton()
         self.columns_button.setText("Столбцы")
         self.columns_button.setToolTip("Показать или скрыть столбцы")
@@ -219,8 +227,11 @@ class RegistryPage(QWidget):
         self.reset_button.setText("Сбросить")
         self.reset_button.setToolTip("Сбросить поиск и фильтры")
 
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_edit, 1)
+        search_row.addWidget(self.columns_button)
+        search_row.addWidget(self.reset_button)
         bar = QHBoxLayout()
-        bar.addWidget(self.search_edit, 2)
         for label, combo in (
             ("Месяц:", self.month_combo),
             ("Источник:", self.source_combo),
@@ -231,9 +242,8 @@ class RegistryPage(QWidget):
             caption = QLabel(label)
             caption.setBuddy(combo)
             bar.addWidget(caption)
-            bar.addWidget(combo)
-        bar.addWidget(self.columns_button)
-        bar.addWidget(self.reset_button)
+            bar.addWidget(combo, 1)
+        bar.addStretch(0)
 
         self.model = RegistryTableModel(service, self)
         self.view = QTableView()
@@ -264,6 +274,7 @@ class RegistryPage(QWidget):
         self.count_label = QLabel()
 
         layout = QVBoxLayout(self)
+        layout.addLayout(search_row)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count_label)

@@ -169,3 +169,30 @@ def test_crash_dialog_names_the_log_file_and_shows_the_traceback(
     assert "непредвиденная ошибка" in box.text()
     assert "RuntimeError: поломка" in box.detailedText()
     assert "test_crash_dialog" in box.detailedText()
+
+
+def test_every_section_fits_an_office_screen_of_1366_by_768(
+    qtbot: QtBot, db: Database, tmp_path: Path
+) -> None:
+    """Issue #12: the window's minimum width was 1738 px (the registry's filter bar): it
+    could not be shrunk to 1366x768, the commonest office screen."""
+    generate_demo(db, 60, seed=3, today=TODAY)
+    window = _window(qtbot, db, tmp_path)
+    window.show()
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        qtbot.wait(10)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 768, (
+            window.nav.item(row).text(),
+            hint.width(),
+            hint.height(),
+        )
+    # The registry's filters sit on their own row, under the search box, not over it.
+    page = window.registry_page
+    window.nav.setCurrentRow(0)
+    window.resize(1366, 768)
+    qtbot.wait(10)
+    search = page.search_edit.geometry()
+    month = page.month_combo.geometry()
+    assert month.top() >= search.bottom()
