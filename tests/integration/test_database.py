@@ -134,3 +134,15 @@ def test_check_reports_integrity_revision_and_counts(db: Database) -> None:
     assert report.journal_mode == "wal"
     assert dict(report.counts)["Пользователи"] == 1
     assert dict(report.counts)["Граждане"] == 0
+
+
+def test_the_quick_revision_graph_is_alembics() -> None:
+    """db/migrate.py reads revisions from the scripts' own lines to spare every start the
+    Alembic import; it must say what Alembic says."""
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config, head_revision, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == script.get_current_head()
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}

@@ -677,3 +677,52 @@ def _local_organisations(site: Site) -> list[tuple[Any, ...]]:
             ]
     finally:
         db.close()
+
+
+def test_a_person_reported_by_two_providers_is_counted_once_in_the_regional_total(
+    region: tuple[Site, list[Site]], tmp_path: Path
+) -> None:
+    from app.domain.periods import HalfYear
+    from app.services.report import report_with_people
+
+    hub, providers = region
+
+    def identified(site: Site) -> list[str]:
+        db = site.open()
+        try:
+            with db.session_factory() as session:
+                _, people = report_with_people(db, session, HalfYear.parse(HALF))
+            return sorted(people[0])
+        finally:
+            db.close()
+
+    # A person P1 identified in the half-year is identified by P2 too (the same СНИЛС).
+    first, second = identified(providers[0])[0], identified(providers[1])[0]
+    db = providers[0].open()
+    try:
+        with db.engine.connect() as conn:
+            snils = conn.exec_driver_sql(
+                "SELECT snils FROM citizen WHERE uuid = ?", (first.replace("-", ""),)
+            ).scalar()
+    finally:
+        db.close()
+    assert snils
+    db = providers[1].open()
+    try:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE citizen SET snils = ? WHERE uuid = ?", (snils, second.replace("-", ""))
+            )
+    finally:
+        db.close()
+    for p in providers:
+        _send(tmp_path, hub, p, f"{p.code}-1")
+    db = hub.open()
+    try:
+        report = centre.consolidated_report(db, HALF)
+    finally:
+        db.close()
+    column3 = [int(row[2]) for row in report.rows]
+    assert report.total[2] == sum(column3) - 1  # 31-р Appendix 4 col. 3, counted once
+    assert any("учтён один раз" in note for note in report.notes)
+    assert any("повторно" in note for note in report.notes)

@@ -486,3 +486,20 @@ def test_cli_mistakes_are_one_russian_line_and_exit_2(
     assert lines[0].startswith("ошибка: ")
     assert expected in lines[0]
     assert "Traceback" not in err
+
+
+def test_the_people_behind_each_column_count_what_the_report_counts(db: Database) -> None:
+    """Issue #11: the package carries each column's people; the centre counts a person
+    reported by two providers once. Their numbers are the report's own."""
+    from app.demo.generator import generate_demo
+    from app.domain.periods import HalfYear
+    from app.services.report import report_with_people
+
+    _half_year(db)
+    generate_demo(db, 150, 5, today=date(2025, 12, 20))
+    for half in ("2025H1", "2025H2"):
+        with db.session_factory() as session:
+            built, people = report_with_people(db, session, HalfYear.parse(half))
+        assert built == semiannual_report(db, half)
+        assert [len(p) for p in people] == list(built.cells[2:])
+        assert any(people)
