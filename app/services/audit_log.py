@@ -189,9 +189,22 @@ def list_events(db: Database, chosen: AuditFilter, limit: int = MAX_ROWS) -> lis
     if chosen.login:
         query = query.where(user.login == chosen.login)
     if chosen.text.strip():
-        pattern = f"%{chosen.text.strip()}%"
+        # The consultant searches what the window shows: Russian labels of actions and
+        # records (the codes stay searchable too), and the details' own words.
+        needle = chosen.text.strip()
+        pattern = f"%{needle}%"
+        actions = _codes_labelled(ACTION_LABELS, needle)
+        entities = _codes_labelled(ENTITY_LABELS, needle)
+        fields = _codes_labelled(FIELD_LABELS, needle) | _codes_labelled(DETAIL_LABELS, needle)
         query = query.where(
-            or_(event.action.like(pattern), event.entity.like(pattern), event.details.like(pattern))
+            or_(
+                event.action.like(pattern),
+                event.entity.like(pattern),
+                event.details.like(pattern),
+                event.action.in_(actions),
+                event.entity.in_(entities),
+                *(event.details.like(f'%"{code}"%') for code in sorted(fields)),
+            )
         )
     with db.session_factory() as session:
         rows = session.execute(query).all()
@@ -206,6 +219,16 @@ def list_events(db: Database, chosen: AuditFilter, limit: int = MAX_ROWS) -> lis
         )
         for e, name, login in rows
     ]
+
+
+def _fold(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+def _codes_labelled(labels: dict[str, str], needle: str) -> set[str]:
+    """The codes whose Russian label contains ``needle`` (any case, ё as е)."""
+    wanted = _fold(needle)
+    return {code for code, label in labels.items() if wanted in _fold(label)}
 
 
 def _details_text(details: str | None) -> str:

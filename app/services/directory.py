@@ -529,9 +529,11 @@ def export_directory_xlsx(db: Database, out: Path) -> int:
 def _read_sheet(path: Path) -> list[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    from app.services.extract_parse import not_a_file
+
     path = Path(path).expanduser()
     if not path.is_file():
-        raise BadFileError(f"Файл не найден: {path}")
+        raise BadFileError(not_a_file(path))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

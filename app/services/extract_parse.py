@@ -996,9 +996,19 @@ def read_table(path: Path, on_read: ReadProgress | None = None) -> Table:
             gc.enable()
 
 
+def not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a file, in one Russian line (issue #10: a folder or a
+    named pipe given as the extract was reported as "Файл не найден")."""
+    if path.is_dir():
+        return f"Указана папка, а не файл: {path}"
+    if path.exists():
+        return f"{path} — не обычный файл (устройство или канал), его нельзя загрузить."
+    return f"Файл не найден: {path}"
+
+
 def _read_table(path: Path, on_read: ReadProgress | None) -> Table:
     if not path.is_file():
-        raise BadFileError(f"Файл не найден: {path}")
+        raise BadFileError(not_a_file(path))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise BadFileError(

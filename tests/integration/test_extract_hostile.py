@@ -780,3 +780,26 @@ def test_rejected_rows_quote_a_short_start_and_the_log_stays_bounded(
     lines = logged.splitlines()
     assert len(lines) == extract_import.LOGGED_PROBLEMS + 1
     assert lines[-1].startswith("… и ещё 1000")
+
+
+def test_a_folder_or_a_pipe_given_as_the_extract_is_named_as_such(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #10: both were reported as «Файл не найден»."""
+    import os
+
+    folder = tmp_path / "выписка.xlsx"
+    folder.mkdir()
+    pipe = tmp_path / "канал.csv"
+    os.mkfifo(pipe)
+    for path, expected in (
+        (folder, "Указана папка, а не файл"),
+        (pipe, "не обычный файл (устройство или канал)"),
+        (tmp_path / "нет.xlsx", "Файл не найден"),
+    ):
+        with pytest.raises(BadFileError, match=re.escape(expected)):
+            read_table(path)
+        capsys.readouterr()
+        code = main(["--db", str(db.path), "import-extract", str(path), "--today", str(TODAY)])
+        assert code == EXIT_USER_ERROR
+        assert expected in capsys.readouterr().err

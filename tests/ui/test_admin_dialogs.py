@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -35,7 +37,7 @@ def _people(db: Database) -> int:
 
 
 def test_audit_window_filters_and_exports(
-    qtbot: QtBot, supervisor: Database, tmp_path: Path
+    qtbot: QtBot, supervisor: Database, tmp_path: Path, type_text: Callable[[QWidget, str], None]
 ) -> None:
     result = save_citizen(supervisor, CitizenForm(last_name="Орлова", first_name="Анна"))
     save_citizen(supervisor, CitizenForm(last_name="Орлов", first_name="Анна"), result.citizen_id)
@@ -55,6 +57,21 @@ def test_audit_window_filters_and_exports(
     assert {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())} == {
         "вход в программу"
     }
+    # Issue #10: the search finds what the window shows, in Russian, any case.
+    dialog.search_edit.clear()
+    type_text(dialog.search_edit, "Вход в ПРОГРАММУ")
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())} == {
+        "вход в программу"
+    }
+    dialog.search_edit.clear()
+    type_text(dialog.search_edit, "фамилия")
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    found = [dialog.table.item(r, 5).text() for r in range(dialog.table.rowCount())]
+    assert found and all("фамилия" in text for text in found)
+    dialog.search_edit.clear()
+    qtbot.keyClicks(dialog.search_edit, "sign_in")
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
     out = tmp_path / "Журнал действий.xlsx"
     dialog.export_to(out)  # the file dialog's answer
     sheet = load_workbook(out).active

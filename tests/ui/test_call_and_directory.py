@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -342,7 +343,7 @@ def test_the_card_calls_about_the_newest_registry_entry(
 
 
 def test_add_question_button_adds_a_question_typed_by_hand(
-    qtbot: QtBot, db: Database, entry_id: int
+    qtbot: QtBot, db: Database, entry_id: int, type_text: Callable[[QWidget, str], None]
 ) -> None:
     """Issue #12: «Добавить вопрос» raised AttributeError ('bool' has no 'strip') every time."""
     from app.services import plans
@@ -358,20 +359,9 @@ def test_add_question_button_adds_a_question_typed_by_hand(
     qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
     assert dialog.question_list.count() == before + 1
     assert dialog.question_list.currentItem().text() == "(новый вопрос)"
-    _type_text(dialog.question_edit, "Оформить ТСР через Социальный фонд")
+    type_text(dialog.question_edit, "Оформить ТСР через Социальный фонд")
     with qtbot.waitSignal(dialog.saved):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     current = plans.current_plan(db, plans.start_plan(db, entry_id, TODAY).citizen_id)
     assert current is not None
     assert any(q.question == "Оформить ТСР через Социальный фонд" for q in current[1].questions)
-
-
-def _type_text(widget: QWidget, text: str) -> None:
-    """Key presses carrying Cyrillic text (QTest.keyClicks aborts on non-Latin-1 keys)."""
-    from PySide6.QtCore import QEvent
-    from PySide6.QtGui import QKeyEvent
-
-    widget.setFocus()
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
