@@ -410,14 +410,6 @@ class _ExchangePage(QWidget):
     def refresh(self) -> None:
         raise NotImplementedError
 
-    def choose_package(self) -> None:
-        """Файл → «Загрузить пакет…»: the file this side loads."""
-        raise NotImplementedError
-
-    def load_file(self, path: Path) -> None:
-        """A file dropped on the window or chosen in the menu."""
-        raise NotImplementedError
-
     @property
     def busy(self) -> bool:
         return self.task is not None and self.task.running
@@ -425,6 +417,28 @@ class _ExchangePage(QWidget):
     def wait(self) -> None:
         if self.task is not None:
             self.task.wait()
+
+    OPEN_TITLE = ""
+    OPEN_FILTER = ""
+    FOREIGN_SUFFIX = ""
+    FOREIGN = ""
+
+    def choose_package(self) -> None:
+        path = self._open_file(self.OPEN_TITLE, self.OPEN_FILTER)
+        if path is not None:
+            self.load_file(path)
+
+    def load_file(self, path: Path) -> None:
+        """A file chosen or dropped: loaded, or — the other side's kind — explained."""
+        if path.suffix.lower() == self.FOREIGN_SUFFIX:
+            message = self.FOREIGN.format(name=path.name)
+            self._say(message)
+            QMessageBox.information(self, APP_TITLE, message)
+            return
+        self._load(path)
+
+    def _load(self, path: Path) -> None:
+        raise NotImplementedError
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -769,20 +783,14 @@ class ProviderExchangePage(_ExchangePage):
 
         return self._run("Формирование пакета для центра…", job, done)
 
-    def choose_package(self) -> None:
-        path = self._open_file("Подтверждение центра", ACK_FILTER)
-        if path is not None:
-            self.load_file(path)
+    # What Файл → «Загрузить пакет…» and a dropped file open here, and the other side's.
+    OPEN_TITLE, OPEN_FILTER, FOREIGN_SUFFIX = "Подтверждение центра", ACK_FILTER, PACKAGE_SUFFIX
+    FOREIGN = (
+        "{name} — пакет поставщика: он загружается в региональном центре. "
+        "Здесь загружается подтверждение центра (.icack)."
+    )
 
-    def load_file(self, path: Path) -> None:
-        if path.suffix.lower() == PACKAGE_SUFFIX:
-            message = (
-                f"{path.name} — пакет поставщика: он загружается в региональном центре. "
-                "Здесь загружается подтверждение центра (.icack)."
-            )
-            self._say(message)
-            QMessageBox.information(self, APP_TITLE, message)
-            return
+    def _load(self, path: Path) -> None:
         self.load_ack(path)
 
     def load_ack(self, path: Path) -> exchange.AckResult | None:
@@ -1131,20 +1139,13 @@ class CentrePage(_ExchangePage):
             self._say(f"Поставщик добавлен: {peer.name} (код {peer.code}).")
             self.refresh()
 
-    def choose_package(self) -> None:
-        path = self._open_file("Пакет поставщика", PACKAGE_FILTER)
-        if path is not None:
-            self.load_file(path)
+    OPEN_TITLE, OPEN_FILTER, FOREIGN_SUFFIX = "Пакет поставщика", PACKAGE_FILTER, ACK_SUFFIX
+    FOREIGN = (
+        "{name} — подтверждение центра: оно загружается у поставщика. "
+        "Здесь загружаются пакеты поставщиков (.icsync)."
+    )
 
-    def load_file(self, path: Path) -> None:
-        if path.suffix.lower() == ACK_SUFFIX:
-            message = (
-                f"{path.name} — подтверждение центра: оно загружается у поставщика. "
-                "Здесь загружаются пакеты поставщиков (.icsync)."
-            )
-            self._say(message)
-            QMessageBox.information(self, APP_TITLE, message)
-            return
+    def _load(self, path: Path) -> None:
         self.load_package(path)
 
     def load_package(self, path: Path) -> BackgroundTask | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+
+from app.domain.periods import HalfYear
 
 # --- the form of Appendix 4, word for word -----------------------------------------------
 
@@ -65,22 +68,50 @@ class SectionCounts:
 
 
 @dataclass(frozen=True)
-class SemiannualReport:
-    """Appendix 4 for one provider and one half-year; ``cells`` are columns 1-14."""
+class _HalfYearForm:
+    """What every Appendix 4 says of its half-year."""
 
     half: str  # "2025H1"
     period_title: str  # "1 полугодие 2025 г."
     first_day: date
     last_day: date
-    provider: str
-    identified: SectionCounts  # columns 3-6
-    routes: SectionCounts  # columns 7-10
-    plans: SectionCounts  # columns 11-14
 
     @property
     def as_of(self) -> str:
         """The date the form says "по состоянию на": the last day of the half-year."""
         return self.last_day.strftime("%d.%m.%Y")
+
+    @property
+    def period_line(self) -> str:
+        """The line under the organisation's name: the half-year and its first and last days."""
+        return (
+            f"Отчетный период: {self.period_title} "
+            f"({self.first_day:%d.%m.%Y} – {self.last_day:%d.%m.%Y})"
+        )
+
+
+@dataclass(frozen=True)
+class SemiannualReport(_HalfYearForm):
+    """Appendix 4 for one provider and one half-year; ``cells`` are columns 1-14."""
+
+    provider: str
+    identified: SectionCounts  # columns 3-6
+    routes: SectionCounts  # columns 7-10
+    plans: SectionCounts  # columns 11-14
+
+    @classmethod
+    def from_counts(cls, half: HalfYear, provider: str, counts: Sequence[int]) -> SemiannualReport:
+        """The form from columns 3-14 as twelve numbers."""
+        return cls(
+            half=str(half),
+            period_title=half.title,
+            first_day=half.first_day,
+            last_day=half.last_day,
+            provider=provider,
+            identified=SectionCounts(*counts[0:4]),
+            routes=SectionCounts(*counts[4:8]),
+            plans=SectionCounts(*counts[8:12]),
+        )
 
     @property
     def cells(self) -> tuple[int | str, ...]:
@@ -90,14 +121,6 @@ class SemiannualReport:
             *self.identified.cells,
             *self.routes.cells,
             *self.plans.cells,
-        )
-
-    @property
-    def period_line(self) -> str:
-        """The line under the provider's name: the half-year and its first and last days."""
-        return (
-            f"Отчетный период: {self.period_title} "
-            f"({self.first_day:%d.%m.%Y} – {self.last_day:%d.%m.%Y})"
         )
 
     @property
@@ -117,7 +140,7 @@ TOTAL_LABEL = "Итого по региону"
 
 
 @dataclass(frozen=True)
-class ConsolidatedReport:
+class ConsolidatedReport(_HalfYearForm):
     """Appendix 4 at the regional centre: a numbered row per provider, then the total.
 
     ``rows``: columns 1-14 of each provider in the order of the centre's provider list
@@ -127,26 +150,11 @@ class ConsolidatedReport:
     printed under the table (the counting rule, the 31-р 5.3 indicators, who is missing).
     """
 
-    half: str
-    period_title: str
-    first_day: date
-    last_day: date
     centre: str
     rows: tuple[tuple[int | str, ...], ...]
     total: tuple[int | str, ...]
     notes: tuple[str, ...]
     missing: tuple[str, ...]
-
-    @property
-    def as_of(self) -> str:
-        return self.last_day.strftime("%d.%m.%Y")
-
-    @property
-    def period_line(self) -> str:
-        return (
-            f"Отчетный период: {self.period_title} "
-            f"({self.first_day:%d.%m.%Y} – {self.last_day:%d.%m.%Y})"
-        )
 
     @property
     def document_title(self) -> str:

@@ -20,7 +20,6 @@ from app import clock
 from app.documents.report_form import (
     TOTAL_LABEL,
     ConsolidatedReport,
-    SectionCounts,
     SemiannualReport,
 )
 from app.domain.dates import format_date
@@ -73,17 +72,7 @@ class ProviderRow:
 
 
 def _report_of(row: models.ProviderReport, half: HalfYear) -> SemiannualReport:
-    cells = json.loads(row.cells)
-    return SemiannualReport(
-        half=str(half),
-        period_title=half.title,
-        first_day=half.first_day,
-        last_day=half.last_day,
-        provider=row.provider_name,
-        identified=SectionCounts(*cells[0:4]),
-        routes=SectionCounts(*cells[4:8]),
-        plans=SectionCounts(*cells[8:12]),
-    )
+    return SemiannualReport.from_counts(half, row.provider_name, json.loads(row.cells))
 
 
 def report_status(received_on: date | None, half: HalfYear, today: date) -> ReportStatus:
@@ -478,18 +467,8 @@ def consolidated_report(db: Database, half: str) -> ConsolidatedReport:
         coverage = coverage_of(_report_of(report, period))
         indicators.append(f"{report.provider_name or peer.name} — {_coverage_text(coverage)}")
     totals = [len(c) for c in columns]
-    region = coverage_of(
-        SemiannualReport(
-            str(period),
-            period.title,
-            period.first_day,
-            period.last_day,
-            own.name,
-            SectionCounts(*totals[0:4]),
-            SectionCounts(*totals[4:8]),
-            SectionCounts(*totals[8:12]),
-        )
-    )
+    region = coverage_of(SemiannualReport.from_counts(period, own.name, totals))
+
     notes.append(COUNTING_RULE.format(total=TOTAL_LABEL))
     counted_twice = sum(plain_sum) - sum(totals)
     if counted_twice:

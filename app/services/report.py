@@ -217,17 +217,7 @@ def report_with_people(
     for where in (_identified_where, _routes_where, _plans_where):
         people += _section_people(session, half, *where(half))
     counts = [len(p) for p in people]
-    report = SemiannualReport(
-        half=str(half),
-        period_title=half.title,
-        first_day=half.first_day,
-        last_day=half.last_day,
-        provider=provider_name(db, session),
-        identified=SectionCounts(*counts[0:4]),
-        routes=SectionCounts(*counts[4:8]),
-        plans=SectionCounts(*counts[8:12]),
-    )
-    return report, people
+    return SemiannualReport.from_counts(half, provider_name(db, session), counts), people
 
 
 def _read_report(db: Database, session: Session, half: HalfYear) -> SemiannualReport:
