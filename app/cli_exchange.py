@@ -83,8 +83,12 @@ def add_parsers(sub: Any) -> None:
 
 
 def _passphrase(db: Database) -> str | None:
-    """The exchange keys' passphrase, needed only on an unencrypted database."""
-    if db.key is not None:
+    """The exchange keys' passphrase: needed on an unencrypted database, and once on a
+    database encrypted since (the keys then move under the database key)."""
+    from app.services import exchange_keys
+
+    info = exchange_keys.installation(db)
+    if db.key is not None and (info is None or not info.passphrase_needed):
         return None
     given = os.environ.get("IC_PASSWORD", "")
     if given:

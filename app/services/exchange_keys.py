@@ -29,6 +29,7 @@ from app.domain.package import (
     PublicKeys,
     b64,
     fingerprint,
+    needs_passphrase,
     open_secret,
     read_key_file,
     same_fingerprint,
@@ -216,11 +217,21 @@ class KeyRing:
 
 
 def key_ring(db: Database, row: models.Installation, passphrase: str | None) -> KeyRing:
+    """The key pairs, opened. Keys sealed under a passphrase on a database encrypted since
+    (``ic db encrypt``) move under the database key here, in the caller's transaction."""
     previous = tuple(
         KeyPairs.from_secret_bytes(open_secret(sealed, database_key=db.key, passphrase=passphrase))
         for sealed in json.loads(row.previous_keys or "[]")
     )
-    return KeyRing(own_keys(db, row, passphrase), previous)
+    ring = KeyRing(own_keys(db, row, passphrase), previous)
+    if db.key is not None and needs_passphrase(row.secret_keys):
+        row.secret_keys = seal_secret(
+            ring.current.secret_bytes(), database_key=db.key, passphrase=None
+        )
+        row.previous_keys = json.dumps(
+            [seal_secret(k.secret_bytes(), database_key=db.key, passphrase=None) for k in previous]
+        )
+    return ring
 
 
 def rotate_keys(db: Database, passphrase: str | None = None) -> InstallationInfo:

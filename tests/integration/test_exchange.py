@@ -726,3 +726,55 @@ def test_a_person_reported_by_two_providers_is_counted_once_in_the_regional_tota
     assert report.total[2] == sum(column3) - 1  # 31-р Appendix 4 col. 3, counted once
     assert any("учтён один раз" in note for note in report.notes)
     assert any("повторно" in note for note in report.notes)
+
+
+def test_keys_of_a_plain_database_move_under_the_database_key_once_it_is_encrypted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #11: private keys under a passphrase (IC_PASSWORD) on an unencrypted database,
+    under the database key once the database is encrypted; never plain."""
+    hub = _site(tmp_path, "centre", "RC", "Центр")
+    plain = tmp_path / "plain.sqlite"
+    assert (
+        main(["--db", str(plain), "init", "--plain", "--role", "provider", "--code", "P1",
+              "--organisation", "Поставщик"])
+        == EXIT_OK
+    )  # fmt: skip
+    provider = Site(plain, "P1", "Поставщик")
+    from db.session import open_database
+
+    db = open_database(plain)
+    try:
+        with db.session_factory() as session:
+            sealed = exchange_keys.require_installation(session).secret_keys
+        assert json.loads(sealed)["wrap"] == "passphrase"
+    finally:
+        db.close()
+    assert provider.ic("keys", "export", "--out", tmp_path / "p1.ickey") == EXIT_OK
+    assert hub.ic("keys", "export", "--out", tmp_path / "rc.ickey") == EXIT_OK
+    assert (
+        provider.ic("centre", "pin", tmp_path / "rc.ickey", "--fingerprint", hub.fingerprint()) == 0
+    )
+    db = open_database(plain)
+    try:
+        fingerprint = exchange_keys.installation(db).fingerprint  # type: ignore[union-attr]
+    finally:
+        db.close()
+    assert hub.ic("providers", "add", tmp_path / "p1.ickey", "--fingerprint", fingerprint) == 0
+    assert provider.ic("sync", "export", "--out", tmp_path / "P1-1.icsync") == EXIT_OK
+    assert hub.ic("sync", "import", tmp_path / "P1-1.icsync") == EXIT_OK
+
+    assert provider.ic("db", "encrypt", "--name", "Петрова А. С.") == EXIT_OK
+    assert provider.ic("sync", "import", tmp_path / "P1-1.icack") == EXIT_OK
+    db = provider.open()
+    try:
+        with db.session_factory() as session:
+            assert (
+                json.loads(exchange_keys.require_installation(session).secret_keys)["wrap"]
+                == "database"
+            )
+        assert exchange_keys.installation(db).fingerprint == fingerprint  # type: ignore[union-attr]
+    finally:
+        db.close()
+    assert provider.ic("sync", "export", "--out", tmp_path / "P1-2.icsync") == EXIT_OK
+    assert hub.ic("sync", "import", tmp_path / "P1-2.icsync") == EXIT_OK
