@@ -29,8 +29,9 @@ from app import clock
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
 from app.errors import UserError
 from app.services import informing
-from app.services.informing import CallContext, CallDraft
+from app.services.informing import CallContext, CallDraft, CallResult
 from db.session import Database
+from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class CallDialog(QDialog):
         self._started_at: datetime | None = None
         self._elapsed = QElapsedTimer()
         self.outcome: CallOutcome | None = None
+        self.call_result: CallResult | None = None
         self.setWindowTitle(f"Звонок: {self.context.person}")
         self.setMinimumSize(1000, 820)
 
@@ -323,6 +325,27 @@ class CallDialog(QDialog):
         self.call_result = result
         self.saved.emit(result)
         self.accept()
+
+    def has_unsaved_changes(self) -> bool:
+        """A call whose timer ran, or with an outcome or words typed, is not dropped silently
+        (issue #12: «Закрыть» after F2, Alt+2 and a comment recorded no attempt, so the
+        journal of 31-р 1.7 missed it)."""
+        if self.call_result is not None:
+            return False
+        return (
+            self._started_at is not None
+            or self.outcome is not None
+            or bool(self.comment_edit.text().strip())
+            or bool(self.questions_edit.toPlainText().strip())
+        )
+
+    def reject(self) -> None:
+        if may_close(self, self.has_unsaved_changes(), self._save_and_closed, "звонок"):
+            super().reject()
+
+    def _save_and_closed(self) -> bool:
+        self.save()
+        return False  # save() closes the window itself when the call is recorded
 
     def copy_number(self, phone: str) -> None:
         QGuiApplication.clipboard().setText(phone)

@@ -39,6 +39,7 @@ from app.services.citizens import CitizenForm, DuplicateCheck, FieldProblem, Sav
 from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
+from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,7 @@ class CitizenDialog(QDialog):
             self._fill(CitizenForm())
             self.setWindowTitle("Новый гражданин")
         self.on_changed()
+        self._saved_form = self.form()  # what closing compares with (issue #12)
 
     # -- building tabs --------------------------------------------------------------------
 
@@ -389,6 +391,7 @@ class CitizenDialog(QDialog):
         self._latest_entry = card.latest_entry_id
         self.call_button.setEnabled(card.latest_entry_id is not None)
         self._fill(card.form)
+        self._saved_form = self.form()
         self.setWindowTitle(f"Карточка: {_name(card.form)}")
         self._fill_history(card.history)
         self.banner.hide()
@@ -489,6 +492,17 @@ class CitizenDialog(QDialog):
         self._confirmed_duplicates = citizens.find_duplicates(self._db, self.form())
         self.banner.hide()
         self.save()
+
+    def has_unsaved_changes(self) -> bool:
+        return self.form() != self._saved_form
+
+    def reject(self) -> None:
+        if may_close(self, self.has_unsaved_changes(), self._save_and_closed, "карточка"):
+            super().reject()
+
+    def _save_and_closed(self) -> bool:
+        self.save()
+        return False  # save() closes the card itself when it is saved
 
     def save(self) -> None:
         form = self.form()

@@ -30,6 +30,7 @@ from app.domain.dates import format_date
 from app.errors import UserError
 from app.services import citizens, plans
 from db.session import Database
+from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class PlanDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         if self._questions:
             self.question_list.setCurrentRow(0)
+        self._saved_form = self.form()  # what closing compares with (issue #12)
 
     # -- questions ------------------------------------------------------------------------
 
@@ -226,6 +228,13 @@ class PlanDialog(QDialog):
             questions=tuple(q for q in self._questions if q.question),
         )
 
+    def has_unsaved_changes(self) -> bool:
+        return self.form() != self._saved_form
+
+    def reject(self) -> None:
+        if may_close(self, self.has_unsaved_changes(), lambda: self.save() is not None, "план"):
+            super().reject()
+
     def save(self) -> int | None:
         form = self.form()
         problems = plans.validate_plan(form, self._today)
@@ -237,6 +246,7 @@ class PlanDialog(QDialog):
         except UserError as exc:
             self.message.setText(str(exc))
             return None
+        self._saved_form = form
         self.message.setText("План сохранен; графы 11-14 реестра обновлены (31-р, п. 4.4).")
         self.saved.emit(self.plan_id)
         return self.plan_id

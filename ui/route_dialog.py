@@ -28,6 +28,7 @@ from app.errors import UserError
 from app.services import citizens, routes
 from app.services.routes import RouteDraft, RouteLineDraft
 from db.session import Database
+from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class RouteDialog(QDialog):
         self.issue_button.clicked.connect(self.issue)
         self.pdf_button.clicked.connect(self._choose_pdf)
         self.close_button.clicked.connect(self.reject)
+        self._saved_lines = self.lines()  # what closing compares with (issue #12)
 
     def _append(self, line: RouteLineDraft) -> None:
         row = self.table.rowCount()
@@ -165,6 +167,13 @@ class RouteDialog(QDialog):
             )
         return tuple(result)
 
+    def has_unsaved_changes(self) -> bool:
+        return self.lines() != self._saved_lines
+
+    def reject(self) -> None:
+        if may_close(self, self.has_unsaved_changes(), lambda: self.save() is not None, "маршрут"):
+            super().reject()
+
     def save(self) -> int | None:
         try:
             route_id = routes.save_route_draft(
@@ -174,6 +183,7 @@ class RouteDialog(QDialog):
             self.message.setText(str(exc))
             return None
         self.draft = replace(self.draft, route_id=route_id, lines=self.lines())
+        self._saved_lines = self.lines()
         self.message.setText("Черновик маршрута сохранен.")
         self.saved.emit(route_id)
         return route_id

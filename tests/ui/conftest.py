@@ -22,3 +22,32 @@ def _type_text(widget: QWidget, text: str) -> None:
 @pytest.fixture
 def type_text() -> Callable[[QWidget, str], None]:
     return _type_text
+
+
+class BoxAnswers:
+    """Answers the next «Сохранить изменения?» box by pressing one of its real buttons,
+    and remembers each question asked."""
+
+    def __init__(self, qtbot: object) -> None:
+        self._qtbot = qtbot
+        self.asked: list[str] = []
+
+    def next(self, button_text: str) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMessageBox
+
+        def press() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox) or box.objectName() != "unsaved_changes":
+                QTimer.singleShot(10, press)
+                return
+            self.asked.append(box.text())
+            (button,) = [b for b in box.buttons() if b.text() == button_text]
+            self._qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+
+        QTimer.singleShot(0, press)
+
+
+@pytest.fixture
+def unsaved_box(qtbot: object) -> BoxAnswers:
+    return BoxAnswers(qtbot)

@@ -6,12 +6,20 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QWindow
-from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QPushButton,
+    QTableWidgetItem,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -365,3 +373,145 @@ def test_add_question_button_adds_a_question_typed_by_hand(
     current = plans.current_plan(db, plans.start_plan(db, entry_id, TODAY).citizen_id)
     assert current is not None
     assert any(q.question == "Оформить ТСР через Социальный фонд" for q in current[1].questions)
+
+
+# --- «Сохранить изменения?» (issue #12) ---------------------------------------------------
+
+
+def _attempts(db: Database, entry_id: int) -> int:
+    with db.session_factory() as session:
+        return len(
+            session.scalars(
+                select(models.CallAttempt).where(models.CallAttempt.entry_id == entry_id)
+            ).all()
+        )
+
+
+def test_closing_a_call_whose_timer_ran_asks_and_saving_records_it(
+    qtbot: QtBot,
+    db: Database,
+    entry_id: int,
+    type_text: Callable[[QWidget, str], None],
+    unsaved_box: Any,
+) -> None:
+    """Issue #12: F2, Alt+2, a comment, «Закрыть» recorded no attempt (journal of 1.7)."""
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_F2)
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    type_text(dialog.comment_edit, "не берёт трубку")
+    unsaved_box.next("Отмена")
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert unsaved_box.asked == ["Сохранить изменения: звонок?"]
+    assert dialog.isVisible() and _attempts(db, entry_id) == 0  # still there, input kept
+    assert dialog.comment_edit.text() == "не берёт трубку"
+    unsaved_box.next("Сохранить")
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert _attempts(db, entry_id) == 1
+
+
+def test_a_call_closed_with_do_not_save_leaves_nothing_and_an_untouched_one_just_closes(
+    qtbot: QtBot, db: Database, entry_id: int, unsaved_box: Any
+) -> None:
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)  # nothing done: closes
+    assert not dialog.isVisible() and unsaved_box.asked == []
+    again = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(again)
+    with qtbot.waitActive(again):
+        again.show()
+        again.activateWindow()
+    qtbot.keyClick(_focus(again), Qt.Key.Key_F2)
+    unsaved_box.next("Не сохранять")
+    qtbot.keyClick(again, Qt.Key.Key_Escape)
+    assert unsaved_box.asked == ["Сохранить изменения: звонок?"]
+    assert not again.isVisible() and _attempts(db, entry_id) == 0
+
+
+def test_closing_the_card_with_a_changed_phone_asks_first(
+    qtbot: QtBot, db: Database, entry_id: int, unsaved_box: Any
+) -> None:
+    from ui.citizen_dialog import CitizenDialog
+
+    citizen_id = citizens.citizen_of_entry(db, entry_id)
+    dialog = CitizenDialog(db, citizen_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    phone = dialog.edits["phone"]
+    phone.clear()
+    qtbot.keyClicks(phone, "+79120001234")
+    close = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    unsaved_box.next("Отмена")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and phone.text() == "+79120001234"
+    unsaved_box.next("Сохранить")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert citizens.load_card(db, citizen_id).form.phone == "+79120001234"
+    assert unsaved_box.asked == ["Сохранить изменения: карточка?"] * 2
+
+
+def test_closing_the_route_editor_with_a_chosen_organisation_asks_and_saves_the_draft(
+    qtbot: QtBot, db: Database, entry_id: int, unsaved_box: Any
+) -> None:
+    from app.services import routes
+    from ui.route_dialog import COL_ORGANISATION, RouteDialog
+
+    for name in ("ГАУЗ ТО «Городская поликлиника № 5»", "ГАУЗ ТО «Городская поликлиника № 7»"):
+        directory.save_organisation(
+            db,
+            OrganisationForm(
+                name=name,
+                department=Department.HEALTH,
+                district="г. Тюмень",
+                services=((MeasureKind.MEDICAL, "Медицинская реабилитация"),),
+            ),
+        )
+    dialog = RouteDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    combo = dialog.table.cellWidget(0, COL_ORGANISATION)
+    assert isinstance(combo, QComboBox) and combo.count() > 2
+    proposed = combo.currentData()
+    assert not dialog.has_unsaved_changes()  # the proposal as it came: nothing typed
+    combo.setFocus()
+    qtbot.keyClick(
+        combo, Qt.Key.Key_Down if combo.currentIndex() < combo.count() - 1 else Qt.Key.Key_Up
+    )
+    assert combo.currentData() != proposed
+    assert dialog.has_unsaved_changes()
+    unsaved_box.next("Сохранить")
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    saved = routes.current_route(db, citizens.citizen_of_entry(db, entry_id))
+    assert saved is not None and saved.status == "DRAFT"
+    assert saved.lines[0].organisation_id == combo.currentData()
+
+
+def test_closing_the_plan_with_an_unsaved_question_asks_first(
+    qtbot: QtBot,
+    db: Database,
+    entry_id: int,
+    type_text: Callable[[QWidget, str], None],
+    unsaved_box: Any,
+) -> None:
+    from app.services import plans
+    from ui.plan_dialog import PlanDialog
+
+    dialog = PlanDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    (add,) = [b for b in dialog.findChildren(QPushButton) if b.text() == "Добавить вопрос"]
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    type_text(dialog.question_edit, "Путёвка в санаторий")
+    unsaved_box.next("Не сохранять")
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert plans.current_plan(db, citizens.citizen_of_entry(db, entry_id)) is None
+    assert unsaved_box.asked == ["Сохранить изменения: план?"]
