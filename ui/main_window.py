@@ -35,6 +35,7 @@ from app.domain.periods import Month
 from app.errors import UserError
 from app.services import (
     access,
+    citizens,
     dashboard,
     deadlines,
     import_log,
@@ -56,6 +57,7 @@ from ui.errors import APP_TITLE, show_user_error
 from ui.exchange_pages import PROVIDER_TITLE, ExchangeSection, exchange_file
 from ui.import_wizard import ImportWizard
 from ui.lock import IdleLock
+from ui.outside_registry import OutsideRegistryDialog
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.route_dialog import RouteDialog
@@ -143,6 +145,7 @@ class MainWindow(QMainWindow):
         self._deadlines_stale = True
         self._dashboard_day = self._today
         self.export_task: BackgroundTask | None = None
+        self.last_notice: QMessageBox | None = None
         self.last_export: registry_month.ExportResult | None = None
         self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
         self.resize(1280, 780)
@@ -273,6 +276,12 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(
             "Печать и экспорт реестра (приложение 1)…", self.export_registry, "Ctrl+P"
         )
+        self.outside_action = self._action(
+            "Карточки вне реестра…", lambda _=False: self.show_outside_registry()
+        )
+        self.outside_action.setToolTip(
+            "Сохранённые карточки без записи в реестре: дополнить (31-р, п. 2.1)"
+        )
         self.refresh_action = self._action(
             "Обновить", self.refresh, QKeySequence.StandardKey.Refresh
         )
@@ -310,6 +319,7 @@ class MainWindow(QMainWindow):
             self.plan_action,
         ):
             registry_menu.addAction(action)
+        registry_menu.addAction(self.outside_action)
         registry_menu.addSeparator()
         registry_menu.addAction(self.form_action)
         registry_menu.addAction(self.export_action)
@@ -494,7 +504,24 @@ class MainWindow(QMainWindow):
 
     def new_citizen(self, source: Source) -> CitizenDialog:
         dialog = CitizenDialog(self._db, None, today=self._today, source=source, parent=self)
-        dialog.saved.connect(lambda _: self.refresh())
+        dialog.saved.connect(self._new_card_saved)
+        dialog.open()
+        return dialog
+
+    def _new_card_saved(self, result: citizens.SaveResult) -> None:
+        """Say what became of a new card; one not entered in the registry says why and
+        where it is kept (issue #12: it closed without a word and vanished)."""
+        self.refresh()
+        self.statusBar().showMessage(result.message, 30_000)
+        if result.entry_id is None:
+            self.last_notice = QMessageBox(
+                QMessageBox.Icon.Information, APP_TITLE, result.message, parent=self
+            )
+            self.last_notice.setObjectName("card_not_entered")
+            self.last_notice.open()  # not modal to the code: the window goes on
+
+    def show_outside_registry(self) -> OutsideRegistryDialog:
+        dialog = OutsideRegistryDialog(self._db, self.open_citizen, parent=self)
         dialog.open()
         return dialog
 

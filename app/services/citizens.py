@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import clock
 from app.domain.dates import format_date, parse_date
@@ -653,6 +653,89 @@ def save_citizen(
         return SaveResult(citizen.id, created, entry_id, result_verdict, message)
 
 
+def not_entered_message(result_verdict: Verdict) -> str:
+    """Why a saved card is not in the registry (issue #12: a walk-in saved with only ФИО and
+    СНИЛС closed without a word and was nowhere to be found)."""
+    where = " Карточка — в списке «Реестр → Карточки вне реестра»."
+    if result_verdict.missing:
+        return (
+            "Карточка сохранена; в реестр не внесён: не хватает сведений — "
+            + "; ".join(result_verdict.missing)
+            + " (31-р, п. 2.1)."
+            + where
+        )
+    return (
+        "Карточка сохранена; в реестр гражданин не внесен: не входит в целевую категорию "
+        "(31-р, п. 2.1)." + where
+    )
+
+
+@dataclass(frozen=True)
+class OutsideRow:
+    """A person with a card but no registry entry, and why."""
+
+    citizen_id: int
+    name: str
+    birth_date: str  # dd.mm.yyyy or ""
+    snils: str
+    created_on: str  # dd.mm.yyyy
+    missing: tuple[str, ...]  # facts to complete before 31-р 2.1 can say yes
+    reasons: str  # the verdict's reasons
+
+    @property
+    def why(self) -> str:
+        if self.missing:
+            return "не хватает сведений: " + "; ".join(self.missing)
+        return "не входит в целевую категорию: " + self.reasons
+
+
+OUTSIDE_LIMIT = 2000
+
+
+def outside_registry(db: Database, limit: int = OUTSIDE_LIMIT) -> list[OutsideRow]:
+    """People with a card and no registry entry, newest first: cards to complete."""
+    c, e = models.Citizen, models.RegistryEntry
+    query = (
+        select(c)
+        .where(~select(e.id).where(e.citizen_id == c.id).exists())
+        .options(
+            selectinload(c.representatives),
+            selectinload(c.assessments),
+            selectinload(c.programmes).selectinload(models.RehabProgramme.measures),
+        )
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(limit)
+    )
+    rows = []
+    with db.session_factory() as session:
+        for citizen in session.scalars(query):
+            form = _form_of(citizen)
+            result = verdict(form)
+            rows.append(
+                OutsideRow(
+                    citizen_id=citizen.id,
+                    name=_full_name(form),
+                    birth_date=format_date(citizen.birth_date),
+                    snils=_snils_text(citizen.snils),
+                    created_on=format_date(clock.local_date(citizen.created_at)),
+                    missing=result.missing,
+                    reasons=result.explanation,
+                )
+            )
+    return rows
+
+
+def _snils_text(snils: str | None) -> str:
+    from app.domain.snils import format_snils
+
+    digits = "".join(ch for ch in snils or "" if ch.isdigit())
+    return format_snils(digits) if len(digits) == 11 else (snils or "")
+
+
+def _full_name(form: CitizenForm) -> str:
+    return " ".join(p for p in (form.last_name, form.first_name, form.middle_name) if p)
+
+
 def _enter(
     session: Session,
     citizen: models.Citizen,
@@ -663,10 +746,7 @@ def _enter(
     user: models.User,
 ) -> tuple[int | None, str]:
     if not result_verdict.eligible or result_verdict.category is None:
-        return None, (
-            "Карточка сохранена; в реестр гражданин не внесен: не входит в целевую категорию "
-            "(31-р, п. 2.1)."
-        )
+        return None, not_entered_message(result_verdict)
     month = str(Month.of(identified_on))
     existing = session.scalar(
         select(func.count(models.RegistryEntry.id)).where(

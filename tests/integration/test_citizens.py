@@ -626,3 +626,19 @@ def test_audit_events_name_the_records_and_the_author(db: Database) -> None:
         assert len(users) == 1 and None not in users
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_cards_outside_the_registry_are_listed_with_what_they_lack(db: Database) -> None:
+    """Issue #12: a walk-in without the facts of 31-р 2.1 is saved, not entered, and listed."""
+    from app.domain.enums import Source
+    from app.services.citizens import outside_registry
+
+    result = save_citizen(
+        db,
+        CitizenForm(last_name="Ёлкина", first_name="Анна", snils="112-233-445 95"),
+        source=Source.WALK_IN,
+    )
+    assert result.entry_id is None
+    assert "в реестр не внесён: не хватает сведений" in result.message
+    (row,) = [r for r in outside_registry(db) if r.citizen_id == result.citizen_id]
+    assert row.name == "Ёлкина Анна" and row.missing and row.why.startswith("не хватает")

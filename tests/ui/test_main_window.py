@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSettings, Qt
-from PySide6.QtWidgets import QFormLayout
+from PySide6.QtWidgets import QFormLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.demo.generator import generate_demo
@@ -196,3 +197,44 @@ def test_every_section_fits_an_office_screen_of_1366_by_768(
     search = page.search_edit.geometry()
     month = page.month_combo.geometry()
     assert month.top() >= search.bottom()
+
+
+def test_a_walk_in_not_entered_says_why_and_is_kept_in_cards_outside_the_registry(
+    qtbot: QtBot, db: Database, tmp_path: Path, type_text: Callable[[QWidget, str], None]
+) -> None:
+    """Issue #12: a walk-in saved with only ФИО and СНИЛС closed with no message and
+    disappeared from the grid."""
+    from app.domain.enums import Source
+    from ui.outside_registry import OutsideRegistryDialog
+
+    window = _window(qtbot, db, tmp_path)
+    card = window.new_citizen(Source.WALK_IN)
+    type_text(card.edits["last_name"], "Ёлкина")
+    type_text(card.edits["first_name"], "Анна")
+    qtbot.keyClicks(card.edits["snils"], "112-233-445 95")
+    qtbot.mouseClick(card.save_button, Qt.MouseButton.LeftButton)
+    assert not card.isVisible()
+    notice = window.last_notice
+    assert notice is not None and notice.isVisible()
+    assert "в реестр не внесён: не хватает сведений" in notice.text()
+    assert "Карточки вне реестра" in notice.text()
+    assert "не хватает сведений" in window.statusBar().currentMessage()
+    notice.close()
+
+    window.outside_action.trigger()  # Реестр → Карточки вне реестра…
+    dialogs = [d for d in window.findChildren(OutsideRegistryDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    listed = dialogs[0]
+    rows = [
+        [listed.table.item(r, c).text() for c in range(listed.table.columnCount())]
+        for r in range(listed.table.rowCount())
+    ]
+    (elkina,) = [r for r in rows if r[0].startswith("Ёлкина")]
+    assert (
+        elkina[2] == "11223344595" or elkina[2].replace("-", "").replace(" ", "") == "11223344595"
+    )
+    assert elkina[4].startswith("не хватает сведений")
+    listed.table.selectRow(rows.index(elkina))
+    qtbot.keyClick(listed.table, Qt.Key.Key_Return)
+    opened = [d for d in window.findChildren(CitizenDialog) if d.isVisible()]
+    assert len(opened) == 1 and opened[0].edits["last_name"].text() == "Ёлкина"
