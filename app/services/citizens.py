@@ -23,7 +23,7 @@ from app.domain.enums import (
 )
 from app.domain.names import full_name, search_key
 from app.domain.periods import Month
-from app.domain.phones import phone_from_digits
+from app.domain.phones import PhoneError, russian_phone
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import InvalidSnilsError, NotFoundError, UserError, ValidationError
 from app.reference import find_district
@@ -146,17 +146,23 @@ class SaveResult:
 
 
 def normalise_phone(text: str) -> str:
-    """+7XXXXXXXXXX for a Russian number typed any usual way; other text is returned trimmed."""
+    """+7XXXXXXXXXX for a full Russian number typed any usual way; other text is returned
+    trimmed (validation says what is wrong with it)."""
     stripped = text.strip()
-    return phone_from_digits(_PHONE_NOISE.sub("", stripped).removeprefix("+")) or stripped
+    try:
+        return russian_phone(stripped) if stripped else ""
+    except PhoneError:
+        return stripped
 
 
 def _phone_problem(text: str, what: str) -> str | None:
     if not text.strip():
         return None
-    if phone_from_digits(_PHONE_NOISE.sub("", text.strip()).removeprefix("+")) is not None:
-        return None
-    return f"{what}: «{text.strip()}» не похож на номер телефона (ожидается +7 XXX XXX-XX-XX)"
+    try:
+        russian_phone(text)
+    except PhoneError as exc:
+        return f"{what}: {exc}"
+    return None
 
 
 def _date_or_problem(

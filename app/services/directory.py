@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.enums import Department, MeasureKind
+from app.domain.phones import phones_in_text
 from app.errors import BadFileError, NotFoundError, UserError, ValidationError
 from app.reference import find_district, find_measure
 from app.services.common import audit, current_user
@@ -117,6 +118,14 @@ def validate_organisation(form: OrganisationForm) -> tuple[tuple[str, str], ...]
         problems.append(
             ("website", f"Официальный сайт: «{website}» не похож на адрес сайта (https://...)")
         )
+    if form.phone.strip() and not phones_in_text(form.phone):
+        problems.append(
+            (
+                "phone",
+                f"Телефон: «{form.phone.strip()}» — не полный номер: нужен номер с кодом "
+                "города или оператора, например +7 3452 12-34-56",
+            )
+        )
     if form.postcode.strip() and not _POSTCODE.match(form.postcode.strip()):
         problems.append(("postcode", "Почтовый индекс — шесть цифр"))
     for n, (_kind, name) in enumerate(form.services, start=1):
@@ -136,6 +145,14 @@ def validate_organisation(form: OrganisationForm) -> tuple[tuple[str, str], ...]
                 problems.append(("contacts", f"Контакт {n}: запятая или «;» в поле «{what}»"))
         if ";" in contact.position:
             problems.append(("contacts", f"Контакт {n}: точка с запятой в должности"))
+        if contact.phone.strip() and not phones_in_text(contact.phone):
+            problems.append(
+                (
+                    "contacts",
+                    f"Контакт {n}: телефон «{contact.phone.strip()}» — не полный номер "
+                    "с кодом города или оператора",
+                )
+            )
         if contact.email.strip() and not _EMAIL.match(contact.email.strip()):
             problems.append(
                 ("contacts", f"Контакт {n}: «{contact.email.strip()}» не похож на адрес e-mail")

@@ -34,7 +34,7 @@ from xml.etree import ElementTree
 from app.domain import names
 from app.domain.dates import parse_date
 from app.domain.enums import DisabilityGroup, MeasureKind, Sex
-from app.domain.phones import phone_from_digits
+from app.domain.phones import russian_phone
 from app.domain.snils import normalize_snils
 from app.errors import BadFileError, UserError
 from app.reference import find_district, find_measure
@@ -1188,14 +1188,14 @@ def parse_sex(value: object) -> Sex | None:
 
 
 def parse_phone(value: object) -> str | None:
-    """A Russian number as +7XXXXXXXXXX; 8XXXXXXXXXX and 10 digits are accepted."""
+    """A full Russian number as +7XXXXXXXXXX (8XXXXXXXXXX, +7, brackets and dashes are
+    accepted); an incomplete or impossible number is refused with the reason."""
     text = _text(value)
     if not text:
         return None
-    phone = phone_from_digits(_PHONE_DIGITS.sub("", text))
-    if phone is None:
-        raise ValueError(f"номер «{text}» не похож на телефонный")
-    return phone
+    if isinstance(value, int | float) and text.isdigit() and len(text) == 10:
+        text = "8" + text  # Excel keeps 9123456789 as a number
+    return russian_phone(text)
 
 
 def parse_measures(value: object) -> tuple[MeasureKind, ...]:

@@ -120,7 +120,7 @@ def _actions(db: Database) -> list[str]:
         ({"ipra_issued_on": "13.03.1985"}, {"ipra_issued_on"}, "ИПРА выдана 13.03.1985"),
         ({"review_on": "01.11.2026"}, {"review_on"}, "раньше установления инвалидности"),
         ({"ipra_valid_until": "04.11.2026"}, {"ipra_valid_until"}, "ИПРА действует до"),
-        ({"phone": "12-34"}, {"phone"}, "Телефон: «12-34» не похож на номер телефона"),
+        ({"phone": "12-34"}, {"phone"}, "Телефон: номер «12-34» неполный: 4 цифры"),
         ({"phone": "+1 555 123 45 67"}, {"phone"}, "Телефон"),
         ({"phone": "позвонить соседке"}, {"phone"}, "Телефон"),
         ({**REP, "rep_phone": "999"}, {"rep_phone"}, "Телефон представителя"),
@@ -152,7 +152,7 @@ def test_validate_names_the_field_of_each_problem(
         replace(FEDOROV, **REP),
         CitizenForm(last_name="Иванов", first_name="Иван"),
         replace(FEDOROV, phone="8 (912) 345-67-89", rep_phone="", postcode=" 625000 "),
-        replace(FEDOROV, phone="45-67-89"),  # a local landline without the code
+        replace(FEDOROV, phone="8 (3452) 45-67-89"),  # a Tyumen landline with its code
         replace(FEDOROV, snils="11223344595", birth_date="1985-03-14"),
         replace(FEDOROV, birth_date="23.11.2026", established_on="23.11.2026", ipra_issued_on=""),
     ],
@@ -217,14 +217,35 @@ def test_normalise_phone_leaves_what_is_not_a_russian_number_trimmed(typed: str)
     assert normalise_phone(f"  {typed} ") == typed
 
 
-def test_a_local_landline_is_kept_as_its_digits_as_the_importer_keeps_it() -> None:
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("8 912 123", "неполный: 7 цифр"),
+        ("45-67-89", "неполный: 6 цифр"),
+        ("123", "неполный: 3 цифры"),
+        ("8 (000) 000-00-00", "в России нет"),
+        ("8 912 345-67-89-00", "в России нет"),
+    ],
+)
+def test_an_incomplete_or_impossible_number_is_refused_alike_by_card_and_importer(
+    typed: str, reason: str
+) -> None:
+    """Issue #12: «8 912 123» was stored as «8912123»; a full number with its code or none."""
     from app.services.extract_parse import parse_phone
 
-    assert normalise_phone(" 45-67-89 ") == "456789" == parse_phone("45-67-89")
+    problems = validate(replace(FEDOROV, phone=typed), TODAY)
+    assert [p.field for p in problems] == ["phone"] and reason in problems[0].message
+    with pytest.raises(ValueError, match=reason):
+        parse_phone(typed)
+    assert normalise_phone(typed) == typed  # never stored cut down to its digits
 
 
-@given(st.text("0123456789", min_size=10, max_size=10))
-def test_normalise_phone_any_ten_digits_typed_any_usual_way(d: str) -> None:
+@given(
+    st.sampled_from(["912", "922", "982", "3452", "3456", "800"]),
+    st.text("0123456789", min_size=6, max_size=7),
+)
+def test_normalise_phone_any_ten_digits_typed_any_usual_way(code: str, rest: str) -> None:
+    d = (code + rest + "0000000")[:10]
     ways = [
         d,
         f"8{d}",
@@ -237,9 +258,12 @@ def test_normalise_phone_any_ten_digits_typed_any_usual_way(d: str) -> None:
         f"  8 {d[:3]} {d[3:]}  ",
         f"8.{d[:3]}.{d[3:6]}.{d[6:]}",
     ]
-    assert {normalise_phone(way) for way in ways} == {f"+7{d}"}
-    for way in ways:
-        assert validate(replace(FEDOROV, phone=way), TODAY) == ()
+    forms = {normalise_phone(way) for way in ways}
+    problems = [validate(replace(FEDOROV, phone=way), TODAY) for way in ways]
+    if forms == {f"+7{d}"}:  # a number of the Russian numbering plan: every way, one form
+        assert all(p == () for p in problems)
+    else:  # a code the plan does not know: refused whichever way it is typed
+        assert all(p and p[0].field == "phone" for p in problems)
 
 
 # --- saving ---------------------------------------------------------------------------

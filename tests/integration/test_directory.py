@@ -326,3 +326,24 @@ def test_cli_export_and_import(
     assert main(["--db", str(db.path), "directory", "import", str(missing)]) == EXIT_USER_ERROR
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "не найден" in err[0]
+
+
+def test_an_organisations_phone_is_a_full_number_with_its_code() -> None:
+    """Issue #12: an organisation with phone «123» was accepted."""
+    from app.domain.enums import Department
+    from app.services.directory import ContactForm, OrganisationForm, validate_organisation
+
+    def problems(phone: str, contact_phone: str = "") -> dict[str, str]:
+        form = OrganisationForm(
+            name="МАУ «Центр»",
+            department=Department.SOCIAL_PROTECTION,
+            phone=phone,
+            contacts=(ContactForm("Иванова Мария Петровна", "", contact_phone, ""),),
+        )
+        return dict(validate_organisation(form))
+
+    assert "не полный номер" in problems("123")["phone"]
+    assert "не полный номер" in problems("2-22-22")["phone"]
+    assert problems("+7 3452 22-22-22 доб. 123") == {}
+    assert problems("8 (3452) 22-22-22; 8 800 100-00-00") == {}
+    assert "Контакт 1: телефон «45-67»" in problems("", "45-67")["contacts"]
