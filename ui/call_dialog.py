@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QElapsedTimer, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.domain.enums import Callee, CallOutcome, DeliveryMethod
+from app.domain.periods import Month
 from app.errors import UserError
 from app.services import informing
+from app.services.calendar import load_calendar
 from app.services.informing import CallContext, CallDraft, CallResult
 from db.session import Database
 from ui.unsaved import may_close
@@ -82,7 +84,8 @@ class CallDialog(QDialog):
             if self.context.informed_on
             else "еще не проинформирован (31-р, п. 4.1: в течение 7 рабочих дней)"
         )
-        subtitle = QLabel(f"Реестр за {self.context.reporting_month}; {state}")
+        month = Month.parse(self.context.reporting_month).title  # "ноябрь 2026", not "2026-11"
+        subtitle = QLabel(f"Реестр: {month}; {state}")
 
         # Numbers: a tel: link, a copy button, and which one is being called.
         numbers = QGroupBox("Номера")
@@ -126,7 +129,11 @@ class CallDialog(QDialog):
         self.call_back_edit = QDateTimeEdit()
         self.call_back_edit.setDisplayFormat("dd.MM.yyyy HH:mm")
         self.call_back_edit.setCalendarPopup(True)
-        self.call_back_edit.setDateTime(QDateTime(self._local_now() + timedelta(hours=2)))
+        # Issue #12: the call-back was proposed at 04:51; it is the next working day at 10:00.
+        call_back = load_calendar(db).next_working_day(self._local_now().date())
+        self.call_back_edit.setDateTime(
+            QDateTime(QDate(call_back.year, call_back.month, call_back.day), QTime(10, 0))
+        )
         self.call_back_edit.setEnabled(False)
         timer_row = QHBoxLayout()
         timer_row.addWidget(self.start_button)

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialogButtonBox,
+    QLabel,
     QPushButton,
     QTableWidgetItem,
     QWidget,
@@ -515,3 +516,18 @@ def test_closing_the_plan_with_an_unsaved_question_asks_first(
     assert not dialog.isVisible()
     assert plans.current_plan(db, citizens.citizen_of_entry(db, entry_id)) is None
     assert unsaved_box.asked == ["Сохранить изменения: план?"]
+
+
+def test_the_call_window_says_the_month_in_words_and_proposes_the_next_working_day_at_ten(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    """Issue #12: «Реестр за 2026-11» and a call-back proposed at 04:51."""
+    friday = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)  # 11:00 in Tyumen, a Friday
+    dialog = CallDialog(db, entry_id, now=friday)
+    qtbot.addWidget(dialog)
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any(text.startswith("Реестр: ноябрь 2026") for text in labels), labels
+    assert not any("2026-11" in text for text in labels)
+    proposed = dialog.call_back_edit.dateTime()
+    assert proposed.date() == QDate(2026, 11, 30)  # Monday: the weekend is skipped
+    assert (proposed.time().hour(), proposed.time().minute()) == (10, 0)
