@@ -381,6 +381,34 @@ def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
         return route.id
 
 
+def _check_before_issue(session: Session, route: models.Route, citizen: models.Citizen) -> None:
+    """Fields 1-4 of Appendix 2 and the informing call, all named at once when missing
+    (issue #12: a route was issued for a walk-in with no birth date, address or call)."""
+    missing = []
+    if not (citizen.last_name or "").strip() or not (citizen.first_name or "").strip():
+        missing.append("поле 1 «Ф.И.О. гражданина» (фамилия и имя)")
+    if citizen.birth_date is None:
+        missing.append("поле 2 «Дата рождения»")
+    if not (citizen.actual_address or citizen.registration_address or "").strip():
+        missing.append("поле 3 «Адрес фактического проживания»")
+    if not any(ln.service_name or ln.organisation_id for ln in route.lines):
+        missing.append("поле 4 «Услуги в рамках реализации ИПР(А)»: ни услуги, ни организации")
+    if route.entry_id is not None:
+        entry = session.get(models.RegistryEntry, route.entry_id)
+        called = session.scalar(
+            select(func.count(models.CallAttempt.id)).where(
+                models.CallAttempt.entry_id == route.entry_id
+            )
+        )
+        if entry is not None and entry.informed_on is None and not called:
+            missing.append(
+                "информирование по телефону (31-р, п. 4.1): звонков ещё не было — при звонке "
+                "согласуется способ направления маршрута"
+            )
+    if missing:
+        raise ValidationError("Маршрут не выдан, не хватает: " + "; ".join(missing) + ".")
+
+
 def issue_route(db: Database, route_id: int, today: date) -> int:
     """Issue the draft: copy fields 1-3, the organisations' details and the developer into
     it; the citizen's earlier issued route becomes SUPERSEDED. Returns the route id."""
@@ -398,6 +426,7 @@ def issue_route(db: Database, route_id: int, today: date) -> int:
             )
         citizen = session.get(models.Citizen, route.citizen_id)
         assert citizen is not None  # the foreign key cascades
+        _check_before_issue(session, route, citizen)
         organisations = {
             o.id: o
             for o in session.scalars(

@@ -144,6 +144,7 @@ def _person(
     plan_needed: bool | None = None,
     representative: bool = False,
     person: int | None = None,
+    informed: bool = True,
 ) -> tuple[models.Citizen, models.RegistryEntry]:
     citizen = models.Citizen(
         last_name=last_name,
@@ -179,6 +180,7 @@ def _person(
         source=Source.EXTRACT,
         category=TargetCategory.GROUP_II,
         entered_on=date(2025, 6, number),
+        informed_on=date(2025, 6, number + 2) if informed else None,
         plan_needed=plan_needed,
     )
     session.add(entry)  # type: ignore[attr-defined]
@@ -638,3 +640,23 @@ def test_demo_month_prints_every_issued_route_of_the_registry(db: Database, tmp_
     # Demo routes store only the recommended rows; all seven are printed all the same.
     rows = " ".join([EXPECTED_HEADINGS[1], *EXPECTED_ROWS])
     assert all(_column(words, 1) == rows for words in _pages(pdf)[: len(pages)])
+
+
+def test_issuing_names_every_missing_field_of_appendix_2_and_the_informing(
+    db: Database, world: World
+) -> None:
+    """Issue #12: a route was issued for a walk-in with no birth date, address or call."""
+    with db.session_factory.begin() as s:
+        citizen, entry = _person(s, kinds=(MeasureKind.SOCIAL,), number=9, informed=False)
+        citizen.birth_date = None
+        citizen.actual_address = None
+        citizen.registration_address = None
+        entry_id = entry.id
+    draft_id = save_route_draft(db, propose_route(db, entry_id), TODAY)
+    with pytest.raises(ValidationError) as refused:
+        issue_route(db, draft_id, TODAY)
+    message = str(refused.value)
+    for words in ("поле 2 «Дата рождения»", "поле 3 «Адрес фактического проживания»",
+                  "информирование по телефону (31-р, п. 4.1)"):  # fmt: skip
+        assert words in message
+    assert route_document(db, draft_id).status == "DRAFT"

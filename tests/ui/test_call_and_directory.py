@@ -290,6 +290,32 @@ def test_route_editor_proposes_lines_and_issues_the_route(
     dialog.remove_line()  # the fixed rows stay
     assert dialog.table.rowCount() == 8
 
+    # Issue #12: not before the informing call (31-р 4.1) — said, nothing issued.
+    qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
+    assert "информирование по телефону" in dialog.message.text()
+    draft = routes.current_route(db, dialog.draft.citizen_id)
+    assert draft is not None and draft.status == "DRAFT"
+    from app.services import informing
+    from app.services.informing import CallDraft
+
+    informing.record_call(
+        db,
+        CallDraft(
+            entry_id=entry_id,
+            callee=Callee.CITIZEN,
+            phone="+79123456789",
+            started_at=NOW,
+            duration_seconds=240,
+            outcome=CallOutcome.REACHED,
+            told_measures=True,
+            told_organisations=True,
+            told_route=True,
+            delivery_method=DeliveryMethod.POST,
+            delivery_address="г. Тюмень, ул. Республики, д. 1, кв. 2",
+            plan_needed=False,
+        ),
+        NOW,
+    )
     with qtbot.waitSignal(dialog.issued) as issued:
         qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
     route = routes.current_route(db, dialog.draft.citizen_id)
