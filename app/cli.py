@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = reg.add_parser("form", help="сформировать реестр: номера по дате поступления сведений")
     q.add_argument("--month", required=True, help="отчётный месяц, например 2025-06")
     q.add_argument("--today", type=_date_arg, default=None, help="дата формирования")
+    q.add_argument(
+        "--renumber",
+        action="store_true",
+        help="согласие сменить номера уже напечатанного или выгруженного реестра",
+    )
     q = reg.add_parser("export", help="выгрузить реестр по форме приложения N 1")
     q.add_argument("--month", required=True, help="отчётный месяц, например 2025-06")
     q.add_argument("--format", required=True, choices=("xlsx", "pdf"), help="xlsx или pdf")
@@ -615,13 +620,20 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
 
 def _cmd_registry(args: argparse.Namespace, db_path: Path) -> int:
     from app.domain.periods import Month
-    from app.services.registry_month import export_registry, form_registry
+    from app.services.registry_month import RenumberPrintedError, export_registry, form_registry
 
     month = Month.parse(args.month)  # a bad month is refused before the database is opened
     db = _open_existing(db_path)
     try:
         if args.registry_command == "form":
-            formed = form_registry(db, str(month), today=args.today)
+            try:
+                formed = form_registry(
+                    db, str(month), today=args.today, renumber_printed=args.renumber
+                )
+            except RenumberPrintedError as exc:
+                raise UserError(
+                    f"{exc} Если да: ic registry form --month {month} --renumber"
+                ) from None
             print(
                 f"Реестр за {month.title} сформирован {format_date(formed.formed_on)}: "
                 f"записей {formed.entries}, номер получили или сменили {formed.renumbered}."

@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self._dashboard_day = self._today
         self.export_task: BackgroundTask | None = None
         self.last_notice: QMessageBox | None = None
+        self.last_question: QMessageBox | None = None
         self.last_export: registry_month.ExportResult | None = None
         self.setWindowTitle(f"{APP_TITLE} — {db.path.name}")
         self.resize(1280, 780)
@@ -554,7 +555,28 @@ class MainWindow(QMainWindow):
     def form_registry_month(self, month: str) -> None:
         """31-р 3.2: number the month's entries by date of receipt and record the date."""
         try:
-            result = registry_month.form_registry(self._db, month, self._today)
+            try:
+                result = registry_month.form_registry(self._db, month, self._today)
+            except registry_month.RenumberPrintedError as exc:
+                # Issue #12: a printed registry is renumbered only when the consultant says so.
+                self.last_question = QMessageBox(
+                    QMessageBox.Icon.Warning,
+                    APP_TITLE,
+                    str(exc),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    self,
+                )
+                self.last_question.setObjectName("renumber_printed")
+                self.last_question.button(QMessageBox.StandardButton.Yes).setText(
+                    "Сформировать заново"
+                )
+                self.last_question.button(QMessageBox.StandardButton.No).setText("Не менять")
+                self.last_question.setDefaultButton(QMessageBox.StandardButton.No)
+                if self.last_question.exec() != QMessageBox.StandardButton.Yes:
+                    return
+                result = registry_month.form_registry(
+                    self._db, month, self._today, renumber_printed=True
+                )
         except UserError as exc:
             show_user_error(self, exc)
             return

@@ -132,6 +132,10 @@ DETAIL_LABELS = {
     "format": "формат",
     "providers": "поставщиков",
     "mode": "роль",
+    "numbers": "номера реестра",
+    "renumbered": "перенумеровано",
+    "formed": "сформирован",
+    "formed_on": "дата формирования",
     "previous": "прежний отпечаток",
 }
 
@@ -247,7 +251,12 @@ def _details_text(details: str | None) -> str:
         )
     if isinstance(data, dict):
         return "; ".join(
-            f"{DETAIL_LABELS.get(k, k)}: {_value(KINDS.get(v, v) if k == 'kind' else v)}"
+            f"{DETAIL_LABELS.get(k, k)}: "
+            + (
+                f"{len(v)} записей"  # a printed registry's numbers: kept, not spelled out
+                if isinstance(v, list) and len(v) > 10
+                else _value(KINDS.get(v, v) if k == "kind" else v)
+            )
             for k, v in data.items()
         )
     return str(data)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -90,7 +90,24 @@ def _already_formed(db: Database, period: Month) -> bool:
     return formed is not None
 
 
-def form_registry(db: Database, month: str, today: date | None = None) -> FormResult:
+class RenumberPrintedError(UserError):
+    """Re-forming would change numbers of a registry already printed or exported."""
+
+
+def _last_export(session: Session, period: Month) -> date | None:
+    """When the month's registry was last printed or exported (the audit says), or None."""
+    at = session.scalar(
+        select(func.max(models.AuditEvent.at)).where(
+            models.AuditEvent.action == "registry.export",
+            models.AuditEvent.details.like(f'%"month": "{period}"%'),
+        )
+    )
+    return None if at is None else clock.local_date(at)
+
+
+def form_registry(
+    db: Database, month: str, today: date | None = None, *, renumber_printed: bool = False
+) -> FormResult:
     """Number the month's entries 1..N by receipt and record the forming date; one transaction.
 
     Raises ``InvalidPeriodError`` for unreadable month text and ``UserError`` when the month
@@ -123,6 +140,22 @@ def form_registry(db: Database, month: str, today: date | None = None) -> FormRe
             for n, (entry_id, number, _) in enumerate(order, start=1)
             if number != n
         ]
+        # Entries that had a number and would get another (a first number changes nothing
+        # printed: an unformed registry prints its rows in this same order).
+        renumbered = [
+            (number, n)
+            for n, (_, number, _) in enumerate(order, start=1)
+            if number is not None and number != n
+        ]
+        printed = _last_export(session, period) if renumbered else None
+        if printed is not None and not renumber_printed:
+            was, becomes = renumbered[0]
+            raise RenumberPrintedError(
+                f"Реестр за {period.title} уже напечатан или выгружен ({format_date(printed)}): "
+                f"повторное формирование изменит номера {len(renumbered)} записей (например, "
+                f"№ {was} станет № {becomes}). Номера напечатанного реестра сохранены в "
+                "журнале действий. Сформировать заново?"
+            )
         if changes:
             # ORM bulk UPDATE by primary key: one executemany, no objects loaded.
             session.execute(update(models.RegistryEntry), changes)
@@ -258,6 +291,19 @@ def _render(form: RegistryForm, fmt: ExportFormat, path: Path) -> None:
         write_registry_pdf(form, path)
 
 
+def _printed_numbers(session: Session, period: Month) -> list[list[object]]:
+    """[number, entry UUID] of the month's numbered entries, in number order."""
+    e = models.RegistryEntry
+    return [
+        [number, str(entry_uuid)]
+        for number, entry_uuid in session.execute(
+            select(e.number, e.uuid)
+            .where(e.reporting_month == str(period), e.number.is_not(None))
+            .order_by(e.number)
+        )
+    ]
+
+
 def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResult:
     """Write Appendix 1 for ``month`` to ``out`` as "xlsx" or "pdf" and record who did it.
 
@@ -286,6 +332,8 @@ def export_registry(db: Database, month: str, fmt: str, out: Path) -> ExportResu
             path=str(out),
             rows=len(form.rows),
             formed=form.formed,
+            # The numbers as printed (issue #12): a later re-forming may change them.
+            numbers=_printed_numbers(session, period),
         )
     logger.info("registry %s exported as %s to %s (%d rows)", period, kind, out, len(form.rows))
     return ExportResult(str(period), out, export_format, len(form.rows), form.formed)

@@ -415,9 +415,10 @@ def test_xlsx_reads_back_as_appendix_1(db: Database, tmp_path: Path) -> None:
     assert heading_cell.border.left.style == "thin"
 
     events = _audit(db, "registry.export")
-    assert events == [
-        {"month": JUNE, "format": "xlsx", "path": str(out), "rows": 3, "formed": True}
-    ]
+    (event,) = events
+    numbers = event.pop("numbers")
+    assert event == {"month": JUNE, "format": "xlsx", "path": str(out), "rows": 3, "formed": True}
+    assert [n for n, _ in numbers] == [1, 2, 3]  # issue #12: the numbers as printed
 
 
 # --- PDF ---------------------------------------------------------------------------------
@@ -637,3 +638,49 @@ def test_cli_mistakes_are_one_russian_line_and_exit_2(
     assert code == EXIT_USER_ERROR
     assert expected in _one_line_error(err)
     assert "Traceback" not in err
+
+
+def test_re_forming_a_printed_registry_asks_first_and_its_numbers_stay_in_the_audit(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #12: re-forming silently renumbered a printed registry (№ 151 became № 300)."""
+    from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+    from app.services.registry_month import RenumberPrintedError, export_registry
+
+    _june(db)
+    form_registry(db, JUNE, today=FORMED)
+    export_registry(db, JUNE, "xlsx", tmp_path / "june.xlsx")
+    (printed,) = _audit(db, "registry.export")
+    numbers = printed["numbers"]
+    assert isinstance(numbers, list) and [n for n, _ in numbers] == [1, 2, 3, 4, 5]
+    with db.session_factory.begin() as s:
+        _entry(
+            s, "Белова Нина", date(2025, 6, 3), entered_on=date(2025, 7, 11), source=Source.WALK_IN
+        )
+    before = _numbers(db)
+    with pytest.raises(RenumberPrintedError, match="уже напечатан или выгружен") as asked:
+        form_registry(db, JUNE, today=date(2025, 7, 14))
+    assert "изменит номера 3 записей" in str(asked.value)  # Белова gets her first number
+    assert _numbers(db) == before  # nothing renumbered
+    capsys.readouterr()
+    code = main(
+        ["--db", str(db.path), "registry", "form", "--month", JUNE, "--today", "14.07.2025"]
+    )
+    assert code == EXIT_USER_ERROR and "--renumber" in capsys.readouterr().err
+    code = main(
+        [
+            "--db",
+            str(db.path),
+            "registry",
+            "form",
+            "--month",
+            JUNE,
+            "--today",
+            "14.07.2025",
+            "--renumber",
+        ]
+    )
+    assert code == EXIT_OK
+    assert _numbers(db)["Белова"] == 3
+    # Forming again with nothing to change does not ask.
+    assert form_registry(db, JUNE, today=date(2025, 7, 15)).renumbered == 0

@@ -32,13 +32,13 @@ class BoxAnswers:
         self._qtbot = qtbot
         self.asked: list[str] = []
 
-    def next(self, button_text: str) -> None:
+    def next(self, button_text: str, name: str = "unsaved_changes") -> None:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QMessageBox
 
         def press() -> None:
             box = QApplication.activeModalWidget()
-            if not isinstance(box, QMessageBox) or box.objectName() != "unsaved_changes":
+            if not isinstance(box, QMessageBox) or box.objectName() != name:
                 QTimer.singleShot(10, press)
                 return
             self.asked.append(box.text())

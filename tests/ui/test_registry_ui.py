@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -660,3 +661,41 @@ def test_call_route_and_plan_open_for_the_selected_entry(window: MainWindow) -> 
     plan = window.plan_selected()
     assert plan is not None and name in plan.windowTitle()
     plan.close()
+
+
+def test_re_forming_a_printed_month_asks_before_renumbering(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, unsaved_box: Any
+) -> None:
+    """Issue #12: re-forming silently renumbered a registry already printed."""
+    from app.domain.enums import DisabilityGroup, Source
+    from app.services.citizens import CitizenForm, save_citizen
+
+    page = window.registry_page
+    month = window.grid_service.choices().months[0]
+    window.form_registry_month(month)
+    task = window.export_registry_to(month, "xlsx", tmp_path / "printed.xlsx")
+    qtbot.waitUntil(lambda: not task.running and window.last_export is not None, timeout=20_000)
+    # A walk-in who came on the 1st is entered after printing: forming again would move
+    # everyone after her.
+    first_day = date(int(month[:4]), int(month[5:]), 1)
+    save_citizen(
+        window._db,
+        CitizenForm(
+            last_name="Белова", first_name="Нина", birth_date="01.01.1960", snils="112-233-445 95",
+            group=DisabilityGroup.GROUP_I, established_on="01.10.2026", first_time=True,
+            selfcare_degree=2, movement_degree=0, behaviour_degree=0,
+        ),
+        source=Source.WALK_IN,
+        identified_on=first_day,
+        today=date(2026, 11, 23),
+    )  # fmt: skip
+    page.month_combo.setCurrentIndex(page.month_combo.findData(month))
+    before = sorted(_shown(window, "number"))
+    unsaved_box.next("Не менять", name="renumber_printed")
+    window.form_registry_month(month)
+    assert unsaved_box.asked and "уже напечатан или выгружен" in unsaved_box.asked[0]
+    assert sorted(_shown(window, "number")) == before  # nothing renumbered
+    unsaved_box.next("Сформировать заново", name="renumber_printed")
+    window.form_registry_month(month)
+    assert len(unsaved_box.asked) == 2
+    assert "" not in _shown(window, "number")
