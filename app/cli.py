@@ -378,7 +378,11 @@ def _with_database(
 
 
 def _open(db_path: Path) -> Database:
-    return cli_access.open_signed_in(db_path)
+    from app.services.settings import apply_time_zone
+
+    db = cli_access.open_signed_in(db_path)
+    apply_time_zone(db)
+    return db
 
 
 def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:

@@ -26,12 +26,19 @@ class Settings:
     provider_district: str = ""
     provider_address: str = ""
     provider_postcode: str = ""
+    provider_short_name: str = ""
+    provider_phone: str = ""
+    provider_email: str = ""
     regional_centre_name: str = (
         'АУТО "Региональный центр сопровождения и комплексной реабилитации инвалидов"'
     )
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     # Minutes without keyboard or mouse before the window locks (0: never), issue #10.
     auto_lock_minutes: int = 10
+    # The organisation's time zone: every date a person sees (issue #12); IANA name.
+    time_zone: str = "Asia/Yekaterinburg"
+    # Where save dialogs open ("" — the user's home folder).
+    export_folder: str = ""
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

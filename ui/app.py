@@ -43,6 +43,9 @@ def run(db_path: Path, log_path: Path) -> int:
     if opened is None:
         return 0  # sign-in or first start cancelled
     db = opened
+    from app.services.settings import apply_time_zone
+
+    apply_time_zone(db)
     window = MainWindow(db, log_path)
     window.show()
     try:

@@ -61,6 +61,7 @@ from ui.outside_registry import OutsideRegistryDialog
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
 from ui.route_dialog import RouteDialog
+from ui.settings_page import SettingsPage
 from ui.work_pages import CallsPage, ReportsPage, RoutesPage
 from ui.worker import BackgroundTask, run_with_progress
 
@@ -98,10 +99,6 @@ _PLACEHOLDERS = {
     "plans": (
         "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
         ("Планы сопровождения",),
-    ),
-    "settings": (
-        "Настройки: сведения о специалисте и организации, производственный календарь.",
-        (),
     ),
 }
 
@@ -159,6 +156,7 @@ class MainWindow(QMainWindow):
         self.routes_page = RoutesPage(db, self.grid_service)
         self.reports_page = ReportsPage(db, self._today)
         self.dispatch_page = DispatchPage(db, self._today)
+        self.settings_page = SettingsPage(db)
         self.exchange_section = ExchangeSection(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
@@ -184,6 +182,8 @@ class MainWindow(QMainWindow):
                 page = self.reports_page
             elif key == "dispatch":
                 page = self.dispatch_page
+            elif key == "settings":
+                page = self.settings_page
             elif key == "exchange":
                 page = self.exchange_section
             else:

@@ -87,3 +87,67 @@ def save_settings(db: Database, settings: Settings) -> None:
                 row.value = text
                 row.updated_by_id = user.id
         audit(session, user, "settings.update")
+
+
+# --- the settings page (issue #12) ---------------------------------------------------------
+
+TIME_ZONES: tuple[tuple[str, str], ...] = (
+    ("Asia/Yekaterinburg", "Тюмень, Екатеринбург (МСК+2, UTC+5)"),
+    ("Europe/Moscow", "Москва (МСК, UTC+3)"),
+    ("Asia/Omsk", "Омск (МСК+3, UTC+6)"),
+    ("Europe/Samara", "Самара (МСК+1, UTC+4)"),
+)
+
+
+def check_settings(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(field, Russian problem) for what cannot be saved."""
+    import re
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from app.domain.phones import phones_in_text
+
+    problems: list[tuple[str, str]] = []
+    if settings.provider_postcode.strip() and not re.fullmatch(
+        r"\d{6}", settings.provider_postcode.strip()
+    ):
+        problems.append(("provider_postcode", "Почтовый индекс — шесть цифр"))
+    if settings.provider_phone.strip() and not phones_in_text(settings.provider_phone):
+        problems.append(
+            ("provider_phone", "Телефон организации: нужен полный номер с кодом города")
+        )
+    email = settings.provider_email.strip()
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        problems.append(("provider_email", f"Электронная почта организации: «{email}» не адрес"))
+    try:
+        ZoneInfo(settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(("time_zone", f"Часовой пояс «{settings.time_zone}» неизвестен"))
+    if not 0 <= settings.auto_lock_minutes <= 240:
+        problems.append(("auto_lock_minutes", "Блокировка: от 0 до 240 минут"))
+    if not 1 <= settings.smtp.port <= 65535:
+        problems.append(("smtp", "Порт почтового сервера: от 1 до 65535"))
+    return tuple(problems)
+
+
+def save_settings_page(db: Database, settings: Settings) -> None:
+    """Check, then save the installation's settings and apply the time zone at once."""
+    from app import clock
+    from app.errors import ValidationError
+
+    problems = check_settings(settings)
+    if problems:
+        raise ValidationError("; ".join(message for _, message in problems))
+    save_settings(db, settings)
+    clock.set_time_zone(settings.time_zone)
+
+
+def apply_time_zone(db: Database) -> None:
+    """Every "today" and every date shown in the organisation's zone from the settings
+    (issue #12); an unusable stored name keeps the default."""
+    from app import clock
+
+    name = load_settings(db).time_zone
+    try:
+        clock.set_time_zone(name)
+    except ValueError:  # a bad stored name must never stop the program
+        logger.warning("time zone %r unusable; default kept", name)

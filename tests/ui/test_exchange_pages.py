@@ -282,7 +282,7 @@ def test_a_database_not_set_up_for_the_exchange_says_how_to_set_it_up(
     _press(qtbot, window, Qt.Key.Key_1)
     assert window.pages.currentWidget() is window.registry_page
     _press(qtbot, window, Qt.Key.Key_9)
-    assert window.pages.currentWidget() is window.placeholders["settings"]
+    assert window.pages.currentWidget() is window.settings_page
     assert window.section_actions[EXCHANGE].shortcut().toString() == "Ctrl+0"
 
 

@@ -1,0 +1,336 @@
+"""«Настройки»: the consultant, the organisation, how the program works, e-mail, and the
+production calendar's local corrections (issue #12: the section was one sentence, so
+routes, plans, letters and Appendix 4 went out without a name, position or organisation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import clock
+from app.domain.dates import format_date
+from app.domain.enums import UserRole
+from app.errors import UserError
+from app.services import access, calendar, profile
+from app.services.settings import TIME_ZONES, load_settings, save_settings_page
+from app.settings import Settings, SmtpSettings
+from db.session import Database
+
+SECURITY = (
+    ("starttls", "STARTTLS (порт 587)"),
+    ("tls", "SSL/TLS (порт 465)"),
+    ("none", "без шифрования"),
+)
+
+
+class SettingsPage(QWidget):
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.supervisor = access.role_of(db) is UserRole.SUPERVISOR
+
+        heading = QLabel("<h2>Настройки</h2>")
+        intro = QLabel(
+            "Сведения о специалисте и организации печатаются в маршрутах, планах, письмах, "
+            "на конвертах и в отчёте (приложение 4, графа 2)."
+        )
+        intro.setWordWrap(True)
+
+        # The consultant (each user their own).
+        self.full_name = QLineEdit()
+        self.position = QLineEdit()
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        person = QGroupBox("Специалист (это вы)")
+        person_form = QFormLayout(person)
+        for label, edit in (
+            ("Ф.И.О.:", self.full_name),
+            ("Должность:", self.position),
+            ("Телефон:", self.phone),
+            ("Электронная почта:", self.email),
+        ):
+            person_form.addRow(label, edit)
+
+        # The organisation (the supervisor's).
+        self.org_name = QLineEdit()
+        self.org_short = QLineEdit()
+        self.org_district = QLineEdit()
+        self.org_address = QLineEdit()
+        self.org_postcode = QLineEdit()
+        self.org_postcode.setMaxLength(6)
+        self.org_phone = QLineEdit()
+        self.org_email = QLineEdit()
+        organisation = QGroupBox("Организация")
+        org_form = QFormLayout(organisation)
+        for label, edit in (
+            ("Полное наименование:", self.org_name),
+            ("Краткое наименование:", self.org_short),
+            ("Муниципальное образование:", self.org_district),
+            ("Адрес:", self.org_address),
+            ("Почтовый индекс:", self.org_postcode),
+            ("Телефон:", self.org_phone),
+            ("Электронная почта:", self.org_email),
+        ):
+            org_form.addRow(label, edit)
+
+        # How the program works.
+        self.time_zone = QComboBox()
+        for zone, title in TIME_ZONES:
+            self.time_zone.addItem(title, zone)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(0, 240)
+        self.lock_minutes.setSuffix(" мин")
+        self.lock_minutes.setSpecialValueText("не блокировать")
+        self.export_folder = QLineEdit()
+        self.folder_button = QPushButton("Выбрать…")
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.export_folder, 1)
+        folder_row.addWidget(self.folder_button)
+        work = QGroupBox("Работа программы")
+        work_form = QFormLayout(work)
+        work_form.addRow("Часовой пояс организации:", self.time_zone)
+        work_form.addRow("Блокировать окно после простоя:", self.lock_minutes)
+        work_form.addRow("Папка для выгрузок:", folder_row)
+
+        # E-mail dispatch.
+        self.smtp_host = QLineEdit()
+        self.smtp_port = QSpinBox()
+        self.smtp_port.setRange(1, 65535)
+        self.smtp_security = QComboBox()
+        for value, title in SECURITY:
+            self.smtp_security.addItem(title, value)
+        self.smtp_login = QLineEdit()
+        self.smtp_sender = QLineEdit()
+        mail = QGroupBox("Электронная почта для направления маршрутов")
+        mail_form = QFormLayout(mail)
+        mail_form.addRow("Сервер SMTP:", self.smtp_host)
+        mail_form.addRow("Порт:", self.smtp_port)
+        mail_form.addRow("Защита:", self.smtp_security)
+        mail_form.addRow("Имя для входа:", self.smtp_login)
+        mail_form.addRow("Адрес отправителя:", self.smtp_sender)
+        note = QLabel("Пароль почты не хранится: программа спрашивает его при отправке.")
+        note.setStyleSheet("color: #555555;")
+        mail_form.addRow(note)
+
+        # The production calendar's local corrections.
+        self.overrides = QTableWidget(0, 3)
+        self.overrides.setHorizontalHeaderLabels(("Дата", "День", "Примечание"))
+        self.overrides.horizontalHeader().setStretchLastSection(True)
+        self.overrides.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.overrides.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.overrides.verticalHeader().setVisible(False)
+        self.overrides.setMinimumHeight(120)
+        self.override_day = QDateEdit()
+        self.override_day.setDisplayFormat("dd.MM.yyyy")
+        self.override_day.setCalendarPopup(True)
+        today = clock.today()
+        self.override_day.setDate(QDate(today.year, today.month, today.day))
+        self.override_kind = QComboBox()
+        self.override_kind.addItem("выходной", False)
+        self.override_kind.addItem("рабочий", True)
+        self.override_note = QLineEdit()
+        self.override_note.setPlaceholderText("основание, например: распоряжение Губернатора")
+        self.add_override_button = QPushButton("Добавить поправку")
+        self.remove_override_button = QPushButton("Убрать выбранную")
+        days = QGroupBox("Производственный календарь: местные поправки")
+        days_layout = QGridLayout(days)
+        days_layout.addWidget(
+            QLabel("Праздники и переносы России учтены; здесь — решения области и района."),
+            0,
+            0,
+            1,
+            4,
+        )
+        days_layout.addWidget(self.overrides, 1, 0, 1, 4)
+        days_layout.addWidget(self.override_day, 2, 0)
+        days_layout.addWidget(self.override_kind, 2, 1)
+        days_layout.addWidget(self.override_note, 2, 2)
+        days_layout.addWidget(self.add_override_button, 2, 3)
+        days_layout.addWidget(self.remove_override_button, 3, 3)
+
+        self.save_button = QPushButton("Сохранить")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.message, 1)
+
+        columns = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(person)
+        left.addWidget(organisation)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(work)
+        right.addWidget(mail)
+        right.addWidget(days)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(heading)
+        body_layout.addWidget(intro)
+        body_layout.addLayout(columns)
+        scroll = QScrollArea()  # fits 1366x768 whatever the fonts
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)  # always in sight, under the scrolled page
+
+        for widget in (organisation, work, mail, self.add_override_button):
+            widget.setEnabled(self.supervisor)
+        self.remove_override_button.setEnabled(self.supervisor)
+        if not self.supervisor:
+            self.message.setText(
+                "Сведения об организации и работе программы меняет руководитель; "
+                "свои данные специалиста вы можете изменить."
+            )
+        self.save_button.clicked.connect(lambda _checked=False: self.save())
+        self.folder_button.clicked.connect(lambda _checked=False: self._choose_folder())
+        self.add_override_button.clicked.connect(lambda _checked=False: self.add_override())
+        self.remove_override_button.clicked.connect(lambda _checked=False: self.remove_override())
+        self.refresh()
+
+    # -- reading and saving ---------------------------------------------------------------
+
+    def refresh(self) -> None:
+        me = profile.get_profile(self._db)
+        self.full_name.setText(me.full_name)
+        self.position.setText(me.position)
+        self.phone.setText(me.phone)
+        self.email.setText(me.email)
+        s = load_settings(self._db)
+        self.org_name.setText(s.provider_name or me.organisation)
+        self.org_short.setText(s.provider_short_name)
+        self.org_district.setText(s.provider_district)
+        self.org_address.setText(s.provider_address)
+        self.org_postcode.setText(s.provider_postcode)
+        self.org_phone.setText(s.provider_phone)
+        self.org_email.setText(s.provider_email)
+        index = self.time_zone.findData(s.time_zone)
+        if index < 0:
+            self.time_zone.addItem(s.time_zone, s.time_zone)
+            index = self.time_zone.count() - 1
+        self.time_zone.setCurrentIndex(index)
+        self.lock_minutes.setValue(s.auto_lock_minutes)
+        self.export_folder.setText(s.export_folder)
+        self.smtp_host.setText(s.smtp.host)
+        self.smtp_port.setValue(s.smtp.port)
+        self.smtp_security.setCurrentIndex(max(0, self.smtp_security.findData(s.smtp.security)))
+        self.smtp_login.setText(s.smtp.login)
+        self.smtp_sender.setText(s.smtp.sender)
+        self._fill_overrides()
+
+    def settings(self) -> Settings:
+        current = load_settings(self._db)
+        return dataclasses.replace(
+            current,
+            provider_name=self.org_name.text().strip(),
+            provider_short_name=self.org_short.text().strip(),
+            provider_district=self.org_district.text().strip(),
+            provider_address=self.org_address.text().strip(),
+            provider_postcode=self.org_postcode.text().strip(),
+            provider_phone=self.org_phone.text().strip(),
+            provider_email=self.org_email.text().strip(),
+            time_zone=str(self.time_zone.currentData()),
+            auto_lock_minutes=self.lock_minutes.value(),
+            export_folder=self.export_folder.text().strip(),
+            smtp=SmtpSettings(
+                host=self.smtp_host.text().strip(),
+                port=self.smtp_port.value(),
+                security=str(self.smtp_security.currentData()),
+                login=self.smtp_login.text().strip(),
+                sender=self.smtp_sender.text().strip(),
+            ),
+        )
+
+    def save(self) -> bool:
+        try:
+            if self.supervisor:
+                save_settings_page(self._db, self.settings())
+            profile.update_profile(
+                self._db,
+                full_name=self.full_name.text(),
+                position=self.position.text(),
+                organisation=self.org_name.text().strip(),
+                phone=self.phone.text(),
+                email=self.email.text(),
+            )
+        except UserError as exc:
+            self.message.setText(str(exc))
+            self.message.setStyleSheet("color: #8a1c1c;")
+            return False
+        self.message.setText("Настройки сохранены.")
+        self.message.setStyleSheet("color: #1b5e20;")
+        return True
+
+    def _choose_folder(self) -> None:
+        start = self.export_folder.text() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Папка для выгрузок", start)
+        if folder:
+            self.export_folder.setText(folder)
+
+    # -- the calendar's corrections -------------------------------------------------------
+
+    def _fill_overrides(self) -> None:
+        rows = calendar.list_overrides(self._db)
+        self._override_days = [r.day for r in rows]
+        self.overrides.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            values = (format_date(row.day), "рабочий" if row.is_working else "выходной", row.note)
+            for column, value in enumerate(values):
+                self.overrides.setItem(r, column, QTableWidgetItem(value))
+        self.overrides.setColumnWidth(0, 100)
+        self.overrides.setColumnWidth(1, 90)
+
+    def add_override(self) -> None:
+        picked = self.override_day.date().toPython()
+        assert isinstance(picked, date)
+        try:
+            calendar.set_override(
+                self._db,
+                picked,
+                bool(self.override_kind.currentData()),
+                self.override_note.text(),
+            )
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return
+        self.override_note.clear()
+        self._fill_overrides()
+        self.message.setText(f"Поправка календаря на {format_date(picked)} добавлена.")
+
+    def remove_override(self) -> None:
+        row = self.overrides.currentRow()
+        if not 0 <= row < len(self._override_days):
+            self.message.setText("Выберите поправку в таблице.")
+            return
+        day = self._override_days[row]
+        calendar.remove_override(self._db, day)
+        self._fill_overrides()
+        self.message.setText(f"Поправка календаря на {format_date(day)} убрана.")
