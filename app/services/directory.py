@@ -325,6 +325,11 @@ def save_organisation(
     db: Database, form: OrganisationForm, organisation_id: int | None = None
 ) -> int:
     """Create (``organisation_id`` None) or update an organisation, services and contacts."""
+    if organisation_id is not None:
+        with db.session_factory() as session:
+            found = session.get(models.Organisation, organisation_id)
+            if found is not None:
+                _refuse_regional(found)  # read-only whatever the form says
     _check(form)
     with db.session_factory.begin() as session:
         user = current_user(session)
