@@ -27,11 +27,12 @@ from app.documents.audit_xlsx import HEADINGS
 from app.errors import UserError
 from app.services import audit_log, backups
 from db.session import Database
+from ui.date_typing import make_typable
 from ui.errors import APP_TITLE, show_user_error
 
 
 def _date_edit(day: QDate) -> QDateEdit:
-    edit = QDateEdit(day)
+    edit = make_typable(QDateEdit(day))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("dd.MM.yyyy")
     return edit

@@ -33,6 +33,7 @@ from app.services import informing
 from app.services.calendar import load_calendar
 from app.services.informing import CallContext, CallDraft, CallResult
 from db.session import Database
+from ui.date_typing import make_typable
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class CallDialog(QDialog):
             button.clicked.connect(lambda _=False, o=outcome: self.set_outcome(o))
             self.outcome_buttons[outcome] = button
             outcome_row.addWidget(button)
-        self.call_back_edit = QDateTimeEdit()
+        self.call_back_edit = make_typable(QDateTimeEdit())
         self.call_back_edit.setDisplayFormat("dd.MM.yyyy HH:mm")
         self.call_back_edit.setCalendarPopup(True)
         # Issue #12: the call-back was proposed at 04:51; it is the next working day at 10:00.

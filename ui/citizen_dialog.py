@@ -39,6 +39,7 @@ from app.services.citizens import CitizenForm, DuplicateCheck, FieldProblem, Sav
 from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
+from ui.date_typing import make_typable
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class CitizenDialog(QDialog):
         self.source_combo.addItem("не вносить (только карточка)", None)
         self.source_combo.addItem("ЛП — личный прием (п. 3.1.2)", Source.WALK_IN)
         self.source_combo.addItem("ОО — общественная организация (п. 3.1.3)", Source.NGO)
-        self.identified_edit = QDateEdit()
+        self.identified_edit = make_typable(QDateEdit())
         self.identified_edit.setCalendarPopup(True)
         self.identified_edit.setDisplayFormat("dd.MM.yyyy")
         self.identified_edit.setDate(QDate(self._today.year, self._today.month, self._today.day))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.domain.deadlines import DueStatus
 from app.services.dashboard import MonthFlow
 from app.services.deadlines import DueItem
+from ui.date_typing import make_typable
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class DashboardPage(QWidget):
     def __init__(self, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel()
-        self.date_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        self.date_edit = make_typable(QDateEdit(QDate(today.year, today.month, today.day)))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd.MM.yyyy")
         self.refresh_button = QPushButton("Показать")

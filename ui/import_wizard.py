@@ -34,6 +34,7 @@ from app.services import extract_import, import_log
 from app.services.extract_import import ImportResult
 from app.services.import_log import FileColumns
 from db.session import Database
+from ui.date_typing import make_typable
 from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class ImportWizard(QDialog):
         self.reload_mappings()
         form.addRow("Сопоставление столбцов:", self.mapping_combo)
         self.received_check = QCheckBox("указать дату поступления сведений")
-        self.received_edit = QDateEdit()
+        self.received_edit = make_typable(QDateEdit())
         self.received_edit.setCalendarPopup(True)
         self.received_edit.setDisplayFormat("dd.MM.yyyy")
         self.received_edit.setDate(QDate(self._today.year, self._today.month, self._today.day))

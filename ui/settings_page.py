@@ -38,6 +38,7 @@ from app.services import access, calendar, profile
 from app.services.settings import TIME_ZONES, load_settings, save_settings_page
 from app.settings import Settings, SmtpSettings
 from db.session import Database
+from ui.date_typing import make_typable
 
 SECURITY = (
     ("starttls", "STARTTLS (порт 587)"),
@@ -143,7 +144,7 @@ class SettingsPage(QWidget):
         self.overrides.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.overrides.verticalHeader().setVisible(False)
         self.overrides.setMinimumHeight(120)
-        self.override_day = QDateEdit()
+        self.override_day = make_typable(QDateEdit())
         self.override_day.setDisplayFormat("dd.MM.yyyy")
         self.override_day.setCalendarPopup(True)
         today = clock.today()

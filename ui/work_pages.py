@@ -31,6 +31,7 @@ from app.errors import UserError
 from app.services import informing, report, routes
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
+from ui.date_typing import make_typable
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ JOURNAL_HEADERS = (
 
 
 def _date_edit(day: date) -> QDateEdit:
-    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit = make_typable(QDateEdit(QDate(day.year, day.month, day.day)))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("dd.MM.yyyy")
     return edit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -51,3 +51,17 @@ class BoxAnswers:
 @pytest.fixture
 def unsaved_box(qtbot: object) -> BoxAnswers:
     return BoxAnswers(qtbot)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    """Before pytest-qt closes the test's widgets: dialogs left with unsaved input (a test
+    that failed halfway) are closed without the «Сохранить изменения?» box, which would
+    wait for an answer nobody gives and hang the suite."""
+    from PySide6.QtWidgets import QDialog
+
+    if QApplication.instance() is not None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.done(0)
+    return (yield)

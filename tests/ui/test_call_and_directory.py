@@ -557,3 +557,40 @@ def test_the_call_window_says_the_month_in_words_and_proposes_the_next_working_d
     proposed = dialog.call_back_edit.dateTime()
     assert proposed.date() == QDate(2026, 11, 30)  # Monday: the weekend is skipped
     assert (proposed.time().hour(), proposed.time().minute()) == (10, 0)
+
+
+def test_dates_and_hours_are_typed_with_the_keyboard(
+    qtbot: QtBot, db: Database, entry_id: int
+) -> None:
+    """Issue #12: «26.01.2027» typed in «На дату» and «11» in an hour field were rejected."""
+    from PySide6.QtWidgets import QDateTimeEdit
+
+    from ui.dashboard_page import DashboardPage
+
+    page = DashboardPage(TODAY)
+    qtbot.addWidget(page)
+    page.show()
+    for typed, expected in (
+        ("26.01.2027", QDate(2027, 1, 26)),
+        ("26012027", QDate(2027, 1, 26)),
+        ("5.3.2027", QDate(2027, 3, 5)),
+        ("1.12.2026", QDate(2026, 12, 1)),
+    ):
+        page.date_edit.setFocus()
+        qtbot.keyClick(page.date_edit, Qt.Key.Key_Home)
+        qtbot.keyClicks(page.date_edit, typed)
+        assert page.date_edit.date() == expected, typed
+
+    dialog = CallDialog(db, entry_id, now=NOW)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    qtbot.keyClick(_focus(dialog), Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)  # перезвонить
+    edit = dialog.call_back_edit
+    assert edit.isEnabled()
+    edit.setFocus()
+    edit.setCurrentSection(QDateTimeEdit.Section.HourSection)
+    qtbot.keyClicks(edit, "11")
+    assert edit.dateTime().time().hour() == 11
+    dialog.done(0)  # leave without the «Сохранить изменения?» question
