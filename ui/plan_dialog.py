@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.documents.plan_form import InteractionForm, PlanForm, QuestionForm
 from app.domain.dates import format_date
+from app.domain.names import document_file_name
 from app.errors import UserError
 from app.services import citizens, plans
+from app.services.settings import load_settings
 from db.session import Database
 from ui.unsaved import may_close
 
@@ -75,6 +77,13 @@ class PlanDialog(QDialog):
         self.form_value: PlanForm = form
         self._questions: list[QuestionForm] = list(form.questions)
         card = citizens.load_card(db, form.citizen_id)
+        self._file_stem = document_file_name(
+            "План",
+            card.form.last_name,
+            card.form.first_name,
+            card.form.middle_name,
+            f"{self._today:%Y-%m}",
+        )
         name = " ".join(
             p for p in (card.form.last_name, card.form.first_name, card.form.middle_name) if p
         )
@@ -251,12 +260,17 @@ class PlanDialog(QDialog):
         self.saved.emit(self.plan_id)
         return self.plan_id
 
+    def _default_pdf(self) -> Path:
+        """«Маршрут_Иванов_И_И_2026-11.pdf» in the settings' export folder, else home."""
+        folder = Path(load_settings(self._db).export_folder or Path.home())
+        if not folder.is_dir():
+            folder = Path.home()
+        return folder / f"{self._file_stem}.pdf"
+
     def _choose_pdf(self) -> None:
         if self.save() is None:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self, "План", str(Path.home() / "План сопровождения.pdf"), "PDF (*.pdf)"
-        )
+        name, _ = QFileDialog.getSaveFileName(self, "План", str(self._default_pdf()), "PDF (*.pdf)")
         if name:
             self.export_pdf(Path(name))
 

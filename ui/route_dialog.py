@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.domain.enums import MeasureKind
+from app.domain.names import document_file_name
 from app.errors import UserError
 from app.services import citizens, routes
 from app.services.routes import RouteDraft, RouteLineDraft
+from app.services.settings import load_settings
 from db.session import Database
 from ui.unsaved import may_close
 
@@ -59,6 +61,13 @@ class RouteDialog(QDialog):
         self.draft: RouteDraft = current if current and current.status == "DRAFT" else proposal
         self._issued_id = current.route_id if current and current.status == "ISSUED" else None
         card = citizens.load_card(db, self.draft.citizen_id)
+        self._file_stem = document_file_name(
+            "Маршрут",
+            card.form.last_name,
+            card.form.first_name,
+            card.form.middle_name,
+            f"{self._today:%Y-%m}",
+        )
         self._district = card.form.district or None
         name = " ".join(
             p for p in (card.form.last_name, card.form.first_name, card.form.middle_name) if p
@@ -200,9 +209,16 @@ class RouteDialog(QDialog):
         self.issued.emit(issued)
         self.accept()
 
+    def _default_pdf(self) -> Path:
+        """«Маршрут_Иванов_И_И_2026-11.pdf» in the settings' export folder, else home."""
+        folder = Path(load_settings(self._db).export_folder or Path.home())
+        if not folder.is_dir():
+            folder = Path.home()
+        return folder / f"{self._file_stem}.pdf"
+
     def _choose_pdf(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Маршрут", str(Path.home() / "Маршрут.pdf"), "PDF (*.pdf)"
+            self, "Маршрут", str(self._default_pdf()), "PDF (*.pdf)"
         )
         if name:
             self.export_pdf(Path(name))

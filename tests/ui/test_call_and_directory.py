@@ -594,3 +594,47 @@ def test_dates_and_hours_are_typed_with_the_keyboard(
     qtbot.keyClicks(edit, "11")
     assert edit.dateTime().time().hour() == 11
     dialog.done(0)  # leave without the «Сохранить изменения?» question
+
+
+def test_a_plan_is_saved_as_a_pdf_named_after_the_person_and_month(
+    qtbot: QtBot,
+    db: Database,
+    entry_id: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    type_text: Callable[[QWidget, str], None],
+) -> None:
+    """Issue #12: default file names carry the person and the month, in the export folder."""
+    import dataclasses
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.domain.names import document_file_name
+    from app.services.settings import load_settings, save_settings
+    from ui.plan_dialog import PlanDialog
+
+    folder = tmp_path / "Выгрузки"
+    folder.mkdir()
+    save_settings(db, dataclasses.replace(load_settings(db), export_folder=str(folder)))
+    offered: list[str] = []
+
+    def answer(*args: object, **_kwargs: object) -> tuple[str, str]:
+        offered.append(str(args[2]))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    dialog = PlanDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    (add,) = [b for b in dialog.findChildren(QPushButton) if b.text() == "Добавить вопрос"]
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    type_text(dialog.question_edit, "Путёвка в санаторий")
+    qtbot.mouseClick(dialog.pdf_button, Qt.MouseButton.LeftButton)
+    assert offered == [str(folder / "План_Соколова_А_П_2026-11.pdf")], dialog.message.text()
+    assert document_file_name("Маршрут", "Иванов", "Иван", "Иванович", "2026-11") == (
+        "Маршрут_Иванов_И_И_2026-11"
+    )
+    assert document_file_name("Маршрут", "Петрова-Водкина ", "анна", None, "2026-11") == (
+        "Маршрут_Петрова-Водкина_А_2026-11"
+    )
+    assert "/" not in document_file_name("План", "А/Б", "В", "", "2026-11")
