@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from app.domain.package import (
     PackageError,
     PackageFile,
     b64,
+    file_sha256,
     payload,
     read_header,
     recipient_key,
@@ -226,18 +226,6 @@ class PendingCounts:
 
 
 # --- values in and out -------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return str(value)
 
 
 def _columns(table: Table) -> tuple[list[Column[Any]], dict[str, Table]]:
@@ -565,7 +553,7 @@ def _checked(
         )
     claimed = header.get("sender_sign_public")
     known = peer_sign_keys(peer)
-    if isinstance(claimed, str) and claimed not in {k for k in map(_b64, known)}:
+    if isinstance(claimed, str) and claimed not in {b64(k) for k in known}:
         raise PackageError(
             f"{name}: подписан не тем ключом, что закреплён за {peer.code} ({peer.name}, "
             f"отпечаток {peer.fingerprint}) — возможно, под этим кодом работает другая установка."
@@ -620,15 +608,6 @@ def _well_formed(obj: dict[str, Any], kind: str) -> bool:
     return bool(obj.get("x")) or isinstance(obj.get("d"), dict)
 
 
-def _b64(data: bytes) -> str:
-    from app.domain.package import b64
-
-    return b64(data)
-
-
-# --- centre: import ----------------------------------------------------------------------
-
-
 def import_package(
     db: Database,
     path: Path,
@@ -656,7 +635,7 @@ def import_package(
                 models.ExchangePackage.package_uuid == package_uuid
             )
         )
-        file_sha = _file_sha(path)
+        file_sha = file_sha256(path)
         if seen is not None:
             result = ImportResult(peer.code, peer.name, sequence, True, 0, 0, 0, 0, 0, False, None)
         else:
@@ -791,12 +770,6 @@ def _emitting(lines: list[dict[str, Any]]) -> Callable[[Callable[[dict[str, Any]
             emit(line)
 
     return emit_all
-
-
-def _file_sha(path: Path) -> str:
-    from app.domain.package import file_sha256
-
-    return file_sha256(path)
 
 
 def _parse_instant(text: Any) -> datetime:
@@ -1072,7 +1045,7 @@ def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> Ac
                 package_uuid=ack_uuid,
                 peer_code=peer.code,
                 sequence=int(acked_sequence or 0),
-                sha256=_file_sha(path),
+                sha256=file_sha256(path),
                 counts=json.dumps(header.get("counts", {}), ensure_ascii=False),
                 file_name=path.name,
                 made_at=_parse_instant(header.get("made_at")),

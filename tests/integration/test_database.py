@@ -146,3 +146,40 @@ def test_the_quick_revision_graph_is_alembics() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert head_revision() == script.get_current_head()
     assert known_revisions() == {rev.revision for rev in script.walk_revisions()}
+
+
+def test_a_database_at_0002_with_records_upgrades_to_0003_keeping_them(tmp_path: Path) -> None:
+    """Migration 0003 (issue #11): the exchange tables appear, the directory gains
+    ``regional`` (0 for every organisation there was), and no row is lost."""
+    from app.demo.generator import generate_demo
+
+    path = tmp_path / "old.sqlite"
+    engine = create_db_engine(path)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(
+            "INSERT INTO organisation (name, department, is_sample, archived, uuid, created_at,"
+            " updated_at) VALUES ('ГБУЗ ТО «Больница»', 'HEALTH', 0, 0,"
+            " '0123456789abcdef0123456789abcdef', '2026-11-01 05:00:00.000000',"
+            " '2026-11-01 05:00:00.000000')"
+        )
+        before = conn.execute("SELECT count(*) FROM organisation").fetchone()[0]
+    database = open_database(path)  # upgrades to the head
+    try:
+        generate_demo(database, 20, 1)
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name, regional FROM organisation WHERE uuid = "
+                "'0123456789abcdef0123456789abcdef'"
+            ).all()
+            tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+        assert [tuple(r) for r in rows] == [("ГБУЗ ТО «Больница»", 0)]
+        assert before == 1
+        assert {"installation", "exchange_peer", "provider_record", "sync_ledger"} <= tables
+    finally:
+        database.close()
