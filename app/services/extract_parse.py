@@ -127,6 +127,10 @@ MAX_SHARED_STRINGS_XML_BYTES = 128 * 2**20
 MAX_SHARED_STRINGS = 2_000_000  # distinct texts: 200,000 rows of 10 each
 MAX_PART_XML_BYTES = 16 * 2**20  # content types, relationships, workbook, styles
 MAX_ELEMENT_XML_BYTES = 4 * 2**20  # one row of the sheet, one shared string, as XML
+# Markup tags ("<") read while one row (or one shared string) is still open. A row of 200
+# cells takes about 1,200; each open element the parser holds costs a few hundred bytes, so
+# 2,000,000 nested elements in a 67 KB file would take 500 MB before the byte limit above.
+MAX_ELEMENT_TAGS = 100_000
 MAX_ARCHIVE_PARTS = 10_000
 MAX_ARCHIVE_DIRECTORY_BYTES = 2**20  # a workbook's is a few kilobytes
 MAX_CSV_RECORD_CHARS = 1_000_000  # 200 quoted fields of 2,000 characters, quotes doubled
@@ -499,7 +503,7 @@ class _XlsxBook:
             events=("start", "end")
         )
         stack: list[ElementTree.Element] = []
-        since_end = 0
+        since_end = tags_since_end = 0
         with closing(self._chunks(name, limit)) as chunks:
             for chunk in itertools.chain(chunks, (b"",)):
                 if chunk:
@@ -516,7 +520,13 @@ class _XlsxBook:
                     ended = True
                     if element.tag in tags:
                         yield element, stack[-1].tag if stack else ""
-                since_end = 0 if ended else since_end + len(chunk)
+                if ended:
+                    since_end = tags_since_end = 0
+                else:
+                    since_end += len(chunk)
+                    tags_since_end += chunk.count(b"<")
+                if tags_since_end > MAX_ELEMENT_TAGS:
+                    raise _RefusedError(_too_many_tags(f"часть книги «{name}»"))
                 if since_end > MAX_ELEMENT_XML_BYTES:
                     raise _RefusedError(
                         f"в части книги «{name}» одно значение занимает больше "
@@ -629,7 +639,7 @@ class _XlsxBook:
         parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
             events=("end",)
         )
-        unpacked = since_row = 0
+        unpacked = since_row = tags_since_row = 0
         with closing(self._chunks(part, MAX_SHEET_XML_BYTES)) as chunks:
             for chunk in chunks:
                 unpacked += len(chunk)
@@ -641,7 +651,12 @@ class _XlsxBook:
                     len(rows) >= HEADER_SEARCH_ROWS or unpacked > _HEADER_SCAN_BYTES
                 ):
                     return rows[:HEADER_SEARCH_ROWS]
-                since_row = 0 if self._row_elements > before else since_row + len(chunk)
+                if self._row_elements > before:  # counted from the last row's end tag on
+                    tail = memoryview(chunk)[chunk.rfind(b"row>") :]
+                    since_row, tags_since_row = len(tail), bytes(tail).count(b"<")
+                else:
+                    since_row += len(chunk)
+                    tags_since_row += chunk.count(b"<")
                 if since_row > MAX_ELEMENT_XML_BYTES:
                     if header_only:
                         return rows
@@ -650,6 +665,10 @@ class _XlsxBook:
                         f"{_megabytes(MAX_ELEMENT_XML_BYTES)}, а в выписке может быть не "
                         f"больше {MAX_COLUMNS} столбцов по {_count(MAX_CELL_CHARS)} символов"
                     )
+                if tags_since_row > MAX_ELEMENT_TAGS:
+                    if header_only:
+                        return rows
+                    raise _RefusedError(_too_many_tags(f"строка листа после строки {len(rows)}"))
                 if on_read is not None:
                     on_read(min(unpacked / size, 1.0))
             else:
@@ -774,6 +793,13 @@ def _far_cell(reference: str | None, column: int, row: int) -> str:
     return (
         f"ячейка {name} за пределами допустимого: в выписке может быть не больше "
         f"{MAX_COLUMNS} столбцов (до {column_letters(MAX_COLUMNS)})"
+    )
+
+
+def _too_many_tags(what: str) -> str:
+    return (
+        f"{what} содержит больше {_count(MAX_ELEMENT_TAGS)} элементов разметки XML, "
+        "а в выписке так много не бывает: файл повреждён или составлен не программой"
     )
 
 

@@ -88,15 +88,19 @@ def _book(
     path: Path,
     sheets: Iterable[tuple[str, Chunks, str | None]] | Chunks,
     shared: list[str] | None = None,
+    shared_xml: Chunks | None = None,
 ) -> Path:
-    """A workbook of the sheets (name, XML, state); a big sheet comes as chunks of bytes."""
+    """A workbook of the sheets (name, XML, state); a big sheet comes as chunks of bytes.
+
+    ``shared`` are the shared strings' texts; ``shared_xml`` the whole part, as it comes.
+    """
     if not (isinstance(sheets, list) and sheets and isinstance(sheets[0], tuple)):
         sheets = [("Выписка", sheets, None)]
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
         for i in range(1, len(sheets) + 1)
     )
-    if shared is not None:
+    if shared is not None or shared_xml is not None:
         overrides += (
             '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
@@ -132,6 +136,8 @@ def _book(
     if shared is not None:
         items = "".join(f"<si><t>{escape(text)}</t></si>" for text in shared)
         parts["xl/sharedStrings.xml"] = f'<sst xmlns="{MAIN}">{items}</sst>'
+    if shared_xml is not None:
+        parts["xl/sharedStrings.xml"] = shared_xml
     for i, (_, xml, _) in enumerate(sheets, 1):
         parts[f"xl/worksheets/sheet{i}.xml"] = xml
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -286,6 +292,26 @@ HOSTILE: dict[str, tuple[Maker, str]] = {
         ),
         "в части книги «xl/sharedStrings.xml» одно значение занимает больше 4 МБ, а в ячейке "
         "выписки может быть не больше 2 000 символов",
+    ),
+    # Found by the robustness run: 2,000,000 nested elements (a 67 KB file) were refused by
+    # the 4 MB limit only after the parser held 1.4 million of them (500 MB).
+    "2,000,000 nested elements in a cell": (
+        lambda d: _book(d / "x.xlsx", [
+            f'<worksheet xmlns="{MAIN}"><sheetData>{HEADER}<row r="2">'
+            '<c r="A2" t="inlineStr"><is>'.encode(),
+            b"<a>" * 2_000_000, b"<t>x</t>", b"</a>" * 2_000_000,
+            b"</is></c></row></sheetData></worksheet>",
+        ]),
+        "строка листа после строки 1 содержит больше 100 000 элементов разметки XML",
+    ),
+    "2,000,000 nested elements in a shared string": (
+        lambda d: _book(
+            d / "x.xlsx",
+            _sheet(HEADER + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>'),
+            shared_xml=[f'<sst xmlns="{MAIN}"><si>'.encode(), b"<a>" * 2_000_000, b"<t>x</t>",
+                        b"</a>" * 2_000_000, b"</si></sst>"],
+        ),
+        "часть книги «xl/sharedStrings.xml» содержит больше 100 000 элементов разметки XML",
     ),
     "200 MB in one cell": (
         lambda d: _book(d / "x.xlsx", _huge_cell(200)),
@@ -603,7 +629,9 @@ def test_memory_stays_bounded_whatever_the_file_says(db: Database, tmp_path: Pat
         "xl/worksheets/sheet1.xml",
         size=300 * MB,  # within the limit: read until zipfile stops there
     )
-    files = [bomb, unpacking, understated, HOSTILE["200 MB in one cell"][0](tmp_path)]
+    (tmp_path / "nested").mkdir()
+    nested = HOSTILE["2,000,000 nested elements in a cell"][0](tmp_path / "nested")
+    files = [bomb, unpacking, understated, HOSTILE["200 MB in one cell"][0](tmp_path), nested]
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, str(db.path), *map(str, files)],
         capture_output=True, text=True, check=True, timeout=300,
