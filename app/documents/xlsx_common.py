@@ -4,12 +4,17 @@ and saving with every text stored as text."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 FONT_NAME = "Times New Roman"
 BODY = Font(name=FONT_NAME, size=10)
@@ -111,4 +116,27 @@ def save_workbook(wb: Workbook, path: Path) -> None:
         for cell in ws._cells.values():
             if cell.data_type == "f":
                 cell.data_type = "s"
-    wb.save(path)
+    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)  # as wb.save stamps it
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        _StreamingWriter(wb, archive).save()
+
+
+class _StreamingWriter(ExcelWriter):  # type: ignore[misc]  # openpyxl has no type hints
+    """openpyxl's writer, but each sheet goes straight into the archive.
+
+    ``wb.save`` first writes every sheet's XML (names, СНИЛС, addresses) to a plain file in
+    the temp folder and zips it afterwards, and a killed process leaves that file behind
+    (issue #10: no personal data in plain temporary files). openpyxl's ``WorksheetWriter``
+    takes any file object as its output: here the sheet's entry in the archive, compressed
+    as it is written, so nothing but the output itself touches the disk.
+    """
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as part:
+            writer = WorksheetWriter(ws, out=part)
+            writer.write()
+        ws._rels = writer._rels
+        self.manifest.append(ws)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_writer
 from sqlalchemy import func, select
 
 from app.cli import main
@@ -225,7 +226,19 @@ def _texts(path: Path) -> set[str]:
     return {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value}
 
 
-def test_every_xlsx_stores_hostile_text_as_text(demo: Database, tmp_path: Path) -> None:
+def test_every_xlsx_stores_hostile_text_as_text_and_writes_no_sheet_to_a_temporary_file(
+    demo: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # openpyxl's wb.save writes each sheet (names, addresses) to a plain temporary file
+    # first; the program's save_workbook streams it into the archive instead (issue #10, 6).
+    scratch: list[str] = []
+    original = openpyxl_writer.create_temporary_file
+
+    def spy(suffix: str = "") -> str:
+        scratch.append(original(suffix))
+        return scratch[-1]
+
+    monkeypatch.setattr(openpyxl_writer, "create_temporary_file", spy)
     names = _plant_hostile_names(demo)
     month = _demo_month(demo)
     start, end = date(2024, 1, 1), TODAY
@@ -242,6 +255,7 @@ def test_every_xlsx_stores_hostile_text_as_text(demo: Database, tmp_path: Path) 
     export_eis_list(demo, start, end, files["eis"])
     post = [i.entry_id for i in dispatch.to_send(demo, TODAY) if i.method is DeliveryMethod.POST]
     dispatch.prepare_post(demo, post, tmp_path / "post.pdf", TODAY, list_xlsx=files["post-list"])
+    assert scratch == []
     texts = {kind: _texts(path) for kind, path in files.items()}
     for kind, path in files.items():
         xml = _sheet_xml(path)
