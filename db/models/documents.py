@@ -151,6 +151,23 @@ class PlanInteraction(RecordMixin, Base):
     question: Mapped[PlanQuestion] = relationship(back_populates="interactions")
 
 
+class PostBatch(RecordMixin, Base):
+    """Letters printed together and handed in at the post office with one list of form 103
+    (issue #12). Kept, with who printed it and when, until each letter has its ШПИ: the
+    receipt often comes a day or more after the printing. Local paperwork: it does not
+    travel to the regional centre (the dispatches do, without it)."""
+
+    __tablename__ = "post_batch"
+
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # "Список N" of form 103
+    printed_on: Mapped[date] = mapped_column(Date, index=True)
+    file_name: Mapped[str | None] = mapped_column(Text)  # the PDF last printed
+
+    letters: Mapped[list[Dispatch]] = relationship(
+        back_populates="post_batch", order_by="Dispatch.batch_position"
+    )
+
+
 class Dispatch(RecordMixin, Base):
     """Sending a route and/or plan by post or e-mail (31-р 3.4, 4.6)."""
 
@@ -171,5 +188,12 @@ class Dispatch(RecordMixin, Base):
     tracking_number: Mapped[str | None] = mapped_column(String(14), index=True)  # ШПИ
     email: Mapped[str | None] = mapped_column(String(254))
     error: Mapped[str | None] = mapped_column(Text)
+    # A letter printed in a post batch, and its place there (№ п/п of form 103).
+    post_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post_batch.id", ondelete="SET NULL"), index=True
+    )
+    batch_position: Mapped[int | None] = mapped_column(Integer)
+
+    post_batch: Mapped[PostBatch | None] = relationship(back_populates="letters")
 
     __table_args__ = (Index("ix_dispatch_status_sent", "status", "sent_on"),)
