@@ -128,6 +128,7 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
     created = session.info.get(_CREATED, {})
     changed = [o for o in session.dirty if not isinstance(o, AuditEvent) and id(o) not in created]
     deleted = [o for o in session.deleted if not isinstance(o, AuditEvent)]
+    deleted += _orphans(session, deleted)
     if not changed and not deleted:
         return
     user = _author_without_writing(session)  # a flush is under way: nothing may be added
@@ -158,6 +159,30 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             )
     for obj in deleted:
         audit(session, user, "record.delete", inspect(obj).mapper.local_table.name, _uuid_text(obj))
+
+
+def _orphans(session: Session, deleted: list[object]) -> list[object]:
+    """Stored records taken out of a "delete-orphan" collection (a route's line, a plan's
+    question, a representative): the flush deletes them, but they are not yet in
+    ``session.deleted`` when it starts, so they are found on their parents.
+    """
+    seen = {id(o) for o in deleted}
+    orphans: list[object] = []
+    for parent in session.dirty:
+        state = inspect(parent)
+        for relation in state.mapper.relationships:
+            if not relation.cascade.delete_orphan:
+                continue
+            for child in state.attrs[relation.key].history.deleted:
+                child_state = inspect(child)
+                if child_state.key is None or id(child) in seen:
+                    continue  # never stored, or deleted already
+                back = relation.back_populates
+                if back and getattr(child, back, None) is not None:
+                    continue  # moved to another parent, not deleted
+                seen.add(id(child))
+                orphans.append(child)
+    return orphans
 
 
 def _author_without_writing(session: Session) -> User | None:

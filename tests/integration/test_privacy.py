@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.cli import main
+from app.domain.enums import RepresentativeKind
 from app.domain.masking import mask_snils, mask_text
 from app.domain.snils import format_snils, generate_snils
 from app.logging_setup import setup_logging
@@ -118,3 +119,34 @@ def test_every_update_is_audited_even_after_records_created_earlier_are_gone(
             )
         ).all()
     assert len(set(audited)) == 150
+
+
+def test_a_record_taken_out_of_its_parent_is_audited_as_deleted(db: Database) -> None:
+    # A "delete-orphan" child removed from its parent's list (a representative, a route's
+    # line) is deleted by the flush, but was not in session.deleted when the audit looked.
+    with db.session_factory.begin() as session:
+        citizen = models.Citizen(last_name="Иванов", first_name="Иван", search_name="иванов")
+        kept, removed = (
+            models.Representative(kind=kind, last_name=name, first_name="Анна")
+            for kind, name in (
+                (RepresentativeKind.PARENT, "Иванова"),
+                (RepresentativeKind.GUARDIAN, "Петрова"),
+            )
+        )
+        citizen.representatives.extend([kept, removed])
+        session.add(citizen)
+    with db.session_factory.begin() as session:
+        citizen = session.scalars(select(models.Citizen)).one()
+        gone = next(r for r in citizen.representatives if r.last_name == "Петрова")
+        gone_uuid = str(gone.uuid)
+        citizen.representatives.remove(gone)
+    with db.session_factory() as session:
+        left = session.scalars(select(models.Representative.last_name)).all()
+        deletions = session.scalars(
+            select(models.AuditEvent.entity_uuid).where(
+                models.AuditEvent.action == "record.delete",
+                models.AuditEvent.entity == "representative",
+            )
+        ).all()
+    assert left == ["Иванова"]
+    assert deletions == [gone_uuid]
