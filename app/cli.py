@@ -134,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--received", type=_date_arg, default=None, help="дата поступления, если её нет в файле"
     )
     p.add_argument("--today", type=_date_arg, default=None, help="дата внесения в реестр")
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="ФАЙЛ.xlsx",
+        help="записать отклонённые строки и не вошедших в целевую категорию в таблицу",
+    )
 
     p = sub.add_parser("workdays", help="производственный календарь")
     wd = p.add_subparsers(dest="workdays_command", required=True, parser_class=_Parser)
@@ -595,9 +602,12 @@ def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
 
 def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.extract_import import import_extract
+    from app.services.import_report import check_report_path, write_import_report
 
     db = _open_existing(db_path)
     try:
+        if args.report is not None:  # a wrong report path is told before anything is written
+            check_report_path(db, args.report)
         result = import_extract(
             db,
             args.file,
@@ -606,6 +616,7 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
             dry_run=args.dry_run,
             today=args.today,
         )
+        report = write_import_report(db, result, args.report) if args.report else None
     finally:
         db.close()
     head = "Проверка выписки (ничего не записано)" if result.dry_run else "Выписка загружена"
@@ -616,9 +627,13 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
     print(f"  обновлено (уже были в базе): {result.updated}")
     print(f"  без изменений (уже в базе):  {result.unchanged}")
     print(f"  не входят в целевую категорию: {len(result.not_eligible)}")
+    for person in result.not_eligible:  # 31-р 2.1: each named with the reason
+        print(f"    строка {person.row}, {person.person}: {person.reasons}")
     print(f"  отклонено строк:             {result.rejected_rows}")
     for problem in result.rejected:
         print(f"    {problem}")
+    if report is not None:
+        print(f"Отчёт о загрузке записан в {report}.")
     return EXIT_OK
 
 

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "dispatch.post.prepare": "почтовая партия напечатана",
     "dispatch.post.sent": "ШПИ внесён, письмо отправлено",
     "extract.import": "загрузка выписки",
+    "extract.report.export": "отчёт о загрузке выписки",
     "informing.call": "звонок",
     "informing.eis_export": "выгрузка списка для ЕИС СЗН",
     "informing.journal_export": "выгрузка журнала услуг",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
@@ -221,3 +222,58 @@ def test_phone_numbers_are_normalised_to_plus_7(text: str, expected: str | None)
 )  # fmt: skip
 def test_group_spellings_of_design_4(text: str, group: DisabilityGroup) -> None:
     assert xp.parse_group(text) is group
+
+
+def _extract_with_one_of_each(path: Path) -> Path:
+    _write_csv(
+        path,
+        [
+            "Фамилия;Имя;Отчество;Дата рождения;СНИЛС;Группа инвалидности;Впервые;"
+            "Самообслуживание;Передвижение;Дата поступления сведений",
+            "Ёлкина;Анна;Петровна;05.06.1980;112-233-445 95;вторая;да;2;0;12.10.2026",
+            "Петров;Иван;Ильич;01.01.1970;;3;да;0;0;12.10.2026",
+            "Сидоров;Олег;;10.10.1990;;пятая;да;2;2;12.10.2026",
+        ],
+        "utf-8",
+    )
+    return path
+
+
+def test_cli_names_each_person_left_out_of_the_target_category_2_1_and_writes_a_report(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #13: «не входят в целевую категорию: 17» named nobody; --report keeps it all."""
+    path = _extract_with_one_of_each(tmp_path / "выписка.csv")
+    report = tmp_path / "отчёт.xlsx"
+    argv = ["--db", str(db.path), "import-extract", str(path), "--today", "23.11.2026"]
+    assert main([*argv, "--report", str(report)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "не входят в целевую категорию: 1" in out
+    excluded = next(line for line in out.splitlines() if "Петров Иван Ильич" in line)
+    assert excluded.strip().startswith("строка 3, Петров Иван Ильич: ")
+    assert "III" in excluded  # the reason: group III without the degrees of 2.1
+    assert f"Отчёт о загрузке записан в {report}" in out
+
+    book = load_workbook(report)
+    problems = list(book["Замечания"].iter_rows(min_row=7, values_only=True))
+    assert [(r[1], r[2]) for r in problems] == [(4, "Группа инвалидности")]
+    assert "пятая" in str(problems[0][3]) and problems[0][4] == "да"
+    people = list(book["Не входят в категорию"].iter_rows(min_row=4, values_only=True))
+    assert [(r[1], r[2]) for r in people] == [(3, "Петров Иван Ильич")]
+    assert "III" in str(people[0][3])
+    with db.session_factory() as session:
+        actions = session.scalars(select(models.AuditEvent.action)).all()
+    assert "extract.report.export" in actions
+
+
+@pytest.mark.parametrize("name", ["отчёт.pdf", "нет/такой/папки/отчёт.xlsx"])
+def test_a_report_that_cannot_be_written_is_told_before_the_import_writes_anything(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    path = _extract_with_one_of_each(tmp_path / "выписка.csv")
+    before = _counts(db)
+    argv = ["--db", str(db.path), "import-extract", str(path), "--today", "23.11.2026"]
+    assert main([*argv, "--report", str(tmp_path / name)]) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("ошибка: ") and err.count("\n") == 1, err
+    assert _counts(db) == before
