@@ -230,6 +230,17 @@ class Technology(StrEnum):
     AUTISM_COURSE = "AUTISM_COURSE"
 
 
+class ServiceForm(StrEnum):
+    """In person or remote: remote by the citizen's written choice (510-п subsection 3, 1.3)."""
+
+    IN_PERSON = "IN_PERSON"
+    REMOTE = "REMOTE"
+
+    @property
+    def label(self) -> str:
+        return "очно" if self is ServiceForm.IN_PERSON else "дистанционно"
+
+
 class ProgrammeStatus(StrEnum):
     ACTIVE = "ACTIVE"
     FINISHED = "FINISHED"
