@@ -36,6 +36,7 @@ from app.domain.enums import (
     MeasureKind,
     PlanStatus,
     ProgrammeStatus,
+    ServiceForm,
     Source,
     Technology,
 )
@@ -814,6 +815,8 @@ class _Builder:
             starts_on=starts,
             ends_on=ends,
             note=None,
+            service_form=ServiceForm.IN_PERSON,
+            form_chosen_on=None,
         )
         if starts > self.today:
             return

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.enums import ApplicationDecision, ProgrammeStatus, Technology
+from app.domain.enums import ApplicationDecision, ProgrammeStatus, ServiceForm, Technology
 from db.models.base import Base, RecordMixin, StrEnumType
 
 
@@ -29,6 +29,14 @@ class ServiceProgramme(RecordMixin, Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date, index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # 510-п subsection 3, 1.3: in person, or remote by the citizen's written choice
+    # (the date of that written statement).
+    service_form: Mapped[ServiceForm] = mapped_column(
+        StrEnumType(ServiceForm, 16),
+        default=ServiceForm.IN_PERSON,
+        server_default=ServiceForm.IN_PERSON.value,
+    )
+    form_chosen_on: Mapped[date | None] = mapped_column(Date)
 
     courses: Mapped[list[Course]] = relationship(
         back_populates="programme", cascade="all, delete-orphan", order_by="Course.starts_on"
@@ -85,6 +93,9 @@ class ExtensionApplication(RecordMixin, Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     new_ends_on: Mapped[date | None] = mapped_column(Date)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # The programme's end when the application came: the 5 working days of 4.5 count back
+    # from it, and the first one bounds all extensions to 3 months.
+    ends_on_before: Mapped[date | None] = mapped_column(Date)
 
     programme: Mapped[ServiceProgramme] = relationship(back_populates="extensions")
 
