@@ -267,17 +267,41 @@ def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("dispatch", help="направление маршрутов и планов (31-р пп. 3.4, 4.6)")
     dp = p.add_subparsers(
         dest="dispatch_command",
-        metavar="{list,post,tracking,email,eml}",
+        metavar="{list,post,tracking,email,eml,batches,batch}",
         required=True,
         parser_class=_Parser,
     )
     q = dp.add_parser("list", help="маршруты, которые готовы и ещё не направлены")
     q.add_argument("--today", type=_date_arg, default=None, help="«сегодня» для сроков")
+    q.add_argument("--search", default="", help="часть Ф.И.О. гражданина или адресата")
+    q.add_argument("--method", choices=("post", "email", "in-person"), default=None, help="способ")
+    q.add_argument(
+        "--state",
+        choices=("overdue", "in-batch", "not-in-batch", "no-method"),
+        default=None,
+        help="срок истёк / в почтовой партии, ждут ШПИ / ещё не напечатаны / способ не согласован",
+    )
     q = dp.add_parser("post", help="письма, маршруты, планы и конверты DL в один PDF")
     q.add_argument("--entry", type=_positive, action="append", help="номер записи (id)")
     q.add_argument("--out", type=Path, required=True, help="файл .pdf для печати")
-    q.add_argument("--list", type=Path, default=None, help="список заказных писем (.xlsx)")
+    q.add_argument(
+        "--list", type=Path, default=None, help="список ф. 103 (.xlsx или .pdf по имени файла)"
+    )
     q.add_argument("--today", type=_date_arg, default=None)
+    dp.add_parser("batches", help="почтовые партии: сначала те, где письма ждут ШПИ")
+    q = dp.add_parser(
+        "batch",
+        help="почтовая партия: письма и ШПИ; напечатать снова, список ф. 103, убрать письмо",
+    )
+    q.add_argument("number", type=_positive, metavar="N", help="номер партии")
+    q.add_argument("--reprint", action="store_true", help="напечатать письма и конверты снова")
+    q.add_argument("--out", type=Path, default=None, help="файл .pdf для --reprint")
+    q.add_argument(
+        "--form103", type=Path, default=None, help="список ф. 103 (.xlsx или .pdf по имени файла)"
+    )
+    q.add_argument(
+        "--remove", type=_positive, default=None, metavar="ОТПРАВЛЕНИЕ", help="убрать письмо"
+    )
     q = dp.add_parser("tracking", help="ШПИ из квитанции: письмо отправлено")
     q.add_argument("dispatch_id", type=_positive, help="номер отправления")
     q.add_argument("tracking_number", help="ШПИ, 14 цифр")
@@ -774,10 +798,27 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
     from app.services.settings import load_settings
 
     today = getattr(args, "today", None) or clock.today()
+    if args.dispatch_command == "batch":
+        _check_batch_options(args)
     db = _open_existing(db_path)
     try:
+        if args.dispatch_command in ("batches", "batch"):
+            return _dispatch_batches(db, args)
         if args.dispatch_command == "list":
+            wanted = {
+                "post": DeliveryMethod.POST,
+                "email": DeliveryMethod.EMAIL,
+                "in-person": DeliveryMethod.IN_PERSON,
+            }.get(args.method or "")
+            wanted_state = {
+                "overdue": dispatch.SendFilter.OVERDUE,
+                "in-batch": dispatch.SendFilter.IN_BATCH,
+                "not-in-batch": dispatch.SendFilter.NOT_IN_BATCH,
+                "no-method": dispatch.SendFilter.NO_METHOD,
+            }.get(args.state or "", dispatch.SendFilter.ALL)
             for item in dispatch.to_send(db, today):
+                if not dispatch.matches(item, args.search, wanted, wanted_state):
+                    continue
                 where = item.email if item.method is DeliveryMethod.EMAIL else item.address
                 method = item.method.label if item.method else "способ не согласован"
                 late = (
@@ -788,9 +829,14 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
                 plan = ", с планом" if item.plan_id else ""
                 if item.document is DispatchDocument.PLAN:
                     plan = ", только план (маршрут направлен ранее)"
+                in_batch = (
+                    f"\tв почтовой партии N {item.batch_number}, ждёт ШПИ"
+                    if item.batch_number is not None
+                    else ""
+                )
                 print(
                     f"{item.entry_id}\t{item.addressee}\t{method}{plan}\t{where}\t"
-                    f"до {format_date(item.due)} ({late})"
+                    f"до {format_date(item.due)} ({late}){in_batch}"
                 )
             return EXIT_OK
 
@@ -831,6 +877,59 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
             print(f"Письмо сохранено: {path}")
     finally:
         db.close()
+    return EXIT_OK
+
+
+def _check_batch_options(args: argparse.Namespace) -> None:
+    """`ic dispatch batch N`: options that go together, told before the database opens."""
+    if args.reprint and args.out is None:
+        raise UserError("--reprint: укажите файл для печати: --out ФАЙЛ.pdf.")
+    if args.out is not None and not args.reprint:
+        raise UserError("--out указывается вместе с --reprint.")
+    if args.remove is not None and (args.reprint or args.form103 is not None):
+        raise UserError("--remove нельзя указывать вместе с --reprint или --form103.")
+
+
+def _dispatch_batches(db: Database, args: argparse.Namespace) -> int:
+    """`ic dispatch batches` and `ic dispatch batch N [...]` (issue #12)."""
+    from app.services import dispatch
+
+    if args.dispatch_command == "batches":
+        batches = dispatch.post_batches(db)
+        if not batches:
+            print("Почтовых партий нет.")
+        for b in batches:
+            state = f"ждут ШПИ {b.awaiting}" if b.open else "все с ШПИ"
+            print(
+                f"N {b.number}\t{format_date(b.printed_on)}\tписем {b.letters}\t{state}\t"
+                f"напечатал(а) {b.printed_by or '—'}\t{b.file_name}"
+            )
+        return EXIT_OK
+    number = args.number
+    if args.remove is not None:
+        dispatch.remove_from_batch(db, number, args.remove)
+        print(f"Отправление {args.remove} убрано из почтовой партии N {number}.")
+    elif args.reprint:
+        path = dispatch.reprint_post_batch(db, number, args.out, form103=args.form103)
+        print(f"Почтовая партия N {number} напечатана снова: {path}.")
+        if args.form103 is not None:
+            print(f"Список ф. 103 записан в {args.form103}.")
+    elif args.form103 is not None:
+        rows = dispatch.write_form103(db, number, args.form103)
+        print(f"Список ф. 103 почтовой партии N {number} записан в {args.form103}: писем {rows}.")
+    detail = dispatch.open_post_batch(db, number)
+    s = detail.summary
+    print(
+        f"Почтовая партия N {s.number} от {format_date(s.printed_on)}, напечатал(а) "
+        f"{s.printed_by or '—'}: писем {s.letters}, ждут ШПИ {s.awaiting}."
+    )
+    for letter in detail.letters:
+        spi = (
+            f"ШПИ {letter.tracking_number}, отправлено {format_date(letter.sent_on)}"
+            if not letter.awaiting
+            else "ждёт ШПИ"
+        )
+        print(f"отправление {letter.dispatch_id}\t{letter.addressee}\t{letter.postcode}\t{spi}")
     return EXIT_OK
 
 

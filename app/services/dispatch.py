@@ -3,7 +3,10 @@
 A route goes to the person (or, for a child, the legal representative) by the 30th of the
 month after the reporting month, the plan with it when one was drawn up. By post: one PDF
 with, for each person, a covering letter, the route and the plan, then DL envelopes; the
-list of registered letters; the ШПИ from the receipt marks the letter sent. By e-mail: a
+list of registered letters on Russian Post's form 103; the ШПИ from the receipt marks the
+letter sent. Each printing is a post batch kept in the database (issue #12) until every
+letter of it has its ШПИ: it can be opened on any later day, printed again, or a letter
+taken out of it. By e-mail: a
 message with the PDFs attached, sent over SMTP; a failure is recorded per person and only
 what the server accepted is marked sent. Each sending fills Appendix 1 columns 9, 10 and
 13 and is recorded with its author and an audit event.
@@ -17,20 +20,21 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from enum import StrEnum
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.documents.post_form import Envelope, Letter, PostListRow
+from app.documents.post_form import Envelope, Form103, Form103Row, Letter, with_postcode
 from app.domain.dates import format_date
 from app.domain.deadlines import route_dispatch_due
 from app.domain.enums import (
@@ -41,7 +45,7 @@ from app.domain.enums import (
     Sex,
     TargetCategory,
 )
-from app.domain.names import full_name
+from app.domain.names import full_name, search_key
 from app.domain.periods import Month
 from app.domain.tracking import normalize_tracking_number
 from app.errors import NotFoundError, UserError, ValidationError
@@ -82,6 +86,54 @@ class ToSend:
     route_id: int  # for a plan sent after its route, the route that already went
     plan_id: int | None
     document: DispatchDocument = DispatchDocument.ROUTE  # PLAN: the route went before
+    batch_number: int | None = None  # printed in this post batch, its ШПИ not entered yet
+
+
+class SendFilter(StrEnum):
+    """What the list to send can be narrowed to (issue #12: search and filters)."""
+
+    ALL = "ALL"
+    OVERDUE = "OVERDUE"
+    IN_BATCH = "IN_BATCH"
+    NOT_IN_BATCH = "NOT_IN_BATCH"
+    NO_METHOD = "NO_METHOD"
+
+    @property
+    def label(self) -> str:
+        return {
+            SendFilter.ALL: "все",
+            SendFilter.OVERDUE: "срок истёк",
+            SendFilter.IN_BATCH: "в почтовой партии, ждут ШПИ",
+            SendFilter.NOT_IN_BATCH: "ещё не напечатаны",
+            SendFilter.NO_METHOD: "способ не согласован",
+        }[self]
+
+
+def matches(
+    item: ToSend,
+    text: str = "",
+    method: DeliveryMethod | None = None,
+    state: SendFilter = SendFilter.ALL,
+) -> bool:
+    """Whether ``item`` is shown for the search ``text`` (a part of the person's or the
+    addressee's name, any case, ё as е; or the entry's number), the ``method`` (None: any)
+    and the ``state``."""
+    needle = search_key(text)
+    if needle and not (
+        needle in search_key(item.person)
+        or needle in search_key(item.addressee)
+        or needle == str(item.entry_id)
+    ):
+        return False
+    if method is not None and item.method is not method:
+        return False
+    return {
+        SendFilter.ALL: True,
+        SendFilter.OVERDUE: item.days_left < 0,
+        SendFilter.IN_BATCH: item.batch_number is not None,
+        SendFilter.NOT_IN_BATCH: item.batch_number is None,
+        SendFilter.NO_METHOD: item.method is None,
+    }[state]
 
 
 @dataclass(frozen=True)
@@ -97,10 +149,56 @@ class PostBatch:
     path: Path
     items: tuple[PostItem, ...]
     names_declined: bool  # False: petrovich missing, the "Кому" block is in the nominative
+    number: int = 0  # the post batch recorded (form 103's "Список N")
 
     @property
     def dispatch_ids(self) -> tuple[int, ...]:
         return tuple(i.dispatch_id for i in self.items)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """A post batch in the list of batches."""
+
+    number: int
+    printed_on: date
+    printed_by: str
+    letters: int
+    awaiting: int  # letters whose ШПИ is not entered yet
+    file_name: str
+
+    @property
+    def open(self) -> bool:
+        return self.awaiting > 0
+
+
+@dataclass(frozen=True)
+class BatchLetter:
+    """A letter of a post batch and the state of its ШПИ."""
+
+    dispatch_id: int
+    entry_id: int
+    addressee: str
+    address: str
+    postcode: str
+    document: DispatchDocument
+    status: DispatchStatus
+    tracking_number: str  # "" while awaited
+    sent_on: date | None
+
+    @property
+    def awaiting(self) -> bool:
+        return self.status is not DispatchStatus.SENT
+
+
+@dataclass(frozen=True)
+class BatchDetail:
+    summary: BatchSummary
+    letters: tuple[BatchLetter, ...]
+
+    @property
+    def number(self) -> int:
+        return self.summary.number
 
 
 @dataclass(frozen=True)
@@ -316,9 +414,24 @@ def _plans_after_route(
 
 def to_send(db: Database, today: date) -> tuple[ToSend, ...]:
     """Entries whose issued route (and plan, when needed) has not been sent yet, in registry
-    order; then plans drawn up after their route went (``document`` PLAN)."""
+    order; then plans drawn up after their route went (``document`` PLAN). A letter printed
+    in a post batch and awaiting its ШПИ carries the batch's number."""
     with db.session_factory() as session:
-        return tuple(_ready(session, today))
+        items = _ready(session, today)
+        batches = dict(
+            session.execute(
+                select(models.Dispatch.entry_id, models.PostBatch.number)
+                .join(models.PostBatch, models.PostBatch.id == models.Dispatch.post_batch_id)
+                .where(
+                    models.Dispatch.method == DeliveryMethod.POST,
+                    models.Dispatch.status == DispatchStatus.PREPARED,
+                )
+            ).all()
+        )
+        return tuple(
+            replace(item, batch_number=batches[item.entry_id]) if item.entry_id in batches else item
+            for item in items
+        )
 
 
 def _selected(session: Session, entry_ids: Sequence[int], today: date) -> list[ToSend]:
@@ -444,6 +557,131 @@ def _document_kind(item: ToSend) -> DispatchDocument:
 # --- post --------------------------------------------------------------------------------
 
 
+def _render_post_pdf(
+    db: Database,
+    items: Sequence[ToSend],
+    letters: Sequence[Letter],
+    sender: tuple[str, str, str],
+    path: Path,
+) -> None:
+    """Per person the covering letter, the route, the plan; then the DL envelopes.
+
+    Letters and routes are each rendered once for the whole batch (one set of embedded
+    fonts; pypdf copies a reader's shared objects once), then interleaved per person with
+    the plan, if any. Every part is rendered in memory.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    from app.documents.letters_pdf import write_envelopes_pdf, write_letters_pdf
+    from app.documents.plan_pdf import write_plan_pdf
+    from app.documents.route_pdf import write_routes_pdf_pages
+    from app.services.plans import load_plan, plan_header
+    from app.services.routes import route_documents
+
+    sender_name, sender_address, sender_postcode = sender
+    letters_pdf = BytesIO()
+    write_letters_pdf(letters, letters_pdf)
+    with_route = [i for i in items if i.document is not DispatchDocument.PLAN]
+    routes_pdf = BytesIO()
+    route_pages = (
+        write_routes_pdf_pages(route_documents(db, [i.route_id for i in with_route]), routes_pdf)
+        if with_route
+        else []
+    )
+    first_page: dict[int, tuple[int, int]] = {}
+    start = 0
+    for item, count in zip(with_route, route_pages, strict=True):
+        first_page[item.entry_id] = (start, count)
+        start += count
+    letter_reader = PdfReader(letters_pdf)
+    route_reader = PdfReader(routes_pdf) if with_route else None
+    writer = PdfWriter()
+    for index, item in enumerate(items):
+        writer.add_page(letter_reader.pages[index])
+        if route_reader is not None and item.entry_id in first_page:
+            begin, count = first_page[item.entry_id]
+            for page in range(begin, begin + count):
+                writer.add_page(route_reader.pages[page])
+        if item.plan_id is not None:
+            plan_pdf = BytesIO()
+            _, form = load_plan(db, item.plan_id)
+            write_plan_pdf(form, plan_header(db, item.plan_id), plan_pdf)
+            writer.append(plan_pdf)
+    envelopes_pdf = BytesIO()
+    write_envelopes_pdf(
+        [
+            Envelope(
+                sender_name=sender_name,
+                sender_address=sender_address,
+                sender_postcode=sender_postcode,
+                recipient=letter.recipient_dative,
+                recipient_address=item.address,
+                recipient_postcode=item.postcode,
+            )
+            for item, letter in zip(items, letters, strict=True)
+        ],
+        envelopes_pdf,
+    )
+    writer.append(envelopes_pdf)
+    with path.open("wb") as handle:
+        writer.write(handle)
+    writer.close()
+
+
+def _form103_writer(out: Path) -> Callable[[Form103, Path], None]:
+    """The writer of form 103 for the file's extension: .xlsx or .pdf."""
+    from app.documents.form103 import write_form103_pdf, write_form103_xlsx
+
+    suffix = Path(out).suffix.lower()
+    if suffix == ".xlsx":
+        return write_form103_xlsx
+    if suffix == ".pdf":
+        return write_form103_pdf
+    raise ValidationError(
+        f"Список ф. 103: файл {Path(out).name} — укажите файл с расширением .xlsx или .pdf."
+    )
+
+
+def _handed_over_by(user: models.User | None) -> str:
+    if user is None:
+        return ""
+    return ", ".join(p for p in (_clean(user.position), _clean(user.full_name)) if p)
+
+
+def _form103(
+    db: Database,
+    session: Session,
+    number: int,
+    printed_on: date,
+    letters: Sequence[tuple[str, str, str, str]],
+    printed_by: models.User | None,
+) -> Form103:
+    """Form 103 of ``letters`` (addressee, address, postcode, ШПИ) in their batch's order."""
+    name, address, postcode = _sender(db, session)
+    return Form103(
+        number=number,
+        dated=format_date(printed_on),
+        sender_name=name,
+        sender_address=with_postcode(address, postcode),
+        rows=tuple(
+            Form103Row(n, addressee, with_postcode(where, index), spi)
+            for n, (addressee, where, index, spi) in enumerate(letters, start=1)
+        ),
+        handed_over_by=_handed_over_by(printed_by),
+    )
+
+
+def _check_postal(items: Sequence[ToSend]) -> None:
+    for item in items:
+        if not item.address:
+            raise ValidationError(f"Не указан почтовый адрес: {item.addressee}.")
+        if not re.fullmatch(r"\d{6}", item.postcode):
+            raise ValidationError(
+                f"Не указан почтовый индекс (6 цифр) адресата {item.addressee}: "
+                "исправьте адрес в карточке гражданина."
+            )
+
+
 def prepare_post(
     db: Database,
     entry_ids: Sequence[int],
@@ -453,117 +691,63 @@ def prepare_post(
     list_xlsx: Path | None = None,
 ) -> PostBatch:
     """One PDF to print: per person the covering letter, the route, the plan; then the
-    envelopes; with ``list_xlsx``, the list of registered letters too. Records a PREPARED
-    post dispatch for each (reused when printed again).
+    envelopes; with ``list_xlsx``, the list of form 103 too (.xlsx, or .pdf by its name).
+    Records a post batch (number, date, who printed it) and in it a PREPARED post dispatch
+    for each person (reused when printed again: the letter moves to the new batch).
 
-    Both files are checked before either is written, and the dispatches are recorded only
-    once both are written: a wrong path leaves no file and no record. The parts of the PDF
-    are rendered in memory, so a killed run leaves no letters in a temporary folder.
+    Both files are checked before either is written, and the batch is recorded only once
+    both are written: a wrong path leaves no file and no record. The parts of the PDF are
+    rendered in memory, so a killed run leaves no letters in a temporary folder.
     """
-    from pypdf import PdfReader, PdfWriter
-
-    from app.documents.letters_pdf import write_envelopes_pdf, write_letters_pdf
-    from app.documents.plan_pdf import write_plan_pdf
-    from app.documents.post_list_xlsx import write_post_list_xlsx
-    from app.documents.route_pdf import write_routes_pdf_pages
-    from app.services.plans import load_plan, plan_header
-    from app.services.routes import route_documents
-
     entry_ids = list(dict.fromkeys(entry_ids))  # each person once, in the order given
     if not entry_ids:
         raise ValidationError("Не выбрано ни одного гражданина для отправки почтой.")
     for out in (out_pdf, list_xlsx):  # a wrong path is told before the long render
         if out is not None:
             check_output(out, db.path)
+    list_writer = _form103_writer(list_xlsx) if list_xlsx is not None else None
     with db.session_factory() as session:
         items = _selected(session, entry_ids, today)
-        for item in items:
-            if not item.address:
-                raise ValidationError(f"Не указан почтовый адрес: {item.addressee}.")
-            if not re.fullmatch(r"\d{6}", item.postcode):
-                raise ValidationError(
-                    f"Не указан почтовый индекс (6 цифр) адресата {item.addressee}: "
-                    "исправьте адрес в карточке гражданина."
-                )
+        _check_postal(items)
         letters = [_letter(db, session, item, today) for item in items]
-        sender_name, sender_address, sender_postcode = _sender(db, session)
+        sender = _sender(db, session)
+        number = _next_batch_number(session)
+        form = _form103(
+            db,
+            session,
+            number,
+            today,
+            [(i.addressee, i.address, i.postcode, "") for i in items],
+            current_user(session),
+        )
 
     def render(path: Path) -> None:
-        # Letters and routes each rendered once for the whole batch (one set of embedded
-        # fonts; pypdf copies a reader's shared objects once), then interleaved per person
-        # with the plan, if any.
-        letters_pdf = BytesIO()
-        write_letters_pdf([letter for letter, _ in letters], letters_pdf)
-        with_route = [i for i in items if i.document is not DispatchDocument.PLAN]
-        routes_pdf = BytesIO()
-        route_pages = (
-            write_routes_pdf_pages(
-                route_documents(db, [i.route_id for i in with_route]), routes_pdf
-            )
-            if with_route
-            else []
-        )
-        first_page: dict[int, tuple[int, int]] = {}
-        start = 0
-        for item, count in zip(with_route, route_pages, strict=True):
-            first_page[item.entry_id] = (start, count)
-            start += count
-        letter_reader = PdfReader(letters_pdf)
-        route_reader = PdfReader(routes_pdf) if with_route else None
-        writer = PdfWriter()
-        for index, item in enumerate(items):
-            writer.add_page(letter_reader.pages[index])
-            if route_reader is not None and item.entry_id in first_page:
-                begin, count = first_page[item.entry_id]
-                for page in range(begin, begin + count):
-                    writer.add_page(route_reader.pages[page])
-            if item.plan_id is not None:
-                plan_pdf = BytesIO()
-                _, form = load_plan(db, item.plan_id)
-                write_plan_pdf(form, plan_header(db, item.plan_id), plan_pdf)
-                writer.append(plan_pdf)
-        envelopes_pdf = BytesIO()
-        write_envelopes_pdf(
-            [
-                Envelope(
-                    sender_name=sender_name,
-                    sender_address=sender_address,
-                    sender_postcode=sender_postcode,
-                    recipient=letter.recipient_dative,
-                    recipient_address=item.address,
-                    recipient_postcode=item.postcode,
-                )
-                for item, (letter, _) in zip(items, letters, strict=True)
-            ],
-            envelopes_pdf,
-        )
-        writer.append(envelopes_pdf)
-        with path.open("wb") as handle:
-            writer.write(handle)
-        writer.close()
+        _render_post_pdf(db, items, [letter for letter, _ in letters], sender, path)
 
     outputs: list[tuple[Path, Callable[[Path], object]]] = [(out_pdf, render)]
-    if list_xlsx is not None:
-        # The list as write_post_list makes it from the dispatches recorded below: a
-        # prepared letter has no ШПИ or sending date yet.
-        rows = [
-            PostListRow(
-                number=number,
-                addressee=item.addressee,
-                address=item.address,
-                postcode=item.postcode,
-                tracking_number="",
-                sent_on="",
-            )
-            for number, item in enumerate(items, start=1)
-        ]
-        outputs.append((list_xlsx, lambda path: write_post_list_xlsx(rows, path)))
+    if list_xlsx is not None and list_writer is not None:
+        writer = list_writer
+        outputs.append((list_xlsx, lambda path: writer(form, path)))
     written = write_files(outputs, database=db.path)
     out = written[0]
     result: list[PostItem] = []
     with db.session_factory.begin() as session:
         user = current_user(session)
-        for item in items:
+        if _next_batch_number(session) != number:
+            raise UserError(
+                f"Почтовую партию N {number} только что записала другая программа на этой "
+                "базе: напечатайте письма ещё раз."
+            )
+        batch = models.PostBatch(
+            number=number,
+            printed_on=today,
+            file_name=out.name,
+            created_by_id=user.id,
+            updated_by_id=user.id,
+        )
+        session.add(batch)
+        session.flush()
+        for position, item in enumerate(items, start=1):
             row = session.scalar(
                 select(models.Dispatch).where(
                     models.Dispatch.entry_id == item.entry_id,
@@ -571,6 +755,7 @@ def prepare_post(
                     models.Dispatch.status == DispatchStatus.PREPARED,
                 )
             )
+            moved_from: int | None = None
             if row is None:
                 row = models.Dispatch(
                     entry_id=item.entry_id,
@@ -579,6 +764,8 @@ def prepare_post(
                     created_by_id=user.id,
                 )
                 session.add(row)
+            elif row.post_batch is not None:
+                moved_from = row.post_batch.number
             row.route_id = item.route_id
             row.plan_id = item.plan_id
             row.document = _document_kind(item)
@@ -586,6 +773,8 @@ def prepare_post(
             row.address = item.address
             row.postcode = item.postcode
             row.tracking_number = None  # given by the post office when the letter is handed in
+            row.post_batch = batch
+            row.batch_position = position
             row.updated_by_id = user.id
             session.flush()
             audit(
@@ -597,41 +786,289 @@ def prepare_post(
                 entry_id=item.entry_id,
                 document=str(row.document),
                 file=out.name,
+                batch=number,
+                moved_from=moved_from,
             )
             result.append(PostItem(item.entry_id, row.id, item.addressee, item.postcode))
         if list_xlsx is not None:
-            audit(session, user, "dispatch.post.list", file=written[1].name, rows=len(items))
-    logger.info("post batch of %d letters written to %s", len(result), out)
-    return PostBatch(out, tuple(result), all(declined for _, declined in letters))
+            audit(
+                session,
+                user,
+                "dispatch.post.list",
+                "post_batch",
+                str(batch.uuid),
+                file=written[1].name,
+                rows=len(items),
+                batch=number,
+            )
+    logger.info("post batch %d of %d letters written to %s", number, len(result), out)
+    return PostBatch(out, tuple(result), all(declined for _, declined in letters), number)
+
+
+def _next_batch_number(session: Session) -> int:
+    return int(session.scalar(select(func.max(models.PostBatch.number))) or 0) + 1
 
 
 def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -> int:
-    """The list of registered letters (№, addressee, address, postcode, ШПИ); returns rows."""
-    from app.documents.post_list_xlsx import write_post_list_xlsx
-
+    """Form 103 of the given post dispatches (with the ШПИ entered so far); returns rows.
+    Its number and date are those of their post batch when they are all of one."""
+    writer = _form103_writer(out_xlsx)
     with db.session_factory.begin() as session:
-        rows: list[PostListRow] = []
-        for number, dispatch_id in enumerate(dispatch_ids, start=1):
+        letters: list[tuple[str, str, str, str]] = []
+        batches: set[int | None] = set()
+        for dispatch_id in dispatch_ids:
             d = session.get(models.Dispatch, dispatch_id)
             if d is None:
                 raise NotFoundError(f"Отправление N {dispatch_id} не найдено.")
             if d.method is not DeliveryMethod.POST:
                 raise ValidationError(f"Отправление N {dispatch_id} — не почтовое.")
-            rows.append(
-                PostListRow(
-                    number=number,
-                    addressee=d.addressee or "",
-                    address=d.address or "",
-                    postcode=d.postcode or "",
-                    tracking_number=d.tracking_number or "",
-                    sent_on=format_date(d.sent_on),
-                )
+            letters.append(
+                (d.addressee or "", d.address or "", d.postcode or "", d.tracking_number or "")
             )
-        out = write_atomically(
-            out_xlsx, lambda path: write_post_list_xlsx(rows, path), database=db.path
+            batches.add(d.post_batch_id)
+        user = current_user(session)
+        batch = session.get(models.PostBatch, next(iter(batches))) if len(batches) == 1 else None
+        if batch is not None:
+            form = _form103(db, session, batch.number, batch.printed_on, letters, user)
+        else:
+            form = _form103(db, session, 0, clock.today(), letters, user)
+        out = write_atomically(out_xlsx, lambda path: writer(form, path), database=db.path)
+        audit(
+            session,
+            user,
+            "dispatch.post.list",
+            file=out.name,
+            rows=len(letters),
+            batch=batch.number if batch is not None else None,
         )
-        audit(session, current_user(session), "dispatch.post.list", file=out.name, rows=len(rows))
+    return len(letters)
+
+
+# --- post batches (issue #12) ------------------------------------------------------------
+
+
+def _batch(session: Session, number: int) -> models.PostBatch:
+    batch = session.scalar(select(models.PostBatch).where(models.PostBatch.number == number))
+    if batch is None:
+        raise NotFoundError(f"Почтовая партия N {number} не найдена.")
+    return batch
+
+
+def _batch_letters(session: Session, batch: models.PostBatch) -> list[models.Dispatch]:
+    return list(
+        session.scalars(
+            select(models.Dispatch)
+            .where(models.Dispatch.post_batch_id == batch.id)
+            .order_by(models.Dispatch.batch_position, models.Dispatch.id)
+        )
+    )
+
+
+def _summaries(session: Session, number: int | None = None) -> list[BatchSummary]:
+    d, b = models.Dispatch, models.PostBatch
+    awaiting = func.count(d.id).filter(d.status != DispatchStatus.SENT)
+    query = (
+        select(b, models.User.full_name, func.count(d.id), awaiting)
+        .outerjoin(d, d.post_batch_id == b.id)
+        .outerjoin(models.User, models.User.id == b.created_by_id)
+        .group_by(b.id)
+        .order_by(case((awaiting > 0, 0), else_=1), b.printed_on.desc(), b.number.desc())
+    )
+    if number is not None:
+        query = query.where(b.number == number)
+    return [
+        BatchSummary(
+            number=batch.number,
+            printed_on=batch.printed_on,
+            printed_by=who or "",
+            letters=int(letters),
+            awaiting=int(waiting),
+            file_name=batch.file_name or "",
+        )
+        for batch, who, letters, waiting in session.execute(query)
+    ]
+
+
+def post_batches(db: Database) -> tuple[BatchSummary, ...]:
+    """Every post batch kept: the open ones (a letter without its ШПИ) first, then the
+    rest, the newest first in each."""
+    with db.session_factory() as session:
+        return tuple(_summaries(session))
+
+
+def open_post_batch(db: Database, number: int) -> BatchDetail:
+    """A batch with its letters in their printed order, each with its ШПИ or awaiting it;
+    a batch printed on any earlier day opens as it was left."""
+    with db.session_factory() as session:
+        batch = _batch(session, number)
+        (summary,) = _summaries(session, batch.number)
+        letters = tuple(
+            BatchLetter(
+                dispatch_id=d.id,
+                entry_id=d.entry_id,
+                addressee=d.addressee or "",
+                address=d.address or "",
+                postcode=d.postcode or "",
+                document=d.document,
+                status=d.status,
+                tracking_number=d.tracking_number or "",
+                sent_on=d.sent_on,
+            )
+            for d in _batch_letters(session, batch)
+        )
+        return BatchDetail(summary, letters)
+
+
+def _reprint_items(
+    session: Session, batch: models.PostBatch, letters: Sequence[models.Dispatch]
+) -> list[ToSend]:
+    """The batch's letters as printed: the address and addressee recorded at the printing,
+    the documents each dispatch holds, dated the day of the batch."""
+    items = []
+    for d in letters:
+        entry = session.get(models.RegistryEntry, d.entry_id)
+        assert entry is not None  # a dispatch goes with its entry (ON DELETE CASCADE)
+        if d.route_id is None:
+            raise UserError(
+                f"Письмо {d.addressee}: маршрут, напечатанный в партии N {batch.number}, "
+                "удалён; уберите письмо из партии."
+            )
+        item = _item(entry, entry.citizen, d.route_id, d.plan_id, batch.printed_on, d.document)
+        items.append(
+            replace(
+                item,
+                addressee=d.addressee or item.addressee,
+                address=d.address or item.address,
+                postcode=d.postcode or item.postcode,
+            )
+        )
+    return items
+
+
+def reprint_post_batch(
+    db: Database, number: int, out_pdf: Path, *, form103: Path | None = None
+) -> Path:
+    """Print a batch again, the same letters in the same order dated the day of the batch:
+    letters, routes, plans and envelopes; with ``form103``, its list (.xlsx or .pdf) with
+    the ШПИ entered so far. Both paths are checked before anything is written; audited as
+    a print."""
+    for out in (out_pdf, form103):
+        if out is not None:
+            check_output(out, db.path)
+    list_writer = _form103_writer(form103) if form103 is not None else None
+    with db.session_factory() as session:
+        batch = _batch(session, number)
+        rows = _batch_letters(session, batch)
+        if not rows:
+            raise ValidationError(f"В почтовой партии N {number} не осталось писем.")
+        items = _reprint_items(session, batch, rows)
+        letters = [_letter(db, session, item, batch.printed_on)[0] for item in items]
+        sender = _sender(db, session)
+        form = _form103(
+            db,
+            session,
+            batch.number,
+            batch.printed_on,
+            [
+                (i.addressee, i.address, i.postcode, d.tracking_number or "")
+                for i, d in zip(items, rows, strict=True)
+            ],
+            session.get(models.User, batch.created_by_id) if batch.created_by_id else None,
+        )
+
+    outputs: list[tuple[Path, Callable[[Path], object]]] = [
+        (out_pdf, lambda path: _render_post_pdf(db, items, letters, sender, path))
+    ]
+    if form103 is not None and list_writer is not None:
+        writer = list_writer
+        outputs.append((form103, lambda path: writer(form, path)))
+    written = write_files(outputs, database=db.path)
+    with db.session_factory.begin() as session:
+        user = current_user(session)
+        batch = _batch(session, number)
+        batch.file_name = written[0].name
+        batch.updated_by_id = user.id
+        audit(
+            session,
+            user,
+            "dispatch.post.reprint",
+            "post_batch",
+            str(batch.uuid),
+            batch=number,
+            file=written[0].name,
+            letters=len(items),
+            form103=written[1].name if form103 is not None else None,
+        )
+    logger.info("post batch %d printed again to %s", number, written[0])
+    return written[0]
+
+
+def write_form103(db: Database, number: int, out: Path) -> int:
+    """The batch's list of form 103 (.xlsx or .pdf by the file's name) with the ШПИ entered
+    so far; returns the letters listed."""
+    writer = _form103_writer(out)
+    check_output(out, db.path)
+    with db.session_factory.begin() as session:
+        batch = _batch(session, number)
+        rows = _batch_letters(session, batch)
+        if not rows:
+            raise ValidationError(f"В почтовой партии N {number} не осталось писем.")
+        printed_by = session.get(models.User, batch.created_by_id) if batch.created_by_id else None
+        form = _form103(
+            db,
+            session,
+            batch.number,
+            batch.printed_on,
+            [
+                (d.addressee or "", d.address or "", d.postcode or "", d.tracking_number or "")
+                for d in rows
+            ],
+            printed_by,
+        )
+        written = write_atomically(out, lambda path: writer(form, path), database=db.path)
+        audit(
+            session,
+            current_user(session),
+            "dispatch.post.list",
+            "post_batch",
+            str(batch.uuid),
+            file=written.name,
+            rows=len(rows),
+            batch=number,
+        )
     return len(rows)
+
+
+def remove_from_batch(db: Database, number: int, dispatch_id: int) -> BatchDetail:
+    """Take a letter out of its batch (not handed in, returned by the post office before
+    acceptance...): it is to be sent again, printed in a later batch. A letter with its ШПИ
+    was sent and stays."""
+    with db.session_factory.begin() as session:
+        batch = _batch(session, number)
+        d = session.get(models.Dispatch, dispatch_id)
+        if d is None or d.post_batch_id != batch.id:
+            raise NotFoundError(f"В почтовой партии N {number} нет отправления N {dispatch_id}.")
+        if d.status is DispatchStatus.SENT:
+            raise UserError(
+                f"Письмо {d.addressee} уже отправлено {format_date(d.sent_on)} "
+                f"(ШПИ {d.tracking_number}): из партии его не убрать."
+            )
+        user = current_user(session)
+        d.post_batch = None
+        d.batch_position = None
+        d.tracking_number = None
+        d.updated_by_id = user.id
+        audit(
+            session,
+            user,
+            "dispatch.post.remove",
+            "dispatch",
+            str(d.uuid),
+            entry_id=d.entry_id,
+            batch=number,
+        )
+    logger.info("dispatch %d taken out of post batch %d", dispatch_id, number)
+    return open_post_batch(db, number)
 
 
 def _mark_registry(session: Session, d: models.Dispatch, sent_on: date, user_id: int) -> None:
@@ -689,6 +1126,7 @@ def record_tracking(
             entry_id=d.entry_id,
             tracking_number=digits,
             sent_on=sent_on.isoformat(),
+            batch=d.post_batch.number if d.post_batch is not None else None,
         )
         return _record(d)
 

@@ -211,9 +211,19 @@ def test_tracking_number_validated_then_registry_marked(db: Database, tmp_path: 
     assert dispatch.write_post_list(db, batch.dispatch_ids, out) == 1
     ws = load_workbook(out).active
     assert ws is not None
-    values = [c.value for c in ws[4]]
-    assert values[:5] == [1, item.addressee, item.address, item.postcode, GOOD_SPI]
-    assert [c.value for c in ws[3]][:5] == ["№", "Адресат", "Адрес", "Индекс", "ШПИ"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    heading = next(n for n, row in enumerate(rows) if row[0] == "№ п/п")
+    assert rows[heading][1:4] == [
+        "Адресат (Ф.И.О.)",
+        "Адрес (индекс, адрес)",
+        "ШПИ (почтовый идентификатор)",
+    ]
+    address = (
+        item.address
+        if item.address.startswith(item.postcode)
+        else f"{item.postcode}, {item.address}"
+    )
+    assert rows[heading + 2][:4] == [1, item.addressee, address, GOOD_SPI]  # form 103
 
 
 # --- e-mail against a real local SMTP server -------------------------------------------

@@ -372,13 +372,19 @@ def test_post_batch_writes_the_list_with_the_letters(demo: Database, tmp_path: P
     batch = dispatch.prepare_post(
         demo, post, tmp_path / "post.pdf", TODAY, list_xlsx=tmp_path / "list.xlsx"
     )
-    rows = list(load_workbook(tmp_path / "list.xlsx").active.iter_rows(min_row=4, values_only=True))
-    assert [(r[0], r[1], r[3]) for r in rows] == [
+    # Form 103 (issue #12): the letters under the headings and the row of column numbers.
+    rows = list(load_workbook(tmp_path / "list.xlsx").active.iter_rows(values_only=True))
+    first = next(n for n, r in enumerate(rows) if r[0] == "№ п/п") + 2
+    assert rows[first + len(batch.items)][0] is None  # the list ends with its letters
+    rows = rows[first : first + len(batch.items)]
+    assert [(r[0], r[1], str(r[2]).split(",")[0]) for r in rows] == [
         (n, i.addressee, i.postcode) for n, i in enumerate(batch.items, start=1)
     ]
     again = tmp_path / "again.xlsx"
     assert dispatch.write_post_list(demo, batch.dispatch_ids, again) == len(rows)
-    assert list(load_workbook(again).active.iter_rows(min_row=4, values_only=True)) == rows
+    assert (
+        list(load_workbook(again).active.iter_rows(values_only=True))[first:][: len(rows)] == rows
+    )
     with demo.session_factory() as s:
         actions = s.scalars(select(models.AuditEvent.action)).all()
     assert actions.count("dispatch.post.list") == 2
