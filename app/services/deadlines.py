@@ -264,9 +264,36 @@ def _call_backs(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
 
 
 def _extensions(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
-    """510-п 4.5: apply 5 working days before the programme ends; decision in 5 working days."""
+    """510-п 4.5: apply 5 working days before the programme ends; decision in 5 working days.
+
+    The application duty is done (DONE/DONE_LATE) on the day an application for the
+    programme's present end was received; none is due once the term has been extended by
+    the three months 4.5 allows. The decision duty is done on the day of the decision.
+    """
+    from app.domain.courses import extension_limit
+
     items = []
-    applied = exists().where(models.ExtensionApplication.programme_id == models.ServiceProgramme.id)
+    applications = session.execute(
+        select(
+            models.ExtensionApplication.id,
+            models.ExtensionApplication.programme_id,
+            models.ExtensionApplication.applied_on,
+            models.ExtensionApplication.ends_on_before,
+            models.ExtensionApplication.decided_on,
+            models.ExtensionApplication.decision,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
+        )
+        .join(
+            models.ServiceProgramme,
+            models.ServiceProgramme.id == models.ExtensionApplication.programme_id,
+        )
+        .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
+    ).all()
+    by_programme: dict[int, list[Any]] = {}
+    for a in applications:
+        by_programme.setdefault(a.programme_id, []).append(a)
     rows = session.execute(
         select(
             models.ServiceProgramme.id,
@@ -278,15 +305,22 @@ def _extensions(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
         .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
         .where(models.ServiceProgramme.status == ProgrammeStatus.ACTIVE)
         .where(models.ServiceProgramme.ends_on >= on)
-        .where(~applied)
     ).all()
     for row in rows:
+        own = by_programme.get(row.id, [])
+        # An application without the end it asked for (made before issue #13) is for the
+        # present end.
+        for_this_end = [a.applied_on for a in own if a.ends_on_before in (None, row.ends_on)]
+        firsts = [a.ends_on_before for a in own if a.ends_on_before is not None]
+        if not for_this_end and firsts and row.ends_on >= extension_limit(min(firsts)):
+            continue  # extended by the whole three months: no further application
         due = rules.extension_application_due(row.ends_on, cal)
+        done_on = min(for_this_end) if for_this_end else None
         items.append(
             DueItem(
                 DeadlineKind.EXTENSION_APPLICATION,
                 due,
-                due_status(due, on, None, cal),
+                due_status(due, on, done_on, cal),
                 f"Подать заявление о продлении ИППСУ (окончание {row.ends_on:%d.%m.%Y}), "
                 "если продление нужно",
                 _name(row),
@@ -294,32 +328,18 @@ def _extensions(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
                 row.id,
             )
         )
-    rows = session.execute(
-        select(
-            models.ExtensionApplication.id,
-            models.ExtensionApplication.applied_on,
-            models.Citizen.last_name,
-            models.Citizen.first_name,
-            models.Citizen.middle_name,
-        )
-        .join(
-            models.ServiceProgramme,
-            models.ServiceProgramme.id == models.ExtensionApplication.programme_id,
-        )
-        .join(models.Citizen, models.Citizen.id == models.ServiceProgramme.citizen_id)
-        .where(models.ExtensionApplication.decision == ApplicationDecision.PENDING)
-    ).all()
-    for row in rows:
-        due = rules.extension_decision_due(row.applied_on, cal)
+    for a in applications:
+        due = rules.extension_decision_due(a.applied_on, cal)
+        done_on = None if a.decision == ApplicationDecision.PENDING else a.decided_on
         items.append(
-            _pending(
+            DueItem(
                 DeadlineKind.EXTENSION_DECISION,
                 due,
-                on,
-                cal,
+                due_status(due, on, done_on, cal),
                 "Решение о продлении срока предоставления услуг",
-                row,
+                _name(a),
                 "extension_application",
+                a.id,
             )
         )
     return items
