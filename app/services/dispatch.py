@@ -812,6 +812,7 @@ def _next_batch_number(session: Session) -> int:
 def write_post_list(db: Database, dispatch_ids: Sequence[int], out_xlsx: Path) -> int:
     """Form 103 of the given post dispatches (with the ШПИ entered so far); returns rows.
     Its number and date are those of their post batch when they are all of one."""
+    check_output(out_xlsx, db.path)
     writer = _form103_writer(out_xlsx)
     with db.session_factory.begin() as session:
         letters: list[tuple[str, str, str, str]] = []
@@ -1006,8 +1007,8 @@ def reprint_post_batch(
 def write_form103(db: Database, number: int, out: Path) -> int:
     """The batch's list of form 103 (.xlsx or .pdf by the file's name) with the ШПИ entered
     so far; returns the letters listed."""
-    writer = _form103_writer(out)
     check_output(out, db.path)
+    writer = _form103_writer(out)
     with db.session_factory.begin() as session:
         batch = _batch(session, number)
         rows = _batch_letters(session, batch)

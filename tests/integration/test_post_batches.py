@@ -388,3 +388,68 @@ def test_the_list_to_send_is_searched_and_filtered(db: Database, tmp_path: Path)
     fresh = [i for i in items if dispatch.matches(i, state=dispatch.SendFilter.NOT_IN_BATCH)]
     assert len(fresh) == len(items) - 1
     assert not [i for i in items if dispatch.matches(i, "нет такого человека")]
+
+
+def test_cli_lists_batches_reprints_writes_form_103_and_takes_a_letter_out(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    posts = _posts(db)
+    base = ["--db", str(db_path), "dispatch"]
+    pdf = tmp_path / "post.pdf"
+    entries = [a for i in posts[:3] for a in ("--entry", str(i.entry_id))]
+    assert main([*base, "post", *entries, "--out", str(pdf), "--today", "23.11.2026"]) == 0
+    capsys.readouterr()
+    _next_day()
+    assert main([*base, "batches"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("N 1\t23.11.2026\tписем 3\tждут ШПИ 3\t")
+    assert main([*base, "list", "--state", "in-batch"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 3 and all(
+        line.endswith("в почтовой партии N 1, ждёт ШПИ") for line in listed
+    )
+    name = posts[0].addressee.split()[0].lower()
+    assert main([*base, "list", "--search", name]) == 0
+    assert posts[0].addressee in capsys.readouterr().out
+
+    # Options that do not go together, and a wrong path: nothing written, nothing recorded.
+    again = tmp_path / "again.pdf"
+    for argv, words in (
+        (["--reprint"], "--out"),
+        (["--out", str(again)], "--reprint"),
+        (["--remove", "1", "--form103", str(tmp_path / "f.xlsx")], "--remove"),
+        (["--reprint", "--out", str(again), "--form103", str(tmp_path / "нет" / "f.xlsx")], "нет"),
+        (["--form103", str(tmp_path / "f.doc")], ".xlsx или .pdf"),
+        (["--form103", str(db_path)], "базы данных"),
+    ):
+        assert main([*base, "batch", "1", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err
+    assert not again.exists() and not (tmp_path / "f.doc").exists()
+    assert _events(db, "dispatch.post.reprint") == []
+
+    assert main([*base, "batch", "1", "--reprint", "--out", str(again)]) == 0
+    assert again.read_bytes().startswith(b"%PDF")
+    form = tmp_path / "f103.pdf"
+    assert main([*base, "batch", "1", "--form103", str(form)]) == 0
+    assert "Список N 1 внутренних почтовых отправлений" in _pdf_text(form)
+    capsys.readouterr()
+    with db.session_factory() as s:
+        ids = s.scalars(
+            select(models.Dispatch.id)
+            .where(models.Dispatch.post_batch_id.is_not(None))
+            .order_by(models.Dispatch.batch_position)
+        ).all()
+    assert main([*base, "batch", "1", "--remove", str(ids[1])]) == 0
+    out = capsys.readouterr().out
+    assert f"Отправление {ids[1]} убрано из почтовой партии N 1." in out
+    assert "писем 2, ждут ШПИ 2" in out
+    letter = dispatch.open_post_batch(db, 1).letters[0]
+    number = _spi(letter)
+    assert main([*base, "tracking", str(letter.dispatch_id), number, "--sent", "24.11.2026"]) == 0
+    capsys.readouterr()
+    assert main([*base, "batch", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"ШПИ {number}, отправлено 24.11.2026" in out and "ждёт ШПИ" in out
