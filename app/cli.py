@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_access, cli_exchange, clock
+from app import cli_access, cli_courses, cli_exchange, clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -228,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_parser(sub)
     cli_access.add_parsers(sub)
     cli_exchange.add_parsers(sub)
+    cli_courses.add_parsers(sub)
     return parser
 
 
@@ -980,4 +981,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     "report": _cmd_report,
     **cli_access.COMMANDS,
     **{name: _with_database(command) for name, command in cli_exchange.COMMANDS.items()},
+    **{name: _with_database(command) for name, command in cli_courses.COMMANDS.items()},
 }

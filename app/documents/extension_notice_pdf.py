@@ -47,13 +47,13 @@ class RefusalNotice:
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
-        number = f" № {self.programme_number}" if self.programme_number else ""
+        number = f" №\u00a0{self.programme_number}" if self.programme_number else ""
         return (
             f"Сообщаем, что по Вашему заявлению о продлении срока предоставления социальных "
             f"услуг в полустационарной форме социального обслуживания от "
             f"{format_date(self.received_on)} (индивидуальная программа предоставления "
             f"социальных услуг{number}, срок действия до {format_date(self.ends_on)}) "
-            f"{format_date(self.decided_on)} принято решение об отказе в продлении срока "
+            f"принято решение от {format_date(self.decided_on)} об отказе в продлении срока "
             "предоставления социальных услуг.",
             f"Причина отказа: {self.reason}",
             "Основание: пункт 4.5 главы 4 подраздела 3 Порядка предоставления социальных "

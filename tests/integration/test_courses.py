@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.cli import EXIT_OK, EXIT_USER_ERROR, main
 from app.domain.deadlines import DeadlineKind, DueStatus
 from app.domain.enums import ApplicationDecision, ServiceForm, Sex, Technology
 from app.domain.names import search_key
@@ -243,7 +244,7 @@ def test_4_5_refusal_needs_a_reason_and_the_notice_names_it(db: Database, tmp_pa
     assert "Уведомление об отказе в продлении срока" in flat
     assert "Ивановой Марии Петровне" in flat
     assert f"Причина отказа: {reason}" in flat
-    assert "от 20.11.2026" in flat and "23.11.2026 принято решение об отказе" in flat
+    assert "от 20.11.2026" in flat and "принято решение от 23.11.2026 об отказе" in flat
     assert "510-п" in flat
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "PTSerif" in fonts and "Helvetica" not in fonts
@@ -314,7 +315,9 @@ def test_list_filters_and_xlsx_export(db: Database, tmp_path: Path) -> None:
         ("Иванова Мария Петровна", 0),
         ("Петров Пётр Ильич", 4),
     ]
-    assert [r.person for r in courses.list_programmes(db, search="ПЕТРОВ ПЁ")] == ["Петров Пётр Ильич"]
+    assert [r.person for r in courses.list_programmes(db, search="ПЕТРОВ ПЁ")] == [
+        "Петров Пётр Ильич"
+    ]
     assert [
         r.programme_id for r in courses.list_programmes(db, technology=Technology.HOME_REHAB)
     ] == [home]
@@ -335,3 +338,76 @@ def test_list_filters_and_xlsx_export(db: Database, tmp_path: Path) -> None:
         "действует",
     ]
     assert ws["I4"].value == "да"
+
+
+# --- ic courses ------------------------------------------------------------------------------
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_courses_list_tick_extend_refuse_notice_export(
+    db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pid = courses.create_course(
+        db, citizen(db), Technology.COURSE, date(2026, 10, 1), date(2026, 11, 27)
+    ).programme_id
+    base = ("--db", str(db_path), "courses")
+    for day in range(1, 17):  # 1-16 Oct 2026: 12 working days
+        if date(2026, 10, day).weekday() < 5:
+            code, out, err = run(
+                capsys, *base, "tick", "--course", str(pid), "--day", f"{day:02}.10.2026"
+            )
+            assert code == EXIT_OK, err
+    assert "16.10.2026 отмечен: Иванова Мария Петровна, за октябрь 2026 12 из 12" in out
+    code, out, err = run(capsys, *base, "tick", "--course", str(pid), "--day", "19.10.2026")
+    assert code == EXIT_USER_ERROR
+    assert err.strip().startswith("ошибка: За октябрь 2026 уже отмечено 12 рабочих дней")
+    assert len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, *base, "tick", "--course", str(pid), "--day", "31.02.2026")
+    assert code != EXIT_OK and "не существует" in err and "Traceback" not in err
+
+    code, out, _ = run(capsys, *base, "list", "--month", "2026-10")
+    assert code == EXIT_OK
+    assert f"№ {pid}  Иванова Мария Петровна" in out and "дней: 12 из 12" in out
+
+    code, out, _ = run(capsys, *base, "extend", "--course", str(pid), "--months", "2")
+    assert code == EXIT_OK
+    assert "решение — до 30.11.2026" in out
+    assert "внимание: Заявление получено 23.11.2026, позже срока" in out  # due 20.11
+    application = courses.get_course(db, pid).extensions[0].id
+    code, _, err = run(
+        capsys, *base, "grant", "--application", str(application), "--until", "28.02.2027"
+    )
+    assert code == EXIT_USER_ERROR and "не более чем на три месяца" in err
+    code, out, _ = run(
+        capsys,
+        *base,
+        "refuse",
+        "--application",
+        str(application),
+        "--reason",
+        "нет оснований для продления",
+    )
+    assert code == EXIT_OK
+    pdf = tmp_path / "отказ.pdf"
+    code, out, _ = run(
+        capsys, *base, "notice", "--application", str(application), "--out", str(pdf)
+    )
+    assert code == EXIT_OK
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Причина отказа: нет оснований для продления" in " ".join(text.split())
+
+    out_xlsx = tmp_path / "курсы.xlsx"
+    code, out, _ = run(capsys, *base, "export", "--out", str(out_xlsx), "--month", "2026-10")
+    assert code == EXIT_OK and "Записано программ: 1" in out
+    ws = load_workbook(out_xlsx)["Курсы"]
+    assert ws["B4"].value == "Иванова Мария Петровна" and ws["G4"].value == "12"
