@@ -8,20 +8,27 @@ rewrite it. The registry's plan columns (11, 12, 14) follow the plan (4.4).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.documents.plan_form import InteractionForm, PlanForm, PlanHeader, QuestionForm
 from app.domain.dates import format_date, parse_date
 from app.domain.enums import PlanStatus
-from app.domain.names import full_name
+from app.domain.names import document_file_name, full_name
+from app.domain.periods import Month
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
+from app.services.registry_grid import _search_conditions
+from app.services.routes import LIST_LIMIT, dispatches_of, first_ids, sent_text
 from db import models
 from db.session import Database
 
@@ -395,3 +402,161 @@ def plan_of_snils(db: Database, snils: str) -> int:
             f"У гражданина со СНИЛС {format_snils(digits)} нет плана комплексного сопровождения."
         )
     return found[0]
+
+
+# -- the plans section: every plan, searched and filtered in SQL (issue #12) ---------------
+
+
+class PlanFilter(StrEnum):
+    """What the plans section can show besides everything."""
+
+    OPEN = "OPEN"
+    COMPLETED = "COMPLETED"
+    UNSENT = "UNSENT"
+
+    @property
+    def label(self) -> str:
+        return {
+            PlanFilter.OPEN: "реализуются",
+            PlanFilter.COMPLETED: "реализованы",
+            PlanFilter.UNSENT: "не направлены",
+        }[self]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One support plan as the plans section lists it."""
+
+    plan_id: int
+    citizen_id: int
+    entry_id: int | None
+    name: str
+    snils: str  # "112-233-445 95", as the registry shows it; "" when unknown
+    month: str  # reporting month of the registry entry; "" without an entry
+    number: int | None  # the entry's number in the month's registry, once formed
+    status: str  # PlanStatus value
+    drawn_up_on: date | None
+    completed_on: date | None
+    sent: str  # "почтовое отправление, 05.12.2026", "" when not sent
+    file_stem: str  # «План_Иванов_И_И_2026-11»
+
+    @property
+    def status_label(self) -> str:
+        if self.status == PlanStatus.COMPLETED:
+            return f"реализован {format_date(self.completed_on)}".strip()
+        return "реализуется"
+
+
+@dataclass(frozen=True)
+class PlanList:
+    rows: tuple[PlanRow, ...]  # the first ``limit`` matches in display order
+    total: int  # every match
+
+
+def list_plans(
+    db: Database,
+    search: str = "",
+    month: str | None = None,
+    status: PlanFilter | None = None,
+    *,
+    limit: int = LIST_LIMIT,
+) -> PlanList:
+    """Plans of every person, the latest drawn up first; ``search`` finds the name (any
+    case, ё as е) or the СНИЛС as the registry's search does."""
+    p = models.SupportPlan
+    e = models.RegistryEntry
+    c = models.Citizen
+    where: list[Any] = []
+    if month:
+        # Through the month's index, not a join of every document to its entry.
+        in_month = select(e.id).where(e.reporting_month == str(Month.parse(month)))
+        where.append(p.entry_id.in_(in_month))
+    if status is PlanFilter.UNSENT:
+        where.append(p.entry_id.in_(select(e.id).where(e.plan_sent_method.is_(None))))
+    elif status is not None:
+        where.append(p.status == PlanStatus(status.value))
+    conditions = _search_conditions(search)
+    if conditions:
+        where.append(p.citizen_id.in_(select(c.id).where(*conditions)))
+    ordered = select(p.id).where(*where)
+    ordered = ordered.order_by(p.drawn_up_on.desc().nulls_last(), p.id.desc())
+    with db.session_factory() as session:
+        ids, total = first_ids(session, ordered, where, select(func.count(p.id)), limit)
+        found = {
+            row.id: row
+            for row in session.execute(
+                select(
+                    p.id,
+                    p.citizen_id,
+                    p.entry_id,
+                    p.status,
+                    p.drawn_up_on,
+                    p.completed_on,
+                    e.reporting_month,
+                    e.number,
+                    e.plan_sent_method,
+                    c.last_name,
+                    c.first_name,
+                    c.middle_name,
+                    c.snils,
+                )
+                .join(c, c.id == p.citizen_id)
+                .outerjoin(e, e.id == p.entry_id)
+                .where(p.id.in_(ids))
+            )
+        }
+        rows = [found[i] for i in ids]
+        sent = dispatches_of(session, models.Dispatch.plan_id, (row.entry_id for row in rows), ids)
+    result = []
+    for row in rows:
+        method, on, prepared = sent.get(row.id, (None, None, False))
+        if method is None:
+            method = row.plan_sent_method  # column 13 of the registry has no date
+        month_text = row.reporting_month or f"{row.drawn_up_on or ''}"[:7]
+        result.append(
+            PlanRow(
+                plan_id=row.id,
+                citizen_id=row.citizen_id,
+                entry_id=row.entry_id,
+                name=full_name(row.last_name, row.first_name, row.middle_name),
+                snils=format_snils(row.snils) if row.snils else "",
+                month=row.reporting_month or "",
+                number=row.number,
+                status=str(row.status),
+                drawn_up_on=row.drawn_up_on,
+                completed_on=row.completed_on,
+                sent=sent_text(method, on, prepared),
+                file_stem=document_file_name(
+                    "План", row.last_name, row.first_name, row.middle_name, month_text
+                ),
+            )
+        )
+    return PlanList(tuple(result), total)
+
+
+def plan_pdf_bytes(db: Database, plan_id: int) -> bytes:
+    """The plan as Appendix 3, in memory: for the print preview, never a temporary file."""
+    from app.documents.plan_pdf import write_plan_pdf
+
+    _, form = load_plan(db, plan_id)
+    header = plan_header(db, plan_id)
+    buffer = BytesIO()
+    write_plan_pdf(form, header, buffer)
+    return buffer.getvalue()
+
+
+def record_plan_printed(db: Database, plan_id: int, printer: str, pages: int) -> None:
+    """The audit's «печать плана сопровождения» for a plan sent to a printer."""
+    with db.session_factory.begin() as session:
+        plan = session.get(models.SupportPlan, plan_id)
+        if plan is None:
+            raise NotFoundError("План комплексного сопровождения не найден.")
+        audit(
+            session,
+            current_user(session),
+            "plan.export",
+            "support_plan",
+            str(plan.uuid),
+            printer=printer,
+            pages=pages,
+        )

@@ -19,20 +19,26 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.documents.route_form import RouteDocument, RouteDocumentRow
 from app.domain.dates import format_date
-from app.domain.enums import DocumentStatus, MeasureKind
-from app.domain.names import full_name
+from app.domain.enums import DeliveryMethod, DispatchStatus, DocumentStatus, MeasureKind
+from app.domain.names import document_file_name, full_name
 from app.domain.periods import Month
-from app.domain.snils import normalize_snils
+from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
+
+# The registry's own search, so that both find the same people (name, СНИЛС, phone).
+from app.services.registry_grid import _search_conditions
 from db import models
 from db.session import Database
 
@@ -754,3 +760,226 @@ def export_route_pdf(
         )
     logger.info("%d routes written to %s", len(documents), out)
     return len(documents)
+
+
+# --- the routes section: every route, searched and filtered in SQL (issue #12) ------------
+
+#: Rows a list shows at most; the rest are counted ("показаны первые 500 из N").
+LIST_LIMIT = 500
+
+
+class RouteFilter(StrEnum):
+    """What the routes section can show besides everything."""
+
+    DRAFT = "DRAFT"
+    ISSUED = "ISSUED"
+    UNSENT = "UNSENT"
+    SUPERSEDED = "SUPERSEDED"
+
+    @property
+    def label(self) -> str:
+        return {
+            RouteFilter.DRAFT: "черновики",
+            RouteFilter.ISSUED: "выданные (действующие)",
+            RouteFilter.UNSENT: "выданные, не направленные",
+            RouteFilter.SUPERSEDED: "прежние версии",
+        }[self]
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """One route as the routes section lists it."""
+
+    route_id: int
+    citizen_id: int
+    entry_id: int | None
+    name: str
+    snils: str  # "112-233-445 95", as the registry shows it; "" when unknown
+    month: str  # reporting month of the registry entry, "2026-11"; "" without an entry
+    number: int | None  # the entry's number in the month's registry, once formed
+    version: int
+    status: str  # DocumentStatus value
+    drawn_up_on: date | None
+    issued_on: date | None
+    sent: str  # "электронная почта, 05.12.2026", "" when not sent
+    file_stem: str  # «Маршрут_Иванов_И_И_2026-11»
+
+    @property
+    def status_label(self) -> str:
+        return route_status_label(self.status, self.version)
+
+
+@dataclass(frozen=True)
+class RouteList:
+    rows: tuple[RouteRow, ...]  # the first ``limit`` matches in display order
+    total: int  # every match
+
+
+def route_status_label(status: str, version: int) -> str:
+    """«черновик (версия 2)», «выдан», «выдан, версия 2», «заменён (версия 1)»."""
+    if status == DocumentStatus.DRAFT:
+        return f"черновик (версия {version})"
+    if status == DocumentStatus.SUPERSEDED:
+        return f"заменён (версия {version})"
+    return "выдан" if version <= 1 else f"выдан, версия {version}"
+
+
+def sent_text(method: DeliveryMethod | None, on: date | None, prepared: bool = False) -> str:
+    if method is None:
+        return ""
+    if prepared:
+        return f"подготовлено: {method.label}"
+    return f"{method.label}, {format_date(on)}" if on else method.label
+
+
+def dispatches_of(
+    session: Session, column: Any, entry_ids: Iterable[int | None], doc_ids: Iterable[int]
+) -> dict[int, tuple[DeliveryMethod, date | None, bool]]:
+    """Document id -> (method, sent on, only prepared) of its latest dispatch: a sent one
+    wins over an envelope only prepared; a failed e-mail is not a dispatch. Looked up by
+    the entries' index (the document columns of ``dispatch`` have none)."""
+    d = models.Dispatch
+    wanted = set(doc_ids)
+    entries = sorted({i for i in entry_ids if i is not None})
+    found: dict[int, tuple[DeliveryMethod, date | None, bool]] = {}
+    for start in range(0, len(entries), LIST_LIMIT):
+        rows = session.execute(
+            select(column, d.method, d.status, d.sent_on, d.id).where(
+                d.entry_id.in_(entries[start : start + LIST_LIMIT])
+            )
+        )
+        # The status is filtered here: with it in SQL, SQLite scans the status index.
+        for doc_id, method, status, sent_on, _ in sorted(rows, key=lambda row: row[4]):
+            if doc_id not in wanted or status not in (
+                DispatchStatus.SENT,
+                DispatchStatus.PREPARED,
+            ):
+                continue
+            prepared = status is DispatchStatus.PREPARED
+            if prepared and doc_id in found and not found[doc_id][2]:
+                continue  # already sent: a later envelope does not undo it
+            found[doc_id] = (method, sent_on, prepared)
+    return found
+
+
+def first_ids(
+    session: Session, stmt: Any, where: Sequence[Any], count_all: Any, limit: int
+) -> tuple[list[int], int]:
+    """The first ``limit`` ids of the ordered ``stmt`` and how many match in all: counted
+    on the table alone when nothing filters, else in the same pass (count() over ())."""
+    if not where:
+        total = int(session.scalar(count_all) or 0)
+        return list(session.scalars(stmt.limit(limit))), total
+    rows = session.execute(stmt.add_columns(func.count().over()).limit(limit)).all()
+    return [row[0] for row in rows], (int(rows[0][1]) if rows else 0)
+
+
+def list_routes(
+    db: Database,
+    search: str = "",
+    month: str | None = None,
+    status: RouteFilter | None = None,
+    *,
+    limit: int = LIST_LIMIT,
+) -> RouteList:
+    """Routes of every person, the latest issued or drawn up first; ``search`` finds the
+    name (any case, ё as е) or the СНИЛС as the registry's search does."""
+    r = models.Route
+    e = models.RegistryEntry
+    c = models.Citizen
+    where: list[Any] = []
+    if month:
+        # Through the month's index, not a join of every document to its entry.
+        in_month = select(e.id).where(e.reporting_month == str(Month.parse(month)))
+        where.append(r.entry_id.in_(in_month))
+    if status is RouteFilter.UNSENT:
+        unsent = select(e.id).where(e.route_sent_on.is_(None))
+        where += [r.status == DocumentStatus.ISSUED, r.entry_id.in_(unsent)]
+    elif status is not None:
+        where.append(r.status == DocumentStatus(status.value))
+    conditions = _search_conditions(search)
+    if conditions:
+        where.append(r.citizen_id.in_(select(c.id).where(*conditions)))
+    ordered = select(r.id).where(*where)
+    ordered = ordered.order_by(func.coalesce(r.issued_on, r.drawn_up_on).desc(), r.id.desc())
+    with db.session_factory() as session:
+        ids, total = first_ids(session, ordered, where, select(func.count(r.id)), limit)
+        found = {
+            row.id: row
+            for row in session.execute(
+                select(
+                    r.id,
+                    r.citizen_id,
+                    r.entry_id,
+                    r.version,
+                    r.status,
+                    r.drawn_up_on,
+                    r.issued_on,
+                    e.reporting_month,
+                    e.number,
+                    e.route_sent_on,
+                    e.route_sent_method,
+                    c.last_name,
+                    c.first_name,
+                    c.middle_name,
+                    c.snils,
+                )
+                .join(c, c.id == r.citizen_id)
+                .outerjoin(e, e.id == r.entry_id)
+                .where(r.id.in_(ids))
+            )
+        }
+        rows = [found[i] for i in ids]
+        sent = dispatches_of(session, models.Dispatch.route_id, (row.entry_id for row in rows), ids)
+    result = []
+    for row in rows:
+        method, on, prepared = sent.get(row.id, (None, None, False))
+        if method is None and row.status is DocumentStatus.ISSUED:
+            # Columns 9-10 of the registry, for a route marked sent without a dispatch.
+            method, on = row.route_sent_method, row.route_sent_on
+        month_text = row.reporting_month or f"{row.issued_on or row.drawn_up_on or ''}"[:7]
+        result.append(
+            RouteRow(
+                route_id=row.id,
+                citizen_id=row.citizen_id,
+                entry_id=row.entry_id,
+                name=full_name(row.last_name, row.first_name, row.middle_name),
+                snils=format_snils(row.snils) if row.snils else "",
+                month=row.reporting_month or "",
+                number=row.number,
+                version=row.version,
+                status=str(row.status),
+                drawn_up_on=row.drawn_up_on,
+                issued_on=row.issued_on,
+                sent=sent_text(method, on, prepared),
+                file_stem=document_file_name(
+                    "Маршрут", row.last_name, row.first_name, row.middle_name, month_text
+                ),
+            )
+        )
+    return RouteList(tuple(result), total)
+
+
+def route_pdf_bytes(db: Database, route_id: int) -> bytes:
+    """The route as Appendix 2, in memory: for the print preview, never a temporary file."""
+    from app.documents.route_pdf import write_routes_pdf
+
+    documents = route_documents(db, [route_id])
+    buffer = BytesIO()
+    write_routes_pdf(documents, buffer)
+    return buffer.getvalue()
+
+
+def record_route_printed(db: Database, route_id: int, printer: str, pages: int) -> None:
+    """The audit's «печать маршрута» for a route sent to a printer."""
+    with db.session_factory.begin() as session:
+        route = _route(session, route_id)
+        audit(
+            session,
+            current_user(session),
+            "route.export",
+            "route",
+            str(route.uuid),
+            printer=printer,
+            pages=pages,
+        )
