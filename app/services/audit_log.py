@@ -87,6 +87,7 @@ ENTITY_LABELS = {
     "app_user": "пользователь",
     "citizen": "гражданин",
     "representative": "представитель",
+    "family_member": "член семьи",
     "registry_entry": "запись реестра",
     "registry_month": "реестр за месяц",
     "call_attempt": "звонок",

@@ -251,27 +251,10 @@ def validate(form: CitizenForm, today: date) -> tuple[FieldProblem, ...]:
         problems.append(FieldProblem("rep_kind", "Укажите, кем приходится представитель"))
     if form.group is None and (form.established_on.strip() or form.first_time is not None):
         problems.append(FieldProblem("group", "Укажите группу инвалидности"))
-    # The card stores what the МСЭ decided; an unknown fact must not be saved as "no"
-    # (a degree of 0, "not first time"), or 31-р 2.1 would be judged on a guess.
-    if form.group is not None and form.first_time is None:
-        problems.append(FieldProblem("first_time", "Укажите, впервые ли установлена инвалидность"))
-    if form.group is not None and form.group is not DisabilityGroup.CHILD:
-        for name, what in (
-            ("selfcare_degree", "к самообслуживанию"),
-            ("movement_degree", "к самостоятельному передвижению"),
-        ):
-            if getattr(form, name) is None:
-                problems.append(
-                    FieldProblem(name, f"Укажите степень ограничения способности {what}")
-                )
-    if form.mental_disorder and form.behaviour_degree is None:
-        problems.append(
-            FieldProblem(
-                "behaviour_degree",
-                "При психическом расстройстве укажите степень ограничения способности "
-                "к контролю за своим поведением",
-            )
-        )
+    # An unknown first-time mark or degree is not a problem of the form: it is stored as
+    # unknown and 31-р 2.1 keeps the person out of the registry naming it, exactly as the
+    # import does with the same facts (issue #13; DESIGN §2). The card used to refuse to
+    # save until a degree was given while the extract read the empty cell as 0.
     return tuple(problems)
 
 
@@ -566,11 +549,13 @@ def _apply(session: Session, citizen: models.Citizen, form: CitizenForm, user_id
             citizen.assessments.append(assessment)
         assessment.disability_group = form.group
         assessment.established_on = _opt_date(form.established_on)
-        assessment.first_time = bool(form.first_time)
+        assessment.first_time = form.first_time
         assessment.review_on = _opt_date(form.review_on)
-        assessment.selfcare_degree = form.selfcare_degree or 0
-        assessment.movement_degree = form.movement_degree or 0
-        assessment.behaviour_degree = form.behaviour_degree or 0
+        # Stored as entered: an unknown degree stays unknown (DESIGN §2), so the card and
+        # the import judge 31-р 2.1 on the same facts.
+        assessment.selfcare_degree = form.selfcare_degree
+        assessment.movement_degree = form.movement_degree
+        assessment.behaviour_degree = form.behaviour_degree
         assessment.mental_disorder = form.mental_disorder
         assessment.stationary = form.stationary
         assessment.veteran_svo = form.veteran_svo

@@ -500,14 +500,17 @@ class _Writer:
                 "citizen_id": person.citizen.id,
                 "disability_group": row.group,
                 "established_on": row.established_on,
-                "first_time": bool(row.first_time),
+                "first_time": row.first_time,  # None: the extract did not say
                 "created_by_id": self.user_id,
             }
             assessment = self._new(models.DisabilityAssessment, values)
             person.assessments.append(assessment)
             self.assessments.append(assessment)
         for name in _ASSESSMENT_UPDATED:
-            assessment.values[name] = getattr(row, name)
+            value = getattr(row, name)
+            # An empty degree in a later extract does not erase one known before.
+            if value is not None or name not in assessment.values:
+                assessment.values[name] = value
         if row.first_time is not None:
             assessment.values["first_time"] = row.first_time
         assessment.values["updated_by_id"] = self.user_id

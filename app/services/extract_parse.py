@@ -1349,9 +1349,11 @@ class ExtractRow:
     group: DisabilityGroup
     established_on: date | None
     first_time: bool | None
-    selfcare_degree: int
-    movement_degree: int
-    behaviour_degree: int
+    # None: the cell is empty. DESIGN §2: an unknown fact is never read as 0 (issue #13:
+    # «Психическое расстройство: да» with no behaviour degree entered the registry).
+    selfcare_degree: int | None
+    movement_degree: int | None
+    behaviour_degree: int | None
     mental_disorder: bool
     stationary: bool
     veteran_svo: bool
@@ -1387,6 +1389,10 @@ def parse_row(
 
     def text(key: str) -> str | None:
         return _text(cell(key)) or None
+
+    def degree(key: str) -> int | None:
+        # An empty cell (or no such column) is "not stated", not "no limitation".
+        return get(key, parse_degree) if _text(cell(key)) else None
 
     last = first = middle = ""
     if "full_name" in mapping:
@@ -1461,9 +1467,9 @@ def parse_row(
         group=group or DisabilityGroup.GROUP_III,
         established_on=established,
         first_time=first_time,
-        selfcare_degree=get("selfcare_degree", parse_degree) or 0,
-        movement_degree=get("movement_degree", parse_degree) or 0,
-        behaviour_degree=get("behaviour_degree", parse_degree) or 0,
+        selfcare_degree=degree("selfcare_degree"),
+        movement_degree=degree("movement_degree"),
+        behaviour_degree=degree("behaviour_degree"),
         mental_disorder=bool(get("mental_disorder", parse_flag)),
         stationary=bool(get("stationary", parse_flag)),
         veteran_svo=bool(get("veteran_svo", parse_flag)),

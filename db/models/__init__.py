@@ -23,6 +23,7 @@ from db.models.exchange import (
 from db.models.people import (
     Citizen,
     DisabilityAssessment,
+    FamilyMember,
     RehabMeasure,
     RehabProgramme,
     Representative,
@@ -70,6 +71,7 @@ __all__ = [
     "DisabilityAssessment",
     "Dispatch",
     "ExtensionApplication",
+    "FamilyMember",
     "ImportBatch",
     "IntakeApplication",
     "LivingConditionsSurvey",

@@ -20,6 +20,7 @@ from app.domain.enums import (
     PlanStatus,
 )
 from db.models.base import Base, RecordMixin, StrEnumType
+from db.models.people import FamilyMember
 
 
 class DeveloperMixin:
@@ -117,8 +118,14 @@ class PlanQuestion(RecordMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # The family member the question is about (Appendix 3: "и членов его семьи"); None:
+    # the participant or the representative.
+    family_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL")
+    )
 
     plan: Mapped[SupportPlan] = relationship(back_populates="questions")
+    family_member: Mapped[FamilyMember | None] = relationship()
     interactions: Mapped[list[PlanInteraction]] = relationship(
         back_populates="question",
         cascade="all, delete-orphan",

@@ -44,8 +44,33 @@ class Citizen(RecordMixin, Base):
     programmes: Mapped[list[RehabProgramme]] = relationship(
         back_populates="citizen", cascade="all, delete-orphan", order_by="RehabProgramme.issued_on"
     )
+    family: Mapped[list[FamilyMember]] = relationship(
+        back_populates="citizen", cascade="all, delete-orphan", order_by="FamilyMember.id"
+    )
 
     __table_args__ = (Index("ix_citizen_name_birth", "search_name", "birth_date"),)
+
+
+class FamilyMember(RecordMixin, Base):
+    """A member of the participant's family (31-р 2.1 "а также члены их семей"; the plan of
+    Appendix 3 is "получателя услуг ... и членов его семьи"). Recorded on the participant's
+    card; not an entry of the Appendix 1 registry."""
+
+    __tablename__ = "family_member"
+
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str] = mapped_column(String(60))  # мать, супруг, сын...
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    citizen: Mapped[Citizen] = relationship(back_populates="family")
 
 
 class Representative(RecordMixin, Base):
@@ -80,12 +105,14 @@ class DisabilityAssessment(RecordMixin, Base):
     )
     disability_group: Mapped[DisabilityGroup] = mapped_column(StrEnumType(DisabilityGroup, 8))
     established_on: Mapped[date | None] = mapped_column(Date)
-    first_time: Mapped[bool] = mapped_column(Boolean)
+    # None: the source did not say (an empty cell of the extract). DESIGN §2: an unknown
+    # fact is never read as "no" or 0, so it is kept unknown (migration 0005).
+    first_time: Mapped[bool | None] = mapped_column(Boolean)
     review_on: Mapped[date | None] = mapped_column(Date)
-    # Limitation degrees 0-3 (0 = no limitation).
-    selfcare_degree: Mapped[int] = mapped_column(SmallInteger, default=0)
-    movement_degree: Mapped[int] = mapped_column(SmallInteger, default=0)
-    behaviour_degree: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Limitation degrees 0-3 (0 = no limitation; None = not stated).
+    selfcare_degree: Mapped[int | None] = mapped_column(SmallInteger)
+    movement_degree: Mapped[int | None] = mapped_column(SmallInteger)
+    behaviour_degree: Mapped[int | None] = mapped_column(SmallInteger)
     mental_disorder: Mapped[bool] = mapped_column(Boolean, default=False)
     stationary: Mapped[bool] = mapped_column(Boolean, default=False)
     veteran_svo: Mapped[bool] = mapped_column(Boolean, default=False)

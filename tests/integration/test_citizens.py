@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -97,8 +97,17 @@ def _count(db: Database, model: type[models.Base]) -> int:
 
 
 def _actions(db: Database) -> list[str]:
+    """The audited actions of the test, without the fixture's set-up (the profile and the
+    organisation, saved when its database was installed in January 2024)."""
+    after_set_up = datetime(2025, 1, 1, tzinfo=UTC)
     with db.session_factory() as s:
-        return list(s.scalars(select(models.AuditEvent.action).order_by(models.AuditEvent.id)))
+        return list(
+            s.scalars(
+                select(models.AuditEvent.action)
+                .where(models.AuditEvent.at >= after_set_up)
+                .order_by(models.AuditEvent.id)
+            )
+        )
 
 
 # --- validate: each problem names its field --------------------------------------------
@@ -488,9 +497,12 @@ def test_load_card_shows_values_as_stored(db: Database) -> None:
     assert form == FEDOROV
 
 
-def test_unknown_eligibility_facts_are_asked_for_never_saved_as_no(db: Database) -> None:
-    # 31-р 2.1 facts the consultant has not entered: the card names each one and refuses
-    # to save, since the schema would store "not first time" / "degree 0" — a guess.
+def test_unknown_eligibility_facts_are_stored_as_unknown_and_named_never_saved_as_no(
+    db: Database,
+) -> None:
+    # 31-р 2.1 facts the consultant has not entered are stored as unknown (never as "not
+    # first time" / "degree 0", a guess) and the save names each one that keeps the person
+    # out of the registry, as the import does with an empty cell (issue #13).
     form = replace(
         FEDOROV,
         first_time=None,
@@ -498,15 +510,21 @@ def test_unknown_eligibility_facts_are_asked_for_never_saved_as_no(db: Database)
         movement_degree=None,
         behaviour_degree=None,
     )
-    fields = {p.field for p in validate(form, TODAY)}
-    assert fields == {"first_time", "selfcare_degree", "movement_degree"}
+    assert validate(form, TODAY) == ()
     assert set(verdict(form).missing) >= {"признак «впервые»"}
-    with pytest.raises(ValidationError, match="впервые"):
-        save_citizen(db, form, today=TODAY)
-    assert _count(db, models.Citizen) == 0
+    saved = save_citizen(db, form, source=Source.WALK_IN, today=TODAY)
+    assert saved.entry_id is None
+    assert "признак «впервые»" in saved.message
+    assert "степень ограничения способности к самообслуживанию" in saved.message
+    stored = load_card(db, saved.citizen_id).form
+    assert (stored.first_time, stored.selfcare_degree, stored.movement_degree) == (
+        None,
+        None,
+        None,
+    )
     # A child needs no degrees (31-р 2.1: the category alone), only the first-time flag.
     child = replace(form, group=DisabilityGroup.CHILD, first_time=True)
-    assert validate(child, TODAY) == ()
+    assert verdict(child).eligible
 
 
 def test_load_card_history_lists_the_registry_entry(db: Database) -> None:
@@ -618,23 +636,31 @@ def test_add_to_registry_not_eligible_or_unknown(db: Database) -> None:
         add_to_registry(db, cid + 100, Source.WALK_IN, TODAY, today=TODAY)
 
 
-def test_a_mental_disorder_needs_the_behaviour_degree_before_saving(db: Database) -> None:
+def test_2_1_a_mental_disorder_with_the_behaviour_degree_unknown_is_kept_out_naming_it(
+    db: Database,
+) -> None:
     # A mental disorder with the behaviour-control degree unknown: 31-р 2.1 cannot be
-    # decided (the exclusion needs degree III), and missing data never admits anyone.
+    # decided (the exclusion needs degree III), and missing data never admits anyone. The
+    # card saves what is known and says what is missing, as the import does (issue #13).
     form = replace(FEDOROV, mental_disorder=True, behaviour_degree=None)
-    assert [p.field for p in validate(form, TODAY)] == ["behaviour_degree"]
+    assert validate(form, TODAY) == ()
     assert verdict(form).missing and not verdict(form).eligible
-    with pytest.raises(ValidationError, match="контролю за своим поведением"):
-        save_citizen(db, form, source=Source.WALK_IN, today=TODAY)
+    saved = save_citizen(db, form, source=Source.WALK_IN, today=TODAY)
+    assert saved.entry_id is None and not saved.verdict.eligible
+    assert "не хватает сведений" in saved.message
+    assert "контролю за своим поведением" in saved.message
     assert _count(db, models.RegistryEntry) == 0
-    saved = save_citizen(db, replace(form, behaviour_degree=3), source=Source.WALK_IN, today=TODAY)
-    assert saved.entry_id is None and not saved.verdict.eligible  # the 2.1 exclusion
+    card = load_card(db, saved.citizen_id)
+    assert card.form.behaviour_degree is None  # stored as unknown, not as 0
+    known = save_citizen(db, replace(form, behaviour_degree=3), saved.citizen_id, today=TODAY)
+    assert not known.verdict.eligible  # now the 2.1 exclusion itself
     later = add_to_registry(db, saved.citizen_id, Source.WALK_IN, TODAY, today=TODAY)
     assert later.entry_id is None
     assert _count(db, models.RegistryEntry) == 0
 
 
-def test_audit_events_name_the_records_and_the_author(db: Database) -> None:
+def test_audit_events_name_the_records_and_the_author(empty_db: Database) -> None:
+    db = empty_db  # its first audited actions are the test's
     saved = save_citizen(db, FEDOROV, source=Source.WALK_IN, today=TODAY)
     with db.session_factory() as s:
         events = s.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id)).all()

@@ -183,3 +183,49 @@ def test_a_database_at_0002_with_records_upgrades_to_0003_keeping_them(tmp_path:
         assert {"installation", "exchange_peer", "provider_record", "sync_ledger"} <= tables
     finally:
         database.close()
+
+
+def test_a_database_at_0005_with_assessments_upgrades_to_0006_keeping_them(tmp_path: Path) -> None:
+    """Migration 0006 (issue #13) rebuilds ``disability_assessment`` so that an unknown
+    first-time mark or degree can be stored as unknown: every row is kept as it was, and
+    ``family_member`` appears."""
+    from app.demo.generator import generate_demo
+
+    path = tmp_path / "old.sqlite"
+    engine = create_db_engine(path)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005")
+    engine.dispose()
+    columns = (
+        "citizen_id, disability_group, first_time, selfcare_degree, movement_degree, "
+        "behaviour_degree"
+    )
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO citizen (last_name, first_name, search_name, uuid, created_at, updated_at)"
+            " VALUES ('Иванов', 'Иван', 'иванов иван', '0123456789abcdef0123456789abcdef',"
+            " '2026-11-01 05:00:00.000000', '2026-11-01 05:00:00.000000')"
+        )
+        conn.execute(
+            f"INSERT INTO disability_assessment ({columns}, mental_disorder, stationary,"
+            " veteran_svo, uuid, created_at, updated_at) VALUES (1, 'II', 1, 2, 0, 3, 1, 0, 0,"
+            " 'fedcba9876543210fedcba9876543210', '2026-11-01 05:00:00.000000',"
+            " '2026-11-01 05:00:00.000000')"
+        )
+    database = open_database(path)  # upgrades to the head
+    try:
+        generate_demo(database, 20, 1)
+        with database.engine.connect() as conn:
+            kept = conn.exec_driver_sql(
+                f"SELECT {columns} FROM disability_assessment WHERE citizen_id = 1"
+            ).all()
+            tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+            conn.exec_driver_sql(
+                "UPDATE disability_assessment SET selfcare_degree = NULL WHERE citizen_id = 1"
+            )
+        assert [tuple(r) for r in kept] == [(1, "II", 1, 2, 0, 3)]
+        assert "family_member" in tables
+    finally:
+        database.close()
