@@ -36,6 +36,7 @@ from app.errors import UserError
 from app.services import (
     access,
     citizens,
+    courses,
     dashboard,
     deadlines,
     import_log,
@@ -50,6 +51,7 @@ from db.session import Database
 from ui.admin_dialogs import AuditDialog, BackupsDialog
 from ui.call_dialog import CallDialog
 from ui.citizen_dialog import CitizenDialog
+from ui.courses_page import CoursesPage
 from ui.dashboard_page import DashboardPage
 from ui.directory_page import DirectoryPage
 from ui.dispatch_page import DispatchPage
@@ -81,6 +83,7 @@ SECTIONS = (
     # Appended last so that Ctrl+1…9 keep their sections; this one is Ctrl+0. At the
     # regional centre it is titled «Поставщики» (ExchangeSection.title).
     ("exchange", PROVIDER_TITLE),
+    ("courses", "Курсы (510-п)"),  # issue #13; after the tenth: no Ctrl+digit
 )
 
 SECTION_KEYS = tuple(key for key, _ in SECTIONS)
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         self.dispatch_page = DispatchPage(db, self._today)
         self.settings_page = SettingsPage(db)
         self.exchange_section = ExchangeSection(db, self._today)
+        self.courses_page = CoursesPage(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -186,6 +190,8 @@ class MainWindow(QMainWindow):
                 page = self.settings_page
             elif key == "exchange":
                 page = self.exchange_section
+            elif key == "courses":
+                page = self.courses_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -222,6 +228,7 @@ class MainWindow(QMainWindow):
         self.registry_page.counts_changed.connect(self._show_counts)
         self.exchange_section.title_changed.connect(self._exchange_title)
         self.exchange_section.data_changed.connect(self._exchange_changed)
+        self.courses_page.changed.connect(self._courses_changed)  # 510-п duties
         # A package or acknowledgement dropped on the window is loaded (issue #11).
         self.setAcceptDrops(True)
         self._restore_layout()
@@ -294,7 +301,7 @@ class MainWindow(QMainWindow):
             action = self._action(
                 shown,
                 lambda _=False, i=index: self.nav.setCurrentRow(i),
-                f"Ctrl+{(index + 1) % 10}",  # the tenth section is Ctrl+0
+                f"Ctrl+{(index + 1) % 10}" if index < 10 else None,  # the tenth is Ctrl+0
             )
             self.section_actions.append(action)
 
@@ -377,11 +384,16 @@ class MainWindow(QMainWindow):
             self.dispatch_page.refresh()
         elif page is self.exchange_section:
             self.exchange_section.refresh()
+        elif page is self.courses_page:
+            self.courses_page.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))
                 wanted = _PLACEHOLDERS[key][1]
                 placeholder.set_counts(tuple((k, v) for k, v in counts.items() if k in wanted))
+
+    def _courses_changed(self) -> None:
+        self._deadlines_stale = True  # the 510-п duties were created or closed
 
     def _exchange_title(self, title: str) -> None:
         index = SECTION_KEYS.index("exchange")
@@ -436,6 +448,11 @@ class MainWindow(QMainWindow):
         self._start_deadlines()
 
     def _open_item(self, entity: str, entity_id: int) -> None:
+        programme_id = courses.programme_of(self._db, entity, entity_id)  # 510-п duties
+        if programme_id is not None:
+            self.nav.setCurrentRow(SECTION_KEYS.index("courses"))
+            self.courses_page.select_programme(programme_id)
+            return
         citizen_id = dashboard.citizen_of_item(self._db, entity, entity_id)
         if citizen_id is not None:
             self.open_citizen(citizen_id)
