@@ -621,3 +621,28 @@ def export_xlsx(db: Database, path: Path, month: Month | None = None) -> int:
     rows = list_programmes(db, month)
     write_courses_xlsx(rows, month, path)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    citizen_id: int
+    name: str
+    birth_date: date | None
+
+
+def find_citizens(db: Database, text: str, limit: int = 20) -> list[PersonChoice]:
+    """Citizens whose name contains ``text`` (search as you type), for a new course."""
+    key = search_key(text)
+    if not key:
+        return []
+    with db.session_factory() as session:
+        rows = session.scalars(
+            select(models.Citizen)
+            .where(models.Citizen.search_name.contains(key))
+            .order_by(models.Citizen.search_name)
+            .limit(limit)
+        ).all()
+        return [
+            PersonChoice(c.id, full_name(c.last_name, c.first_name, c.middle_name), c.birth_date)
+            for c in rows
+        ]
