@@ -45,8 +45,10 @@ ACTION_LABELS = {
     "dispatch.email.eml": "письмо сохранено (.eml)",
     "dispatch.email.failed": "письмо не отправлено",
     "dispatch.email.sent": "письмо отправлено",
-    "dispatch.post.list": "список заказных писем",
+    "dispatch.post.list": "список заказных писем (ф. 103)",
     "dispatch.post.prepare": "почтовая партия напечатана",
+    "dispatch.post.reprint": "почтовая партия напечатана снова",
+    "dispatch.post.remove": "письмо убрано из почтовой партии",
     "dispatch.post.sent": "ШПИ внесён, письмо отправлено",
     "extract.import": "загрузка выписки",
     "extract.report.export": "отчёт о загрузке выписки",
@@ -94,6 +96,7 @@ ENTITY_LABELS = {
     "route": "маршрут",
     "support_plan": "план сопровождения",
     "dispatch": "направление документа",
+    "post_batch": "почтовая партия",
     "organisation": "организация",
     "import_batch": "загрузка выписки",
     "setting": "настройка",
@@ -139,6 +142,10 @@ DETAIL_LABELS = {
     "formed": "сформирован",
     "formed_on": "дата формирования",
     "previous": "прежний отпечаток",
+    "batch": "почтовая партия",
+    "moved_from": "из почтовой партии",
+    "letters": "писем",
+    "form103": "список ф. 103",
 }
 
 

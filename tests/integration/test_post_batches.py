@@ -21,7 +21,7 @@ from app.documents.post_form import with_postcode
 from app.domain.enums import DeliveryMethod, DispatchStatus
 from app.domain.tracking import generate_tracking_number
 from app.errors import NotFoundError, UserError, ValidationError
-from app.services import dispatch
+from app.services import audit_log, dispatch
 from app.services.profile import update_profile
 from app.services.settings import save_settings
 from app.settings import Settings
@@ -267,6 +267,10 @@ def test_reprint_gives_the_same_letters_dated_as_printed(db: Database, tmp_path:
     assert "23.11.2026" in _pdf_text(out)  # the covering letters keep the batch's date
     (event,) = _events(db, "dispatch.post.reprint")
     assert event == {"batch": 1, "file": "again.pdf", "letters": 2, "form103": "f103.xlsx"}
+    # The audit window names it in the consultant's words and finds it by them.
+    (shown,) = audit_log.list_events(db, audit_log.AuditFilter(text="напечатана снова"))
+    assert (shown.action, shown.entity) == ("почтовая партия напечатана снова", "почтовая партия")
+    assert "почтовая партия: 1" in shown.details and "список ф. 103: f103.xlsx" in shown.details
     (summary,) = dispatch.post_batches(db)
     assert summary.file_name == "again.pdf"
     rows = _rows(tmp_path / "f103.xlsx")
