@@ -40,6 +40,7 @@ from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
 from ui.date_typing import make_typable
+from ui.family_table import FamilyTable
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ class CitizenDialog(QDialog):
         self.tabs.addTab(self._person_tab(), "Гражданин")
         self.tabs.addTab(self._representative_tab(), "Законный представитель")
         self.tabs.addTab(self._disability_tab(), "Инвалидность и ИПРА")
+        self.family_table = FamilyTable()
+        self.tabs.addTab(self.family_table, "Члены семьи")
         self.history = QTreeWidget()
         self.history.setHeaderLabels(["Дата", "Событие"])
         self.history.setColumnWidth(0, 170)
@@ -342,6 +345,7 @@ class CitizenDialog(QDialog):
         for box in (*self.flag_boxes.values(), *self.measure_boxes.values()):
             box.toggled.connect(self.on_changed)
         self.note_edit.textChanged.connect(self.on_changed)
+        self.family_table.changed.connect(self.on_changed)
         for name in ("phone", "rep_phone"):
             edit = self.edits[name]
             edit.editingFinished.connect(
@@ -366,6 +370,7 @@ class CitizenDialog(QDialog):
             box.setChecked(kind in form.measures)
         self.district_combo.setCurrentText(form.district)
         self.note_edit.setPlainText(form.note)
+        self.family_table.set_members(form.family)
 
     def form(self) -> CitizenForm:
         values: dict[str, object] = {name: edit.text() for name, edit in self.edits.items()}
@@ -378,6 +383,7 @@ class CitizenDialog(QDialog):
             district=self.district_combo.currentText(),
             note=self.note_edit.toPlainText(),
             measures=tuple(k for k, box in self.measure_boxes.items() if box.isChecked()),
+            family=self.family_table.members(),
         )
         for name, combo in self.degree_combos.items():
             values[name] = combo.currentData()

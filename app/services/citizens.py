@@ -39,6 +39,47 @@ SIMILAR_NAME_RATIO = 0.8
 
 
 @dataclass(frozen=True)
+class FamilyMemberForm:
+    """A member of the participant's family as the card's table shows it (31-р 2.1 "а также
+    члены их семей"); ``member_id`` is None for a row not saved yet."""
+
+    relation: str = ""
+    last_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    birth_date: str = ""
+    phone: str = ""
+    email: str = ""
+    note: str = ""
+    member_id: int | None = None
+
+    @property
+    def title(self) -> str:
+        """ "мать — Иванова Анна Петровна" as plans and lists name the member."""
+        name = full_name(self.last_name.strip(), self.first_name.strip(), _opt(self.middle_name))
+        return f"{self.relation.strip()} — {name}" if self.relation.strip() else name
+
+
+#: What the card's «Кем приходится» offers; any other word may be typed.
+FAMILY_RELATIONS = (
+    "мать",
+    "отец",
+    "супруг",
+    "супруга",
+    "сын",
+    "дочь",
+    "брат",
+    "сестра",
+    "бабушка",
+    "дедушка",
+    "внук",
+    "внучка",
+    "опекун",
+)
+MAX_FAMILY = 20
+
+
+@dataclass(frozen=True)
 class CitizenForm:
     """What the card shows and the consultant types: text as typed, choices typed."""
 
@@ -79,6 +120,8 @@ class CitizenForm:
     ipra_issued_on: str = ""
     ipra_valid_until: str = ""
     measures: tuple[MeasureKind, ...] = ()
+    # Family members (31-р 2.1; Appendix 3 "и членов его семьи"): not registry entries.
+    family: tuple[FamilyMemberForm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +282,7 @@ def validate(form: CitizenForm, today: date) -> tuple[FieldProblem, ...]:
         value = getattr(form, name).strip()
         if value and not _EMAIL.match(value):
             problems.append(FieldProblem(name, f"{what}: «{value}» не похожа на адрес e-mail"))
+    problems.extend(_family_problems(form.family, today))
     if form.postcode.strip() and not _POSTCODE.match(form.postcode.strip()):
         problems.append(FieldProblem("postcode", "Почтовый индекс — шесть цифр"))
     rep_named = form.rep_last_name.strip() or form.rep_first_name.strip()
@@ -256,6 +300,29 @@ def validate(form: CitizenForm, today: date) -> tuple[FieldProblem, ...]:
     # import does with the same facts (issue #13; DESIGN §2). The card used to refuse to
     # save until a degree was given while the extract read the empty cell as 0.
     return tuple(problems)
+
+
+def _family_problems(family: tuple[FamilyMemberForm, ...], today: date) -> list[FieldProblem]:
+    """Each problem of the family table names the member's row: «Член семьи 2: …»."""
+    problems: list[FieldProblem] = []
+    if len(family) > MAX_FAMILY:
+        problems.append(FieldProblem("family", f"Членов семьи больше {MAX_FAMILY}"))
+    for number, member in enumerate(family, start=1):
+        row = f"Член семьи {number}"
+        if not member.relation.strip():
+            problems.append(FieldProblem("family", f"{row}: укажите, кем приходится"))
+        if not member.last_name.strip() or not member.first_name.strip():
+            problems.append(FieldProblem("family", f"{row}: укажите фамилию и имя"))
+        found: list[FieldProblem] = []
+        _date_or_problem(member.birth_date, "дата рождения", today, found, "family")
+        problems.extend(FieldProblem("family", f"{row}: {p.message}") for p in found)
+        phone = _phone_problem(member.phone, "телефон")
+        if phone:
+            problems.append(FieldProblem("family", f"{row}: {phone}"))
+        email = member.email.strip()
+        if email and not _EMAIL.match(email):
+            problems.append(FieldProblem("family", f"{row}: «{email}» не похожа на адрес e-mail"))
+    return problems
 
 
 def verdict(form: CitizenForm) -> Verdict:
@@ -307,6 +374,24 @@ def _form_of(citizen: models.Citizen) -> CitizenForm:
         email=citizen.email or "",
         note=citizen.note or "",
     )
+    if citizen.family:
+        form = replace(
+            form,
+            family=tuple(
+                FamilyMemberForm(
+                    relation=m.relation,
+                    last_name=m.last_name,
+                    first_name=m.first_name,
+                    middle_name=m.middle_name or "",
+                    birth_date=format_date(m.birth_date),
+                    phone=m.phone or "",
+                    email=m.email or "",
+                    note=m.note or "",
+                    member_id=m.id,
+                )
+                for m in citizen.family
+            ),
+        )
     if rep is not None:
         form = replace(
             form,
@@ -540,6 +625,8 @@ def _apply(session: Session, citizen: models.Citizen, form: CitizenForm, user_id
     elif rep is not None:
         citizen.representatives.remove(rep)
 
+    _apply_family(citizen, form.family, user_id)
+
     assessment: models.DisabilityAssessment | None = _latest(citizen.assessments)
     if form.group is not None:
         if assessment is None:
@@ -579,6 +666,38 @@ def _apply(session: Session, citizen: models.Citizen, form: CitizenForm, user_id
                 programme.measures.append(
                     models.RehabMeasure(kind=kind, position=position, **author)
                 )
+
+
+def _apply_family(
+    citizen: models.Citizen, family: tuple[FamilyMemberForm, ...], user_id: int
+) -> None:
+    """The card's family table onto the records: rows kept by id, new ones added, the rest
+    taken out (a delete-orphan, audited as a deletion)."""
+    existing = {m.id: m for m in citizen.family}
+    kept: list[models.FamilyMember] = []
+    for row in family:
+        member = existing.get(row.member_id) if row.member_id is not None else None
+        if member is None:
+            member = models.FamilyMember(
+                relation="", last_name="", first_name="", created_by_id=user_id
+            )
+        values = {
+            "relation": row.relation.strip(),
+            "last_name": row.last_name.strip(),
+            "first_name": row.first_name.strip(),
+            "middle_name": _opt(row.middle_name),
+            "birth_date": _opt_date(row.birth_date),
+            "phone": normalise_phone(row.phone) or None,
+            "email": _opt(row.email),
+            "note": _opt(row.note),
+        }
+        if any(getattr(member, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(member, key, value)
+            member.updated_by_id = user_id
+        kept.append(member)
+    if kept != list(citizen.family):
+        citizen.family = kept
 
 
 def save_citizen(
