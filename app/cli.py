@@ -23,6 +23,7 @@ from app.paths import default_database_path
 
 if TYPE_CHECKING:
     from app.domain.workdays import WorkCalendar
+    from app.services.settings import DocumentKind
     from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -847,6 +848,7 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
             return [i.entry_id for i in dispatch.to_send(db, today) if i.method is method]
 
         if args.dispatch_command == "post":
+            _refuse_without_details(db, "letters")
             batch = dispatch.prepare_post(
                 db, chosen(DeliveryMethod.POST), args.out, today, list_xlsx=args.list
             )
@@ -934,6 +936,15 @@ def _dispatch_batches(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_without_details(db: Database, document: DocumentKind) -> None:
+    """Documents never go out with a blank name, position or organisation (issue #12)."""
+    from app.services.settings import document_refusal
+
+    refusal = document_refusal(db, document)
+    if refusal is not None:
+        raise ValidationError(f"{refusal} Заполните их в окне программы: раздел «Настройки».")
+
+
 def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
     from app.domain.periods import HalfYear
     from app.services.report import export_semiannual, route_coverage
@@ -948,6 +959,7 @@ def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
             print(f"Сводный отчёт за {half.title} ({args.format.upper()}) записан в {written}.")
             return EXIT_OK
         if args.report_command == "semiannual":
+            _refuse_without_details(db, "report")
             exported = export_semiannual(db, str(half), args.format, args.out)
             print(f"Отчёт за {half.title} ({exported.format.upper()}) записан в {exported.path}.")
             return EXIT_OK

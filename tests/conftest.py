@@ -59,9 +59,65 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: When the database of the fixture ``db`` was installed: before every date the suite works
+#: with, so the provider's duties of those dates are the program's (issue #12).
+TEST_INSTALLED = "2024-01-09T10:00:00+05:00"
+TEST_PROFILE = {
+    "full_name": "Петрова Анна Сергеевна",
+    "position": "специалист по социальной работе",
+    "phone": "+7 (34535) 2-22-22",
+}
+TEST_ORGANISATION = {
+    "provider_name": "АУСОН ТО «КЦСОН Ялуторовского района»",
+    "provider_address": "Тюменская область, г. Ялуторовск, ул. Революции, д. 1",
+    "provider_postcode": "627010",
+    "provider_phone": "+7 (34535) 2-22-22",
+    "provider_email": "kcson@example.org",
+}
+
+
+@pytest.fixture(scope="session")
+def _set_up_template(_migrated_template: Path) -> Path:
+    """The template with the consultant's profile and the organisation filled in, as the
+    first start leaves them: documents may be issued (issue #12)."""
+    import dataclasses
+
+    from app.services import profile
+    from app.services.settings import load_settings, save_settings
+
+    path = _migrated_template.with_name("set-up.sqlite")
+    shutil.copyfile(_migrated_template, path)
+    clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_INSTALLED)))
+    try:
+        database = open_database(path)
+        try:
+            profile.update_profile(
+                database, organisation=TEST_ORGANISATION["provider_name"], **TEST_PROFILE
+            )
+            save_settings(
+                database, dataclasses.replace(load_settings(database), **TEST_ORGANISATION)
+            )
+        finally:
+            database.close()
+    finally:
+        clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
+    assert not path.with_name("set-up.sqlite-wal").exists()  # closed cleanly: one file
+    return path
+
+
 @pytest.fixture
-def db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
-    """A fresh migrated file per test: the template copied (15 ms) instead of migrated (250)."""
+def db(db_path: Path, _set_up_template: Path) -> Iterator[Database]:
+    """A fresh migrated file per test: the template copied (15 ms) instead of migrated (250);
+    profile and organisation filled in, installed on TEST_INSTALLED."""
+    shutil.copyfile(_set_up_template, db_path)
+    database = open_database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def empty_db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
+    """A database just created: nothing set up, nothing written (the first start)."""
     shutil.copyfile(_migrated_template, db_path)
     database = open_database(db_path)
     yield database

@@ -17,6 +17,7 @@ from app.domain.names import full_name
 from app.domain.periods import HalfYear, Month
 from app.domain.workdays import WorkCalendar
 from app.services.calendar import load_calendar
+from app.services.settings import installed_on
 from db import models
 from db.session import Database
 
@@ -52,11 +53,17 @@ class DueItem:
 def due_items(
     db: Database, on: date, statuses: tuple[DueStatus, ...] = ACTIONABLE
 ) -> list[DueItem]:
-    """Everything due on ``on`` with one of ``statuses``, most urgent first."""
+    """Everything due on ``on`` with one of ``statuses``, most urgent first.
+
+    The provider's periodic duties (extract, registry, semi-annual report) that fell due
+    before the program was installed are not listed (issue #12: a new database showed the
+    report for a half-year long gone as overdue); each person's duties follow their record.
+    """
     cal = load_calendar(db)
     items: list[DueItem] = []
     with db.session_factory() as session:
-        items.extend(_monthly_duties(session, on, cal))
+        installed = installed_on(session) or clock.today()
+        items.extend(i for i in _monthly_duties(session, on, cal) if i.due_on >= installed)
         items.extend(_informing(session, on, cal))
         items.extend(_route_dispatch(session, on, cal))
         items.extend(_call_backs(session, on, cal))

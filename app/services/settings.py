@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import InstallationMode, UserRole
@@ -151,3 +152,112 @@ def apply_time_zone(db: Database) -> None:
         clock.set_time_zone(name)
     except ValueError:  # a bad stored name must never stop the program
         logger.warning("time zone %r unusable; default kept", name)
+
+
+# --- first start and the details documents print (issue #12) ------------------------------
+
+DocumentKind = Literal["route", "letters", "report"]
+
+#: What each document prints from the settings (31-р Appendix 2 "Маршрут разработал (Ф.И.О.,
+#: должность специалиста, наименование организации, контактный телефон)"; Appendix 4
+#: column 2 "Наименование организации социального обслуживания"; the covering letter and
+#: the DL envelope: the sender's name, address and postcode, signed with the position, name
+#: and phone of the consultant).
+_REQUIRED: dict[DocumentKind, tuple[str, ...]] = {
+    "route": ("full_name", "position", "organisation", "phone"),
+    "letters": ("full_name", "position", "organisation", "address", "postcode", "phone"),
+    "report": ("organisation",),
+}
+_DETAIL_TITLES = {
+    "full_name": "Ф.И.О. специалиста",
+    "position": "должность специалиста",
+    "phone": "телефон специалиста",
+    "organisation": "наименование организации",
+    "address": "адрес организации",
+    "postcode": "почтовый индекс организации",
+}
+_REFUSED_ACTIONS: dict[DocumentKind, str] = {
+    "route": "Нельзя выдать маршрут",
+    "letters": "Нельзя напечатать письма",
+    "report": "Нельзя выгрузить отчёт (приложение 4)",
+}
+
+
+def _profile_user(db: Database, session: Session) -> User | None:
+    """The user whose profile documents print, read without creating one."""
+    if db.user_id is not None:
+        return session.get(User, db.user_id)
+    setting = session.scalar(select(Setting.value).where(Setting.key == PROFILE_KEY))
+    if setting is not None and setting.isdigit():
+        found = session.get(User, int(setting))
+        if found is not None:
+            return found
+    return session.scalar(select(User).where(User.active.is_(True)).order_by(User.id))
+
+
+def needs_first_start(db: Database) -> bool:
+    """The window opens the short setup instead of the dashboard while the organisation
+    has no name: a database just made, or one whose setup was put off."""
+    with db.session_factory() as session:
+        return not provider_name(db, session)
+
+
+def missing_document_details(db: Database, document: DocumentKind = "route") -> tuple[str, ...]:
+    """What ``document`` would print blank, in Russian («Ф.И.О. специалиста», ...);
+    empty when it may be issued. The default profile name counts as not filled in."""
+    import re
+
+    from app.services.common import DEFAULT_PROFILE_NAME
+
+    settings = load_settings(db)
+    with db.session_factory() as session:
+        user = _profile_user(db, session)
+        organisation = provider_name(db, session)
+        name = (user.full_name if user is not None else "").strip()
+        values = {
+            "full_name": "" if name == DEFAULT_PROFILE_NAME else name,
+            "position": (user.position or "") if user is not None else "",
+            "phone": (user.phone or "") if user is not None else "",
+        }
+    address = settings.provider_address.strip()
+    values["organisation"] = organisation
+    values["address"] = address
+    values["postcode"] = settings.provider_postcode.strip() or (
+        found[0] if (found := re.search(r"(?<!\d)\d{6}(?!\d)", address)) else ""
+    )
+    return tuple(_DETAIL_TITLES[key] for key in _REQUIRED[document] if not values[key].strip())
+
+
+def document_refusal(db: Database, document: DocumentKind) -> str | None:
+    """«Нельзя выдать маршрут: в настройках не заполнены ...» or None when nothing is
+    missing."""
+    missing = missing_document_details(db, document)
+    if not missing:
+        return None
+    verb = "не заполнены" if len(missing) > 1 else "не заполнено"
+    return f"{_REFUSED_ACTIONS[document]}: в настройках {verb}: {', '.join(missing)}."
+
+
+def installed_on(session: Session) -> date | None:
+    """The day the program began to be used here: its first user, its first audited action
+    or its first extract import, whichever came first (an import is never earlier than
+    the installation; one generated with past dates, as the demonstration data are, dates
+    the use back). None for a database nothing was ever written to."""
+    from app import clock
+    from db.models import AuditEvent, ImportBatch
+
+    stamps = [
+        session.scalar(select(func.min(User.created_at))),
+        session.scalar(select(func.min(AuditEvent.at))),
+        session.scalar(select(func.min(ImportBatch.imported_at))),
+    ]
+    known = [s for s in stamps if s is not None]
+    return clock.local_date(min(known)) if known else None
+
+
+def installation_date(db: Database) -> date:
+    """:func:`installed_on`, or today for a database nothing was written to yet."""
+    from app import clock
+
+    with db.session_factory() as session:
+        return installed_on(session) or clock.today()

@@ -124,18 +124,22 @@ def test_deadlines_json_on_an_empty_database_lists_the_monthly_duties(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "ic.sqlite")
-    run(capsys, "--db", db, "init")
-    code, out, _ = run(capsys, "--db", db, "deadlines", "--on", TODAY, "--json")
+    run(capsys, "--db", db, "init")  # installed on 23.11.2026
+    code, out, _ = run(capsys, "--db", db, "deadlines", "--on", TODAY, "--json", "--all")
     assert code == EXIT_OK
     payload = json.loads(out)
     assert payload["on"] == TODAY
-    by_kind = {item["kind"]: item for item in payload["items"]}
-    # Nothing imported: the October extract was due on 10.11.2026 (31-р 3.1.1).
-    assert by_kind["EXTRACT_IMPORT"]["due_on"] == "2026-11-10"
+    # The October extract (10.11), registry (15.11) and the report for the first
+    # half-year (25.07) fell due before the program was installed (issue #12).
+    assert payload["items"] == []
+    code, out, _ = run(capsys, "--db", db, "deadlines", "--on", "2026-12-11", "--json")
+    by_kind = {item["kind"]: item for item in json.loads(out)["items"]}
+    # Nothing imported: the November extract was due on 10.12.2026 (31-р 3.1.1).
+    assert by_kind["EXTRACT_IMPORT"]["due_on"] == "2026-12-10"
     assert by_kind["EXTRACT_IMPORT"]["status"] == "OVERDUE"
-    assert by_kind["REGISTRY_FORMATION"]["due_on"] == "2026-11-15"
-    assert by_kind["SEMIANNUAL_REPORT"]["due_on"] == "2026-07-25"
-    assert all(item["person"] == "" for item in payload["items"])
+    assert by_kind["REGISTRY_FORMATION"]["due_on"] == "2026-12-15"
+    assert "SEMIANNUAL_REPORT" not in by_kind
+    assert all(item["person"] == "" for item in by_kind.values())
 
 
 def test_demo_then_check_and_deadlines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -364,7 +364,8 @@ def test_rows_are_display_strings_numbered_on_the_fly_before_forming(db: Databas
     assert set(_numbers(db).values()) == {None}  # reading numbers nothing
 
 
-def test_provider_comes_from_the_settings_else_the_profile(db: Database) -> None:
+def test_provider_comes_from_the_settings_else_the_profile(empty_db: Database) -> None:
+    db = empty_db  # no organisation set up yet
     _filled(db)
     assert registry_rows(db, JUNE).provider == ""
     profile.update_profile(db, full_name="Орлова Анна", organisation="АУСОН ТО «КЦСОН г. Ишима»")
