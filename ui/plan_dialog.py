@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -101,6 +102,15 @@ class PlanDialog(QDialog):
         self.question_edit = QPlainTextEdit()
         self.question_edit.setMaximumHeight(70)
         self.question_note = QLineEdit()
+        # Appendix 3 is the plan "получателя услуг ... и членов его семьи": a question may be
+        # a family member's (the members come from the card's «Члены семьи» tab).
+        self.whose_combo = QComboBox()
+        self.whose_combo.setObjectName("question_whose")
+        self.whose_combo.addItem("гражданина (представителя)", None)
+        for member in card.form.family:
+            self.whose_combo.addItem(f"члена семьи: {member.title}", member.member_id)
+        self.whose_combo.setEnabled(bool(card.form.family))
+        self._member_titles = {m.member_id: m.title for m in card.form.family}
         self.interactions = QTableWidget(0, len(INTERACTION_COLUMNS))
         self.interactions.setHorizontalHeaderLabels([t for _, t in INTERACTION_COLUMNS])
         self.interactions.horizontalHeader().setStretchLastSection(True)
@@ -121,6 +131,7 @@ class PlanDialog(QDialog):
         right.addWidget(QLabel("Вопрос:"))
         right.addWidget(self.question_edit)
         note_row = QFormLayout()
+        note_row.addRow("Чей вопрос:", self.whose_combo)
         note_row.addRow("Примечание:", self.question_note)
         right.addLayout(note_row)
         right.addWidget(QLabel("Взаимодействие с организациями (31-р, п. 4.5):"))
@@ -186,10 +197,13 @@ class PlanDialog(QDialog):
             organisation_id = first.data(Qt.ItemDataRole.UserRole) if first else None
             if any(values.values()):
                 interactions.append(InteractionForm(organisation_id=organisation_id, **values))
+        member_id = self.whose_combo.currentData()
         question = QuestionForm(
             question=self.question_edit.toPlainText().strip(),
             note=self.question_note.text().strip(),
             interactions=tuple(interactions),
+            family_member_id=member_id,
+            about=self._member_titles.get(member_id, "") if member_id is not None else "",
         )
         self._questions[self._current] = question
         item = self.question_list.item(self._current)
@@ -204,6 +218,8 @@ class PlanDialog(QDialog):
         question = self._questions[row]
         self.question_edit.setPlainText(question.question)
         self.question_note.setText(question.note)
+        whose = self.whose_combo.findData(question.family_member_id)
+        self.whose_combo.setCurrentIndex(max(whose, 0))
         self.interactions.setRowCount(len(question.interactions))
         for r, interaction in enumerate(question.interactions):
             for c, (key, _) in enumerate(INTERACTION_COLUMNS):
@@ -215,6 +231,7 @@ class PlanDialog(QDialog):
     def add_question(self, text: str = "") -> None:
         self._store_current()
         self._questions.append(QuestionForm(question=text))
+        self.whose_combo.setCurrentIndex(0)
         self.question_list.addItem(_short(text) or "(новый вопрос)")
         self.question_list.setCurrentRow(len(self._questions) - 1)
         self.question_edit.setFocus()

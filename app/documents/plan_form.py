@@ -68,6 +68,10 @@ class QuestionForm:
     question: str
     note: str = ""
     interactions: tuple[InteractionForm, ...] = ()
+    # The family member the question is about (Appendix 3: "и членов его семьи"), None for
+    # the participant or the representative; ``about`` is how the form names the member.
+    family_member_id: int | None = None
+    about: str = ""
 
 
 @dataclass(frozen=True)

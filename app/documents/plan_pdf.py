@@ -118,6 +118,13 @@ def specialist_lines(item: InteractionForm) -> list[str]:
     return [item.specialist_name, item.specialist_position, item.specialist_contacts]
 
 
+def question_lines(question: QuestionForm) -> list[str]:
+    """Column 2: the question, and whose it is when a family member raised it."""
+    if not question.about:
+        return [question.question]
+    return [question.question, f"Член семьи: {question.about}"]
+
+
 def _question_rows(
     number: int, question: QuestionForm, styles: dict[str, ParagraphStyle]
 ) -> list[list[Any]]:
@@ -132,7 +139,7 @@ def _question_rows(
         rows.append(
             [
                 f"{number}." if first else "",
-                _para([question.question], cell) if first else "",
+                _para(question_lines(question), cell) if first else "",
                 _para(organisation_lines(item), cell) if item else "",
                 _para(specialist_lines(item), cell) if item else "",
                 _para(notes, cell),

@@ -77,6 +77,8 @@ def _form_of(plan: models.SupportPlan) -> PlanForm:
             QuestionForm(
                 question=q.question,
                 note=q.note or "",
+                family_member_id=q.family_member_id,
+                about=_member_title(q.family_member),
                 interactions=tuple(
                     InteractionForm(
                         organisation_id=i.organisation_id,
@@ -97,6 +99,13 @@ def _form_of(plan: models.SupportPlan) -> PlanForm:
             for q in plan.questions
         ),
     )
+
+
+def _member_title(member: models.FamilyMember | None) -> str:
+    if member is None:
+        return ""
+    name = full_name(member.last_name, member.first_name, member.middle_name)
+    return f"{member.relation} — {name}"
 
 
 def _interactions_in_order(question: models.PlanQuestion) -> list[models.PlanInteraction]:
@@ -329,11 +338,19 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
         plan.updated_by_id = user.id
         plan.questions.clear()
         session.flush()
+        family = {m.id for m in citizen.family}
         for position, question in enumerate(form.questions, start=1):
+            member_id = question.family_member_id
+            if member_id is not None and member_id not in family:
+                raise UserError(
+                    f"Вопрос {position} относится к члену семьи, которого нет в карточке "
+                    "гражданина: выберите его заново."
+                )
             row = models.PlanQuestion(
                 position=position,
                 question=question.question.strip(),
                 note=_opt(question.note),
+                family_member_id=member_id,
                 created_by_id=user.id,
                 updated_by_id=user.id,
             )

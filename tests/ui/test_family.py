@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QWidget
@@ -84,3 +87,46 @@ def test_a_family_member_typed_on_the_card_is_saved_and_can_be_removed(
         again.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
     )
     assert citizens.load_card(db, citizen_id).form.family == ()
+
+
+def test_appendix_3_a_question_of_a_family_member_is_saved_and_printed_as_theirs(
+    qtbot: QtBot, db: Database, type_text: TypeText, tmp_path: Path
+) -> None:
+    """Appendix 3 is the plan "получателя услуг ... и членов его семьи" (issue #13)."""
+    from app.domain.enums import Source
+    from app.services import plans
+    from ui.plan_dialog import PlanDialog
+
+    form = replace(
+        citizens.load_card(db, _person(db)).form,
+        family=(citizens.FamilyMemberForm(relation="мать", last_name="Фёдорова",
+                                          first_name="Галина", middle_name="Петровна"),),
+    )  # fmt: skip
+    saved = citizens.save_citizen(
+        db, replace(form, last_name="Петров", snils=""), source=Source.WALK_IN, today=TODAY
+    )
+    assert saved.entry_id is not None
+    dialog = PlanDialog(db, saved.entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.add_question_button, Qt.MouseButton.LeftButton)
+    type_text(dialog.question_edit, "Путёвка в санаторий для матери")
+    assert dialog.whose_combo.isEnabled()
+    dialog.whose_combo.setFocus()
+    qtbot.keyClick(dialog.whose_combo, Qt.Key.Key_Down)
+    assert dialog.whose_combo.currentText() == "члена семьи: мать — Фёдорова Галина Петровна"
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    plan = plans.current_plan(db, saved.citizen_id)
+    assert plan is not None
+    (question,) = [q for q in plan[1].questions if q.question.startswith("Путёвка")]
+    assert question.about == "мать — Фёдорова Галина Петровна"
+
+    out = tmp_path / "plan.pdf"
+    plans.export_plan_pdf(db, plan[0], out)
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = " ".join(text.split())
+    assert "Путёвка в санаторий для матери" in words
+    assert "Член семьи: мать — Фёдорова Галина Петровна" in words
