@@ -250,7 +250,7 @@ def _add_new_database_options(p: _Parser) -> None:
 def _add_report_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("report", help="полугодовой отчёт (приложение N 4) и показатель 31-р п. 5.3")
     rp = p.add_subparsers(
-        dest="report_command", metavar="{semiannual,kpi}", required=True, parser_class=_Parser
+        dest="report_command", metavar="{semiannual,kpi,sent}", required=True, parser_class=_Parser
     )
     q = rp.add_parser("semiannual", help="выгрузить отчёт за полугодие по форме приложения N 4")
     q.add_argument("--half", required=True, help="полугодие, например 2025H1")
@@ -263,6 +263,11 @@ def _add_report_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     q = rp.add_parser("kpi", help="доля получивших маршрут от целевой категории (31-р п. 5.3)")
     q.add_argument("--half", required=True, help="полугодие, например 2025H1")
+    q = rp.add_parser("sent", help="отметить: отчёт за полугодие отправлен в региональный центр")
+    q.add_argument("--half", required=True, help="полугодие, например 2026H2")
+    q.add_argument("--on", type=_date_arg, default=None, help="дата отправки (сегодня)")
+    q.add_argument("--file", type=Path, default=None, help="отправленный файл отчёта")
+    q.add_argument("--note", default=None, help="примечание, например: письмом № 12")
 
 
 def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -947,7 +952,7 @@ def _refuse_without_details(db: Database, document: DocumentKind) -> None:
 
 def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
     from app.domain.periods import HalfYear
-    from app.services.report import export_semiannual, route_coverage
+    from app.services.report import export_semiannual, mark_report_sent, route_coverage
 
     half = HalfYear.parse(args.half)  # a bad half-year is refused before the database is opened
     db = _open_existing(db_path)
@@ -957,6 +962,10 @@ def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
 
             written = export_consolidated(db, str(half), args.format, args.out)
             print(f"Сводный отчёт за {half.title} ({args.format.upper()}) записан в {written}.")
+            return EXIT_OK
+        if args.report_command == "sent":
+            state = mark_report_sent(db, str(half), args.on or clock.today(), args.file, args.note)
+            print(state.text)
             return EXIT_OK
         if args.report_command == "semiannual":
             _refuse_without_details(db, "report")

@@ -353,6 +353,18 @@ def _report_lines(db: Database, session: Session) -> list[dict[str, Any]]:
     return lines
 
 
+def _report_went(session: Session, reports: list[dict[str, Any]], name: str, seq: int) -> None:
+    """The report of the half-year just ended travels in the package: it is sent to the
+    centre (31-р 5.2), unless already marked so. Earlier half-years carried again are
+    not: they were due long before and sent then. After the ledger, so the new
+    submission goes in the next package."""
+    from app.services.report import record_sent_with_package
+
+    latest = HalfYear.of(clock.today()).previous()
+    if any(line["report"]["half"] == str(latest) for line in reports):
+        record_sent_with_package(session, latest, clock.today(), name, seq)
+
+
 def _identities(session: Session) -> dict[str, str]:
     """Citizen UUID (as the report gives it) -> "snils:<11 digits>" for people with a СНИЛС:
     the centre counts a person reported by two providers once (DESIGN.md §5) without looking
@@ -457,6 +469,7 @@ def export_package(
             _remember_table(session, table, full, sequence)
         _remember_sent(session, sent, sequence)
         own.next_sequence = sequence + 1
+        _report_went(session, reports, out.name, sequence)
         counts = dict(header["counts"])
         session.add(
             models.ExchangePackage(

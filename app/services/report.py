@@ -16,8 +16,10 @@ category GROUP_I or GROUP_II: the registry admits them only with that limitation
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,8 +27,11 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, join
 
 from app.documents.report_form import SectionCounts, SemiannualReport
+from app.domain.dates import format_date
+from app.domain.deadlines import DueStatus, due_status, semiannual_report_due
 from app.domain.enums import DocumentStatus, TargetCategory
 from app.domain.periods import HalfYear
+from app.errors import UserError, ValidationError
 from app.services.common import audit, current_user
 from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
@@ -315,3 +320,163 @@ def export_semiannual(db: Database, half: str, fmt: str, out: Path) -> ExportRes
         )
     logger.info("semi-annual report %s exported as %s to %s", period, kind, out)
     return ExportResult(str(period), out, export_format)
+
+
+# --- the report sent to the regional centre (31-р 5.2) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The report for ``half`` marked as sent to the regional centre."""
+
+    half: str
+    sent_on: date
+    file_name: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SubmissionState:
+    """Where the 5.2 duty of ``half`` stands on a day: due date, sending, status."""
+
+    half: str
+    due_on: date
+    submission: Submission | None
+    status: DueStatus
+
+    @property
+    def text(self) -> str:
+        """«Отправлен в центр 20.01.2027 (в срок)» or «Не отмечен ... срок 25.01.2027»."""
+        period = HalfYear.parse(self.half).title
+        due = format_date(self.due_on)
+        sent = self.submission
+        if sent is None:
+            return (
+                f"Отчет за {period} не отмечен отправленным в региональный центр; "
+                f"срок — {due} ({self.status.label})."
+            )
+        late = "в срок" if self.status is DueStatus.DONE else f"позже срока {due}"
+        how = f", {sent.note}" if sent.note else ""
+        what = f", файл {sent.file_name}" if sent.file_name else ""
+        return (
+            f"Отчет за {period} отправлен в региональный центр {format_date(sent.sent_on)} "
+            f"({late}{what}{how})."
+        )
+
+
+def _submission(session: Session, half: HalfYear) -> Submission | None:
+    row = session.scalars(
+        select(models.ReportSubmission)
+        .where(models.ReportSubmission.period == str(half))
+        .order_by(models.ReportSubmission.submitted_on, models.ReportSubmission.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Submission(str(half), row.submitted_on, row.file_name or "", row.note or "")
+
+
+def submission_state(db: Database, half: str, on: date) -> SubmissionState:
+    """The semi-annual report of ``half`` seen on ``on``: sent (in time or late) or not."""
+    period = _half(half)
+    due = semiannual_report_due(period)
+    with db.session_factory() as session:
+        sent = _submission(session, period)
+    status = due_status(due, on, sent.sent_on if sent else None)
+    return SubmissionState(str(period), due, sent, status)
+
+
+def mark_report_sent(
+    db: Database,
+    half: str,
+    sent_on: date,
+    file: Path | None = None,
+    note: str | None = None,
+) -> SubmissionState:
+    """Record that the report for ``half`` went to the regional centre on ``sent_on``: the
+    5.2 duty is then done (in time or late). ``file``: the report file that was sent (its
+    name and SHA-256 are kept). A day still to come, a day before the half-year began, an
+    unreadable file or a report already marked are refused; nothing is written then."""
+    from app import clock
+    from app.domain.enums import UserRole
+    from app.services import access
+
+    access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
+    period = _half(half)
+    today = clock.today()
+    if sent_on > today:
+        raise ValidationError(
+            f"Дата отправки отчета {format_date(sent_on)} ещё не наступила (сегодня "
+            f"{format_date(today)}): отметьте отчет в день отправки."
+        )
+    if sent_on < period.first_day:
+        raise ValidationError(
+            f"Дата отправки отчета {format_date(sent_on)} раньше начала отчетного периода "
+            f"({period.title} начинается {format_date(period.first_day)})."
+        )
+    file_name = sha256 = None
+    if file is not None:
+        path = Path(file).expanduser()
+        if not path.is_file():
+            raise UserError(f"Файл отчета не найден: {path}")
+        try:
+            sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise UserError(f"Файл отчета {path} не читается: {exc.strerror or exc}") from exc
+        file_name = path.name
+    text = " ".join((note or "").split()) or None
+    with db.session_factory.begin() as session:
+        _record_submission(session, period, sent_on, file_name, sha256, text)
+    logger.info("semi-annual report %s marked sent on %s", period, sent_on)
+    return submission_state(db, str(period), today)
+
+
+def _record_submission(
+    session: Session,
+    period: HalfYear,
+    sent_on: date,
+    file_name: str | None,
+    sha256: str | None,
+    note: str | None,
+) -> models.ReportSubmission:
+    earlier = _submission(session, period)
+    if earlier is not None:
+        raise UserError(
+            f"Отчет за {period.title} уже отмечен отправленным в региональный центр "
+            f"{format_date(earlier.sent_on)}."
+        )
+    user = current_user(session)
+    row = models.ReportSubmission(
+        period=str(period),
+        submitted_on=sent_on,
+        file_name=file_name,
+        sha256=sha256,
+        note=note,
+        created_by_id=user.id,
+        updated_by_id=user.id,
+    )
+    session.add(row)
+    session.flush()
+    audit(
+        session,
+        user,
+        "report.semiannual.sent",
+        "report_submission",
+        str(row.uuid),
+        half=str(period),
+        sent_on=sent_on.isoformat(),
+        file=file_name,
+        note=note,
+    )
+    return row
+
+
+def record_sent_with_package(
+    session: Session, half: HalfYear, sent_on: date, package_file: str, sequence: int
+) -> bool:
+    """A sync package carrying the report for ``half`` went to the centre: the report is
+    sent with it, unless it was marked sent already. True when recorded."""
+    if _submission(session, half) is not None:
+        return False
+    _record_submission(session, half, sent_on, package_file, None, f"с пакетом обмена №{sequence}")
+    return True
