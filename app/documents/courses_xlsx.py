@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from openpyxl.styles import Font
 
@@ -17,11 +16,7 @@ from app.documents.xlsx_common import (
     save_workbook,
     text_rows,
 )
-from app.domain.dates import format_date
 from app.domain.periods import Month
-
-if TYPE_CHECKING:
-    from app.services.courses import ProgrammeRow
 
 SHEET = "Курсы"
 HEADINGS = (
@@ -37,35 +32,19 @@ HEADINGS = (
 )
 
 
-def write_courses_xlsx(rows: Sequence[ProgrammeRow], month: Month, path: Path) -> None:
+def write_courses_xlsx(rows: Sequence[Sequence[str]], month: Month, path: Path) -> None:
+    """``rows``: the printed values of each programme, in the order of ``HEADINGS`` without
+    the first column (the number is added here)."""
     wb, ws = new_sheet(SHEET)
     bold = Font(name="Times New Roman", size=12, bold=True)
     plain = Font(name="Times New Roman", size=10)
-    merged_line(
-        ws,
-        1,
-        len(HEADINGS),
-        f"Курсы в полустационарной форме (510-п, подраздел 3): {month.title}",
-        bold,
-    )
+    title = f"Курсы в полустационарной форме (510-п, подраздел 3): {month.title}"
+    merged_line(ws, 1, len(HEADINGS), title, bold)
     heading_row(ws, 3, HEADINGS, Font(name="Times New Roman", size=10, bold=True))
     text_rows(
         ws,
         4,
-        (
-            (
-                str(n),
-                r.person,
-                r.technology_label,
-                r.service_form.label,
-                format_date(r.starts_on),
-                format_date(r.ends_on),
-                str(r.days_in_month),
-                r.status_label,
-                "да" if r.pending_extension else "",
-            )
-            for n, r in enumerate(rows, start=1)
-        ),
+        ((str(n), *values) for n, values in enumerate(rows, start=1)),
         plain,
         frozenset({2, 3}),
     )

@@ -619,7 +619,20 @@ def export_xlsx(db: Database, path: Path, month: Month | None = None) -> int:
 
     month = month or Month.of(clock.today())
     rows = list_programmes(db, month)
-    write_courses_xlsx(rows, month, path)
+    printed = [
+        (
+            r.person,
+            r.technology_label,
+            r.service_form.label,
+            format_date(r.starts_on),
+            format_date(r.ends_on),
+            str(r.days_in_month),
+            r.status_label,
+            "да" if r.pending_extension else "",
+        )
+        for r in rows
+    ]
+    write_courses_xlsx(printed, month, path)
     return len(rows)
 
 
