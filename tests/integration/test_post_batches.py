@@ -86,12 +86,28 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
-def test_a_database_at_0003_with_dispatches_upgrades_to_0004_keeping_them(
-    db: Database, tmp_path: Path
+@pytest.mark.parametrize(
+    "target",
+    [
+        "0004",
+        pytest.param(
+            "head",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="migration 0006 rebuilds plan_question in batch mode with foreign keys "
+                "on: DROP TABLE cascades and every plan_interaction row is lost (16 -> 0)",
+            ),
+        ),
+    ],
+)
+def test_a_database_at_0003_with_dispatches_upgrades_keeping_them(
+    db: Database, tmp_path: Path, target: str
 ) -> None:
     """Migration 0004 rebuilds ``dispatch`` in batch mode to add its batch: every row of
     every table of a 0003 file (a whole demo, copied column by column) is there after the
-    upgrade, each dispatch as it was, in no batch, and the foreign keys hold."""
+    upgrade, each dispatch as it was, in no batch, and the foreign keys hold. The same up
+    to the head revision, as the program upgrades a file it opens."""
     generate_demo(db, 60, seed=7, today=TODAY)
     db.close()
     old = tmp_path / "old.sqlite"
@@ -125,7 +141,7 @@ def test_a_database_at_0003_with_dispatches_upgrades_to_0004_keeping_them(
     with engine.begin() as conn:
         config = alembic_config()
         config.attributes["connection"] = conn
-        command.upgrade(config, "0004")
+        command.upgrade(config, target)
     engine.dispose()
     upgraded = open_database(old, migrate=False)
     try:
