@@ -25,7 +25,7 @@ DAYS = st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31))
 
 
 @settings(deadline=None)
-@given(st.lists(DAYS.filter(lambda d: d.year == 2025), min_size=1, max_size=120))
+@given(st.lists(st.dates(date(2025, 10, 1), date(2025, 11, 30)), min_size=1, max_size=120))
 def test_4_4_ticking_never_gives_a_month_more_than_12_working_days(attempts: list[date]) -> None:
     start, end = date(2025, 1, 1), date(2025, 12, 31)
     ticked: set[date] = set()
