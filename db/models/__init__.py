@@ -41,6 +41,7 @@ from db.models.social_services import (
     ExtensionApplication,
     IntakeApplication,
     LivingConditionsSurvey,
+    NeedCriterion,
     ServiceProgramme,
 )
 from db.models.system import (
@@ -75,6 +76,7 @@ __all__ = [
     "ImportBatch",
     "IntakeApplication",
     "LivingConditionsSurvey",
+    "NeedCriterion",
     "Organisation",
     "OrganisationContact",
     "OrganisationService",

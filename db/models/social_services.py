@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, SmallInteger, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import ApplicationDecision, ProgrammeStatus, ServiceForm, Technology
+from app.domain.intake import ServiceBasis
 from db.models.base import Base, RecordMixin, StrEnumType
 
 
@@ -116,11 +117,24 @@ class IntakeApplication(RecordMixin, Base):
     decided_on: Mapped[date | None] = mapped_column(Date)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # The part of 510-п the application is under: 6-р 5 draws no survey act for some (2.2,
+    # 3.3, 3.4), 6-р 1 sends others to order 4-р; 6-р 7.1-7.4 say what the assessment weighs.
+    basis: Mapped[ServiceBasis | None] = mapped_column(StrEnumType(ServiceBasis, 16))
+    # 6-р 7.2 г, 7.3 д: the recommendation of the Commission on individual need.
+    commission_recommendation: Mapped[str | None] = mapped_column(Text)
+    commission_on: Mapped[date | None] = mapped_column(Date)
+    # 6-р 7.3 г: the day the points by the criteria of individual need were set.
+    assessed_on: Mapped[date | None] = mapped_column(Date)
 
     surveys: Mapped[list[LivingConditionsSurvey]] = relationship(
         back_populates="application",
         cascade="all, delete-orphan",
         order_by="LivingConditionsSurvey.surveyed_on",
+    )
+    criteria: Mapped[list[NeedCriterion]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="NeedCriterion.position",
     )
 
 
@@ -134,9 +148,29 @@ class LivingConditionsSurvey(RecordMixin, Base):
     )
     surveyed_on: Mapped[date | None] = mapped_column(Date)
     surveyor_name: Mapped[str | None] = mapped_column(String(300))
-    # Sum of points by the criteria of individual need; 11 or more admits "home
-    # rehabilitation" for the persons named in 6-р 7.3 г.
+    # Not used since issue #13: the points of 6-р 7.3 г are the office's assessment
+    # (NeedCriterion rows), not part of the survey act, which 6-р 5 does not even draw up
+    # for subsection 3 of section 3.
     score: Mapped[int | None] = mapped_column(Integer)
     findings: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[IntakeApplication] = relationship(back_populates="surveys")
+
+
+class NeedCriterion(RecordMixin, Base):
+    """One ground of the Criteria of individual need with its points (6-р 7.3 г, Appendix 6).
+
+    The seed does not carry Appendix 6, so the consultant enters each ground and its points
+    as the form has them; the total decides the 11-point threshold.
+    """
+
+    __tablename__ = "need_criterion"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_application.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger)
+    criterion: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(SmallInteger)
+
+    application: Mapped[IntakeApplication] = relationship(back_populates="criteria")

@@ -229,3 +229,47 @@ def test_a_database_at_0005_with_assessments_upgrades_to_0006_keeping_them(tmp_p
         assert "family_member" in tables
     finally:
         database.close()
+
+
+def test_a_database_at_0006_with_an_intake_application_upgrades_to_0007_keeping_it(
+    tmp_path: Path,
+) -> None:
+    """Migration 0007 (issue #13, 6-р): an application keeps every field; one naming a
+    technology of 510-п section 3 subsection 3 is under subsection 3 (6-р 5: no survey act),
+    one without stays of unknown basis; ``need_criterion`` appears."""
+    path = tmp_path / "old.sqlite"
+    engine = create_db_engine(path)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0006")
+    engine.dispose()
+    stamp = "'2026-11-01 05:00:00.000000', '2026-11-01 05:00:00.000000'"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO citizen (last_name, first_name, search_name, uuid, created_at, updated_at)"
+            " VALUES ('Иванов', 'Иван', 'иванов иван',"
+            f" '0123456789abcdef0123456789abcdef', {stamp})"
+        )
+        for n, technology in ((1, "'HOME_REHAB'"), (2, "NULL")):
+            conn.execute(
+                "INSERT INTO intake_application (citizen_id, journal_number, applied_on,"
+                " technology, decision, decided_on, refusal_reason, note, uuid, created_at,"
+                f" updated_at) VALUES (1, '{n}/2026', '2026-11-0{n}', {technology}, 'PENDING',"
+                f" NULL, NULL, 'заметка', 'fedcba9876543210fedcba987654321{n}', {stamp})"
+            )
+    database = open_database(path)  # upgrades to the head
+    try:
+        with database.engine.connect() as conn:
+            kept = conn.exec_driver_sql(
+                "SELECT journal_number, applied_on, technology, decision, note, basis"
+                " FROM intake_application ORDER BY id"
+            ).all()
+            tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+        assert [tuple(r) for r in kept] == [
+            ("1/2026", "2026-11-01", "HOME_REHAB", "PENDING", "заметка", "3.3"),
+            ("2/2026", "2026-11-02", None, "PENDING", "заметка", None),
+        ]
+        assert "need_criterion" in tables
+    finally:
+        database.close()
