@@ -660,6 +660,16 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
     print(f"  не входят в целевую категорию: {len(result.not_eligible)}")
     for person in result.not_eligible:  # 31-р 2.1: each named with the reason
         print(f"    строка {person.row}, {person.person}: {person.reasons}")
+    already = result.already_in_registry
+    if already:
+        questions = sum(a.question for a in already)
+        print(
+            f"  уже в реестре (обновлены, повторно не внесены): {len(already)}, "
+            f"из них вопросов: {questions}"
+        )
+        for note in already:  # 31-р 3.1.1, 3.2: the questions first
+            mark = "ВОПРОС: " if note.question else ""
+            print(f"    строка {note.row}, {note.person}: {mark}{note.message}")
     print(f"  отклонено строк:             {result.rejected_rows}")
     for problem in result.rejected:
         print(f"    {problem}")

@@ -165,6 +165,8 @@ class ImportWizard(QDialog):
         self.check_tabs = QTabWidget()
         self.problems_table = _table(["Строка", "Столбец", "Проблема"])
         self.not_eligible_table = _table(["Строка", "Гражданин", "Почему не входит (31-р, п. 2.1)"])
+        # 31-р 3.1.1, 3.2: people the registry already holds are updated, not entered again.
+        self.already_table = _table(["Строка", "Гражданин", "Уже в реестре: что будет сделано"])
         columns_page = QWidget()
         columns_layout = QVBoxLayout(columns_page)
         self.columns_table = _table(["Заголовок в файле", "Загружать как"])
@@ -179,6 +181,7 @@ class ImportWizard(QDialog):
         self.check_tabs.addTab(self.problems_table, "Ошибки в строках")
         self.check_tabs.addTab(self.not_eligible_table, "Не входят в целевую категорию")
         self.check_tabs.addTab(columns_page, "Столбцы")
+        self.check_tabs.addTab(self.already_table, "Уже в реестре")
         layout.addWidget(self.check_tabs, 1)
         self.save_mapping_button.clicked.connect(self.save_mapping)
         return page
@@ -196,6 +199,7 @@ class ImportWizard(QDialog):
             )
             _fill_table(self.problems_table, [])
             _fill_table(self.not_eligible_table, [])
+            _fill_table(self.already_table, [])
             self.check_tabs.setCurrentIndex(2)
             return
         would = (
@@ -220,7 +224,20 @@ class ImportWizard(QDialog):
         )
         self.check_tabs.setTabText(0, f"Ошибки в строках ({len(result.rejected)})")
         self.check_tabs.setTabText(1, f"Не входят в целевую категорию ({len(result.not_eligible)})")
-        self.check_tabs.setCurrentIndex(0)
+        already = result.already_in_registry
+        _fill_table(
+            self.already_table,
+            [
+                (str(a.row), a.person, ("ВОПРОС: " if a.question else "") + a.message)
+                for a in already
+            ],
+        )
+        questions = sum(a.question for a in already)
+        self.check_tabs.setTabText(
+            3,
+            f"Уже в реестре ({len(already)}" + (f", вопросов: {questions})" if questions else ")"),
+        )
+        self.check_tabs.setCurrentIndex(3 if questions else 0)
 
     def _fill_columns(self, columns: FileColumns) -> None:
         titles = import_log.field_titles()
@@ -355,6 +372,14 @@ class ImportWizard(QDialog):
                 f"Обновлено (уже были в базе): <b>{value.updated}</b><br>"
                 f"Без изменений (уже были в базе): <b>{value.unchanged}</b><br>"
                 f"Не входят в целевую категорию: <b>{len(value.not_eligible)}</b><br>"
+                "Уже в реестре (обновлены, повторно не внесены): "
+                f"<b>{len(value.already_in_registry)}</b>"
+                + (
+                    f", из них вопросов о новом признании: <b>{q}</b>"
+                    if (q := sum(a.question for a in value.already_in_registry))
+                    else ""
+                )
+                + "<br>"
                 f"Пропущено строк с ошибками: <b>{value.rejected_rows}</b><br><br>"
                 "Запись о загрузке (файл, SHA-256, итоги) — в журнале импорта."
             )

@@ -23,6 +23,7 @@ from app.documents.xlsx_common import (
 
 PROBLEM_HEADINGS = ("№", "Строка файла", "Поле", "Замечание", "Строка отклонена")
 EXCLUDED_HEADINGS = ("№", "Строка файла", "Ф.И.О.", "Почему не входит в целевую категорию")
+ALREADY_HEADINGS = ("№", "Строка файла", "Ф.И.О.", "Что сделано со строкой")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ImportReport:
     summary: tuple[str, ...]  # lines under the title: counts
     problems: tuple[tuple[int, str, str, bool], ...]  # row, field, message, row refused
     excluded: tuple[tuple[int, str, str], ...]  # row, person, reasons
+    already: tuple[tuple[int, str, str], ...] = ()  # row, person, what became of the row
 
 
 def write_import_report_xlsx(report: ImportReport, path: Path) -> None:
@@ -68,6 +70,23 @@ def write_import_report_xlsx(report: ImportReport, path: Path) -> None:
     column_widths(excluded, (6, 10, 36, 80))
     excluded.print_title_rows = "3:3"
     print_landscape(excluded)
+
+    # 31-р 3.1.1, 3.2: people already in the registry are updated, not entered again.
+    known = wb.create_sheet("Уже в реестре")
+    merged_line(known, 1, len(ALREADY_HEADINGS), report.title, BOLD)
+    heading_row(known, 3, ALREADY_HEADINGS, BOLD)
+    _rows(
+        known,
+        4,
+        [
+            (str(n), str(row), person, note)
+            for n, (row, person, note) in enumerate(report.already, start=1)
+        ],
+        frozenset({3, 4}),
+    )
+    column_widths(known, (6, 10, 36, 80))
+    known.print_title_rows = "3:3"
+    print_landscape(known)
     save_workbook(wb, path)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.domain.dates import format_date
 from app.domain.eligibility import EligibilityFacts, Verdict, assess
 from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Source
 from app.domain.names import full_name, search_key
@@ -106,6 +107,20 @@ class NotEligible:
 
 
 @dataclass(frozen=True)
+class AlreadyInRegistry:
+    """A row about a person the registry already holds (31-р 3.1.1, 3.2 speak of people
+    recognised for the first time): updated, not entered again. ``question`` is a later
+    date of disability than the registry's — possibly a new recognition, which the
+    consultant decides (the card's «Внести в реестр»), the import does not."""
+
+    row: int
+    person: str
+    month: str  # the reporting month of the newest entry, "2026-06"
+    question: bool
+    message: str
+
+
+@dataclass(frozen=True)
 class ImportResult:
     file_name: str
     sha256: str
@@ -114,6 +129,8 @@ class ImportResult:
     updated: int  # known people the file changed something of
     unchanged: int  # known people the file changed nothing of
     not_eligible: tuple[NotEligible, ...]
+    # People already in the registry: updated, not entered again; the questions first.
+    already_in_registry: tuple[AlreadyInRegistry, ...]
     # One per problem; a row may have several. Notes on the header row (a column twice)
     # come first and reject nothing.
     rejected: tuple[Problem, ...]
@@ -266,6 +283,8 @@ class _Person:
     programmes: list[_Programme] = field(default_factory=list)
     representatives: set[str] = field(default_factory=set)  # search keys of their names
     months: set[str] = field(default_factory=set)  # reporting months with an entry
+    # Every registry entry of the person: (reporting month, date of disability).
+    entries: list[tuple[str, date | None]] = field(default_factory=list)
 
 
 def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
@@ -371,11 +390,42 @@ class _Known:
         for citizen_id, last, first, middle in session.execute(query).all():
             self.people[citizen_id].representatives.add(search_key(full_name(last, first, middle)))
         entry = models.RegistryEntry.__table__.c
-        query = select(entry.citizen_id, entry.reporting_month).where(
-            entry.citizen_id.in_(ids), entry.reporting_month.in_(sorted(months))
+        query = select(
+            entry.citizen_id, entry.reporting_month, entry.disability_established_on
+        ).where(entry.citizen_id.in_(ids))
+        for citizen_id, month, established in session.execute(query).all():
+            person = self.people[citizen_id]
+            person.entries.append((month, established))
+            if month in months:
+                person.months.add(month)
+
+
+def _already(row: ExtractRow, entries: list[tuple[str, date | None]]) -> AlreadyInRegistry:
+    """What the import says of a row whose person has a registry entry (31-р 3.1.1, 3.2)."""
+    month, established = max(entries, key=lambda e: (e[0], e[1] or date.min))
+    where = f"уже в реестре за {Month.parse(month).title}"
+    known = [e for _, e in entries if e is not None]
+    later = row.established_on is not None and bool(known) and row.established_on > max(known)
+    if later:
+        assert row.established_on is not None
+        return AlreadyInRegistry(
+            row.row,
+            row.full_name,
+            month,
+            True,
+            f"{where}, а в выписке дата установления инвалидности "
+            f"{format_date(row.established_on)} позже прежней ({format_date(max(known))}): "
+            "возможно, это новое признание — решите, вносить ли в реестр (карточка → "
+            "«Внести в реестр»); сведения карточки обновлены",
         )
-        for citizen_id, month in session.execute(query).all():
-            self.people[citizen_id].months.add(month)
+    return AlreadyInRegistry(
+        row.row,
+        row.full_name,
+        month,
+        False,
+        f"{where}: сведения карточки обновлены, повторно в реестр не вносится "
+        "(31-р, пп. 3.1.1, 3.2: впервые признанные)",
+    )
 
 
 class _Writer:
@@ -409,6 +459,7 @@ class _Writer:
         self.programmes: list[_Programme] = []
         self.replaced: list[_Programme] = []  # IPRAs given new measures, in file order
         self.representatives: list[_Record] = []
+        self.already: list[AlreadyInRegistry] = []  # rows of people the registry holds
         self.entries: list[_Record] = []
 
     def _new(self, model: type[models.Base], values: dict[str, Any]) -> _Record:
@@ -450,9 +501,13 @@ class _Writer:
         if not verdict.eligible or verdict.category is None:
             return existed, False, changed
         month = str(Month.of(received))
-        if month in person.months:
+        if person.entries:
+            self.already.append(_already(row, person.entries))
+            return existed, False, changed
+        if month in person.months:  # entered by an earlier row of this file
             return existed, False, changed
         person.months.add(month)
+        person.entries.append((month, row.established_on))
         values = {
             "citizen_id": person.citizen.id,
             "assessment_id": assessment.id,
@@ -876,6 +931,7 @@ def _import(
                 unchanged += existed and not changed
                 tick(done / len(parsed))
             writer.write(session.connection(), steps.stage(*_WRITE))
+            already = tuple(sorted(writer.already, key=lambda a: (not a.question, a.row)))
             batch.rows_total = len(data)
             batch.added = added
             batch.updated = updated
@@ -892,6 +948,8 @@ def _import(
                 sha256=sha,
                 added=added,
                 rejected=batch.rejected,
+                already_in_registry=len(already),
+                new_recognition_questions=sum(a.question for a in already),
             )
             session.flush()
             batch_id = batch.id
@@ -913,6 +971,7 @@ def _import(
         updated=updated,
         unchanged=unchanged,
         not_eligible=tuple(not_eligible),
+        already_in_registry=already,
         rejected=tuple(rejected),
         dry_run=dry_run,
         batch_id=None if dry_run else batch_id,

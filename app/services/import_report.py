@@ -40,6 +40,10 @@ def report_of(result: ImportResult) -> ImportReport:
         ),
         problems=tuple((p.row, p.field, p.message, p.rejects_row) for p in result.rejected),
         excluded=tuple((n.row, n.person, n.reasons) for n in result.not_eligible),
+        already=tuple(
+            (a.row, a.person, ("ВОПРОС: " if a.question else "") + a.message)
+            for a in result.already_in_registry
+        ),
     )
 
 

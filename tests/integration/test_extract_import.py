@@ -258,6 +258,7 @@ def test_cli_names_each_person_left_out_of_the_target_category_2_1_and_writes_a_
     problems = list(book["Замечания"].iter_rows(min_row=7, values_only=True))
     assert [(r[1], r[2]) for r in problems] == [(4, "Группа инвалидности")]
     assert "пятая" in str(problems[0][3]) and problems[0][4] == "да"
+    assert book.sheetnames == ["Замечания", "Не входят в категорию", "Уже в реестре"]
     people = list(book["Не входят в категорию"].iter_rows(min_row=4, values_only=True))
     assert [(r[1], r[2]) for r in people] == [(3, "Петров Иван Ильич")]
     assert "III" in str(people[0][3])

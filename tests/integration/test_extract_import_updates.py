@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
+from app.cli import EXIT_OK, main
 from app.domain.enums import MeasureKind, Source, TargetCategory
 from app.domain.snils import snils_checksum
 from app.services.extract_import import (
@@ -244,29 +245,65 @@ def test_a_new_ipra_group_and_representative_are_added_beside_the_known_ones(
     assert len(_citizen(db, 2).representatives) == 1
 
 
-def test_one_entry_per_person_and_month_whatever_the_file_says(
+def test_3_1_1_a_person_in_the_registry_is_updated_not_entered_again_in_a_later_month(
     db: Database, tmp_path: Path, five: list[dict[str, str]]
 ) -> None:
-    # Data about the same people arriving again in October: they are in October's registry.
+    """31-р 3.1.1 and 3.2 speak of people recognised for the first time: someone entered in
+    October who is in November's extract again is updated, not given a second entry (with a
+    second informing and dispatch duty), and the import says so for the row (issue #13)."""
     late_october = [_person(n, **{"Дата поступления сведений": "28.10.2026"}) for n in range(3)]
     result = _import(db, _write(tmp_path / "late.csv", late_october))
     assert (result.added, result.updated, result.unchanged) == (0, 0, 3)
-    # In November they are new to November's registry; a newcomer joins them.
-    november = [_person(n, **{"Дата поступления сведений": "03.11.2026"}) for n in (0, 1, 5)]
+    november = [
+        _person(0, **{"Дата поступления сведений": "03.11.2026"}),
+        _person(1, **{"Дата поступления сведений": "03.11.2026", "Телефон": "+79120009999"}),
+        _person(5, **{"Дата поступления сведений": "03.11.2026"}),
+    ]
     result = _import(db, _write(tmp_path / "november.csv", november))
-    assert (result.added, result.updated, result.unchanged) == (3, 0, 2)
+    assert (result.added, result.updated, result.unchanged) == (1, 1, 1)
+    assert [(a.row, a.month, a.question) for a in result.already_in_registry] == [
+        (2, "2026-10", False),
+        (3, "2026-10", False),
+    ]
+    assert "уже в реестре за октябрь 2026" in result.already_in_registry[0].message
+    assert _citizen(db, 1).phone == "+79120009999"  # updated all the same
     with db.session_factory() as session:
         months = session.execute(
             select(models.RegistryEntry.reporting_month, func.count())
             .group_by(models.RegistryEntry.reporting_month)
             .order_by(models.RegistryEntry.reporting_month)
         ).all()
-        assert [tuple(m) for m in months] == [("2026-10", 5), ("2026-11", 3)]
+        assert [tuple(m) for m in months] == [("2026-10", 5), ("2026-11", 1)]
         entry = session.scalar(
             select(models.RegistryEntry).where(models.RegistryEntry.reporting_month == "2026-11")
         )
         assert entry is not None
         assert entry.source is Source.EXTRACT and entry.identified_on == date(2026, 11, 3)
+
+
+def test_3_1_1_a_later_date_of_disability_is_a_question_for_the_consultant_not_an_entry(
+    db: Database, tmp_path: Path, five: list[dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A later date of disability than the registry's may be a new recognition: listed as
+    a question first, not decided silently either way (issue #13)."""
+    again = _person(
+        2,
+        **{
+            "Дата поступления сведений": "10.11.2026",
+            "Дата установления инвалидности": "05.11.2026",
+        },
+    )
+    path = _write(tmp_path / "november.csv", [_person(0), again])
+    code = main(["--db", str(db.path), "import-extract", str(path), "--today", "23.11.2026"])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "уже в реестре (обновлены, повторно не внесены): 2, из них вопросов: 1" in out
+    lines = [line.strip() for line in out.splitlines()]
+    question = next(line for line in lines if line.startswith("строка 3, "))
+    assert "ВОПРОС" in question and "05.11.2026 позже прежней (01.10.2026)" in question
+    with db.session_factory() as session:
+        count = session.scalar(select(func.count()).select_from(models.RegistryEntry))
+    assert count == 5  # nobody entered twice
 
 
 def test_an_entry_made_by_hand_for_the_month_is_not_duplicated(
@@ -291,7 +328,7 @@ def test_an_entry_made_by_hand_for_the_month_is_not_duplicated(
     assert (result.added, result.updated, result.unchanged) == (0, 0, 1)
 
 
-def test_one_person_found_twice_in_the_database_gets_one_entry(
+def test_one_person_found_twice_in_the_database_keeps_one_entry(
     db: Database, tmp_path: Path, five: list[dict[str, str]]
 ) -> None:
     # Row 1 finds person 0 by СНИЛС under a new surname; row 2 finds her by name and birth date.
@@ -300,8 +337,20 @@ def test_one_person_found_twice_in_the_database_gets_one_entry(
         _person(0, **{"СНИЛС": "", "Дата поступления сведений": "02.11.2026"}),
     ]
     result = _import(db, _write(tmp_path / "twice.csv", people))
-    assert (result.added, result.updated, result.unchanged, result.rejected) == (1, 0, 2, ())
+    # She is in October's registry already (31-р 3.1.1): both rows update her, neither adds.
+    assert (result.added, result.updated, result.unchanged, result.rejected) == (0, 0, 2, ())
+    assert [(a.row, a.month) for a in result.already_in_registry] == [
+        (2, "2026-10"),
+        (3, "2026-10"),
+    ]
     assert _citizen(db, 0).last_name == "Тестова"  # names are never rewritten by an extract
+    with db.session_factory() as session:
+        entries = session.scalar(
+            select(func.count())
+            .select_from(models.RegistryEntry)
+            .where(models.RegistryEntry.citizen_id == _citizen(db, 0).id)
+        )
+    assert entries == 1
 
 
 def test_new_rows_get_fresh_ids_uuids_and_utc_stamps(db: Database, tmp_path: Path) -> None:

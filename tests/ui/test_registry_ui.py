@@ -520,6 +520,10 @@ def test_import_wizard_end_to_end(
     qtbot.mouseClick(again.next_button, Qt.MouseButton.LeftButton)
     _wait(qtbot, again)
     assert "уже загружался" in again.summary_label.text()
+    # 31-р 3.1.1 (issue #13): the people it entered are in the registry now, each named.
+    assert again.check_tabs.tabText(3) == "Уже в реестре (3)"
+    assert again.already_table.rowCount() == 3
+    assert "повторно в реестр не вносится" in again.already_table.item(0, 2).text()
     with qtbot.waitSignal(again.imported, timeout=20_000):
         qtbot.mouseClick(again.next_button, Qt.MouseButton.LeftButton)
     assert _count(demo_db, models.RegistryEntry) == entries + 3
