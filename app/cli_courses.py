@@ -87,7 +87,7 @@ def cmd_courses(args: argparse.Namespace, db: Database) -> int:
             pending_only=args.pending,
         )
         title = (month or Month.of(_today())).title
-        print(f"Курсы (510-п, подраздел 3), рабочих дней за {title}: {len(rows)} программ")
+        print(f"Курсы (510-п, подраздел 3), рабочие дни за {title}. Программ: {len(rows)}")
         for r in rows:
             pending = "; заявление о продлении ждёт решения" if r.pending_extension else ""
             print(
