@@ -55,6 +55,7 @@ from ui.courses_page import CoursesPage
 from ui.dashboard_page import DashboardPage
 from ui.directory_page import DirectoryPage
 from ui.dispatch_page import DispatchPage
+from ui.document_lists import PlansListPage, RoutesListPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.exchange_pages import PROVIDER_TITLE, ExchangeSection, exchange_file
 from ui.import_wizard import ImportWizard
@@ -62,9 +63,10 @@ from ui.lock import IdleLock
 from ui.outside_registry import OutsideRegistryDialog
 from ui.plan_dialog import PlanDialog
 from ui.registry_page import RegistryPage
+from ui.remembered import app_settings, remember_folder, save_folder
 from ui.route_dialog import RouteDialog
 from ui.settings_page import SettingsPage
-from ui.work_pages import CallsPage, ReportsPage, RoutesPage
+from ui.work_pages import CallsPage, ReportsPage
 from ui.worker import BackgroundTask, run_with_progress
 
 logger = logging.getLogger(__name__)
@@ -98,12 +100,8 @@ class DashboardData:
 
 
 # What the sections that later versions fill say for now, and which counts they show.
-_PLACEHOLDERS = {
-    "plans": (
-        "Индивидуальные планы комплексного сопровождения (31-р, пп. 4.3-4.6, приложение 3).",
-        ("Планы сопровождения",),
-    ),
-}
+# (The plans section was one until issue #12 gave it its list.)
+_PLACEHOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 class PlaceholderPage(QWidget):
@@ -140,7 +138,7 @@ class MainWindow(QMainWindow):
         self._db = db
         self._log_path = log_path
         self._today = today or clock.today()
-        self._settings = settings or QSettings()
+        self._settings = settings or app_settings()
         self._deadline_task: BackgroundTask | None = None
         self._deadlines_stale = True
         self._dashboard_day = self._today
@@ -156,7 +154,8 @@ class MainWindow(QMainWindow):
         self.deadlines_page = DashboardPage(self._today)
         self.directory_page = DirectoryPage(db)
         self.calls_page = CallsPage(db, self._today)
-        self.routes_page = RoutesPage(db, self.grid_service)
+        self.routes_page = RoutesListPage(db, self.grid_service, self._settings, today=self._today)
+        self.plans_page = PlansListPage(db, self.grid_service, self._settings, today=self._today)
         self.reports_page = ReportsPage(db, self._today)
         self.dispatch_page = DispatchPage(db, self._today)
         self.settings_page = SettingsPage(db)
@@ -182,6 +181,8 @@ class MainWindow(QMainWindow):
                 page = self.calls_page
             elif key == "routes":
                 page = self.routes_page
+            elif key == "plans":
+                page = self.plans_page
             elif key == "reports":
                 page = self.reports_page
             elif key == "dispatch":
@@ -226,6 +227,8 @@ class MainWindow(QMainWindow):
         self.deadlines_page.open_requested.connect(self._open_item)
         self.deadlines_page.date_changed.connect(self._dashboard_date)
         self.registry_page.counts_changed.connect(self._show_counts)
+        self.routes_page.data_changed.connect(self.refresh)
+        self.plans_page.data_changed.connect(self.refresh)
         self.exchange_section.title_changed.connect(self._exchange_title)
         self.exchange_section.data_changed.connect(self._exchange_changed)
         self.courses_page.changed.connect(self._courses_changed)  # 510-п duties
@@ -378,6 +381,8 @@ class MainWindow(QMainWindow):
             self.calls_page.refresh()
         elif page is self.routes_page:
             self.routes_page.refresh()
+        elif page is self.plans_page:
+            self.plans_page.refresh()
         elif page is self.reports_page:
             self.reports_page.refresh()
         elif page is self.dispatch_page:
@@ -559,9 +564,13 @@ class MainWindow(QMainWindow):
         if not months:
             QMessageBox.information(self, APP_TITLE, "В реестре пока нет записей.")
             return None
-        dialog = MonthDialog(title, months, self.registry_page.month_combo.currentData(), self)
+        # The month chosen last time, remembered between runs (issue #12).
+        last = self._settings.value("registry/chosen_month")
+        current = last if last in months else self.registry_page.month_combo.currentData()
+        dialog = MonthDialog(title, months, current, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
+        self._settings.setValue("registry/chosen_month", dialog.month())
         return dialog.month()
 
     def form_registry(self) -> None:
@@ -608,12 +617,13 @@ class MainWindow(QMainWindow):
         month = self._month_choice("Печать и экспорт реестра (приложение 1)")
         if month is None:
             return
-        default = str(Path.home() / f"Реестр {month}.pdf")
+        default = str(save_folder(self._db, self._settings) / f"Реестр {month}.pdf")
         name, chosen = QFileDialog.getSaveFileName(
             self, "Сохранить реестр", default, "PDF (*.pdf);;Книга Excel (*.xlsx)"
         )
         if not name:
             return
+        remember_folder(self._settings, Path(name))
         fmt = "xlsx" if name.lower().endswith(".xlsx") or "xlsx" in chosen else "pdf"
         self.export_registry_to(month, fmt, Path(name))
 

@@ -437,10 +437,24 @@ class RegistryPage(QWidget):
 
     # -- remembered layout ----------------------------------------------------------------
 
+    def _filter_combos(self) -> dict[str, QComboBox]:
+        return {
+            "month": self.month_combo,
+            "source": self.source_combo,
+            "district": self.district_combo,
+            "category": self.category_combo,
+            "status": self.status_combo,
+        }
+
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue("registry/header", self.view.horizontalHeader().saveState())
+        # The month and filters chosen are there again at the next start (issue #12).
+        for name, combo in self._filter_combos().items():
+            value = combo.currentData()
+            settings.setValue(f"registry/filter_{name}", "" if value is None else str(value))
 
     def restore_layout(self, settings: QSettings) -> None:
+        self._restore_filters(settings)
         state = settings.value("registry/header")
         if isinstance(state, QByteArray | bytes) and self.view.horizontalHeader().restoreState(
             QByteArray(state)
@@ -452,3 +466,18 @@ class RegistryPage(QWidget):
             if 0 <= section < len(COLUMN_KEYS):
                 self._sort_key = COLUMN_KEYS[section]
                 self._descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+    def _restore_filters(self, settings: QSettings) -> None:
+        """The filters saved by ``save_layout``; a month or district no longer in the
+        database leaves its filter at «все». The caller refreshes the grid."""
+        for name, combo in self._filter_combos().items():
+            value = settings.value(f"registry/filter_{name}")
+            if not isinstance(value, str) or not value:
+                continue
+            for index in range(combo.count()):
+                data = combo.itemData(index)
+                if data is not None and str(data) == value:
+                    combo.blockSignals(True)
+                    combo.setCurrentIndex(index)
+                    combo.blockSignals(False)
+                    break

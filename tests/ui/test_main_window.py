@@ -67,9 +67,9 @@ def test_new_database_opens_on_the_dashboard_with_the_monthly_duties(
     window.section_actions[0].trigger()  # Ctrl+1: Реестр
     assert window.pages.currentWidget() is window.registry_page
     window.nav.setCurrentRow(3)
-    plans = window.placeholders["plans"]
-    assert window.pages.currentWidget() is plans
-    assert _rows(plans.counts_form) == {"Планы сопровождения": "0"}
+    assert window.pages.currentWidget() is window.plans_page
+    assert window.plans_page.model.rowCount() == 0
+    assert window.plans_page.count_label.text() == "Документов: 0"
     window.nav.setCurrentRow(1)
     assert window.pages.currentWidget() is window.calls_page
     assert window.calls_page.table.rowCount() == 0
@@ -103,7 +103,7 @@ def test_refresh_picks_up_new_data_and_items_open_their_card(
     assert shown > 50
     assert window.counts_label.text() == f"В реестре: {shown} · показано: {shown}"
     window.nav.setCurrentRow(3)
-    assert int(_rows(window.placeholders["plans"].counts_form)["Планы сопровождения"]) > 0
+    assert window.plans_page.model.rowCount() > 0
     assert window.user_label.text() == "Специалист: Петрова Анна Сергеевна"
 
     # Each item opens its person's card.
