@@ -58,6 +58,7 @@ from ui.dispatch_page import DispatchPage
 from ui.document_lists import PlansListPage, RoutesListPage
 from ui.errors import APP_TITLE, show_user_error
 from ui.exchange_pages import PROVIDER_TITLE, ExchangeSection, exchange_file
+from ui.help import HelpKeys
 from ui.import_wizard import ImportWizard
 from ui.lock import IdleLock
 from ui.outside_registry import OutsideRegistryDialog
@@ -338,6 +339,9 @@ class MainWindow(QMainWindow):
         for action in self.section_actions:
             view_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Справка")
+        # F1: the current section's page; in a working dialog, that dialog's (issue #12).
+        self.help_keys = HelpKeys(self, lambda: SECTION_KEYS[self.nav.currentRow()])
+        help_menu.addAction(self.help_keys.action)
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
