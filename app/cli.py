@@ -873,7 +873,7 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
             if not batch.names_declined:
                 print("Внимание: часть имён в блоке «Кому» не просклонена (не указан пол).")
             if args.list is not None:
-                print(f"Список заказных писем записан в {args.list}.")
+                print(f"Список ф. 103 записан в {args.list}.")
         elif args.dispatch_command == "tracking":
             record = dispatch.record_tracking(
                 db, args.dispatch_id, args.tracking_number, args.sent or clock.today()
