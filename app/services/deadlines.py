@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -353,46 +353,73 @@ def _extensions(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
 
 
 def _intake(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
-    """6-р 6: survey within 2 working days; 6-р 4: decision within 5 working days."""
-    items = []
-    surveyed = exists().where(
-        models.LivingConditionsSurvey.application_id == models.IntakeApplication.id,
-        models.LivingConditionsSurvey.surveyed_on.is_not(None),
+    """6-р 6: survey within 2 working days; 6-р 4: decision within 5 working days.
+
+    No survey duty where 6-р 5 (second paragraph) draws up no survey act (510-п section 2
+    subsection 2, section 3 subsections 3, 4) and no 6-р duty at all where 6-р 1 sends the
+    assessment to order 4-р (app/domain/intake.py). A duty is done (DONE/DONE_LATE) on the
+    day of the survey act or of the decision.
+    """
+    from app.domain import intake as intake_rules
+
+    surveyed = (
+        select(
+            models.LivingConditionsSurvey.application_id,
+            func.min(models.LivingConditionsSurvey.surveyed_on).label("surveyed_on"),
+        )
+        .where(models.LivingConditionsSurvey.surveyed_on.is_not(None))
+        .group_by(models.LivingConditionsSurvey.application_id)
+        .subquery()
     )
-    base = select(
-        models.IntakeApplication.id,
-        models.IntakeApplication.applied_on,
-        models.Citizen.last_name,
-        models.Citizen.first_name,
-        models.Citizen.middle_name,
-    ).join(models.Citizen, models.Citizen.id == models.IntakeApplication.citizen_id)
-    for row in session.execute(base.where(~surveyed)).all():
-        due = rules.survey_due(row.applied_on, cal)
-        items.append(
-            _pending(
-                DeadlineKind.SURVEY,
-                due,
-                on,
-                cal,
-                "Обследовать условия жизнедеятельности (акт обследования)",
-                row,
-                "intake_application",
-            )
+    rows = session.execute(
+        select(
+            models.IntakeApplication.id,
+            models.IntakeApplication.applied_on,
+            models.IntakeApplication.basis,
+            models.IntakeApplication.technology,
+            models.IntakeApplication.decision,
+            models.IntakeApplication.decided_on,
+            surveyed.c.surveyed_on,
+            models.Citizen.birth_date,
+            models.Citizen.last_name,
+            models.Citizen.first_name,
+            models.Citizen.middle_name,
         )
-    pending = base.where(models.IntakeApplication.decision == ApplicationDecision.PENDING)
-    for row in session.execute(pending).all():
-        due = rules.need_decision_due(row.applied_on, cal)
-        items.append(
-            _pending(
-                DeadlineKind.NEED_DECISION,
-                due,
-                on,
-                cal,
-                "Решение о признании нуждающимся в социальном обслуживании",
-                row,
-                "intake_application",
+        .join(models.Citizen, models.Citizen.id == models.IntakeApplication.citizen_id)
+        .outerjoin(surveyed, surveyed.c.application_id == models.IntakeApplication.id)
+        .where(models.IntakeApplication.applied_on <= on)
+    ).all()
+    items = []
+    for row in rows:
+        basis = intake_rules.effective_basis(row.basis, row.technology)
+        minor = intake_rules.is_minor(row.birth_date, row.applied_on)
+        if intake_rules.survey_required(basis, minor):
+            due = rules.survey_due(row.applied_on, cal)
+            items.append(
+                DueItem(
+                    DeadlineKind.SURVEY,
+                    due,
+                    due_status(due, on, row.surveyed_on, cal),
+                    "Обследовать условия жизнедеятельности (акт обследования)",
+                    _name(row),
+                    "intake_application",
+                    row.id,
+                )
             )
-        )
+        if intake_rules.decision_required(basis, minor):
+            due = rules.need_decision_due(row.applied_on, cal)
+            done_on = None if row.decision == ApplicationDecision.PENDING else row.decided_on
+            items.append(
+                DueItem(
+                    DeadlineKind.NEED_DECISION,
+                    due,
+                    due_status(due, on, done_on, cal),
+                    "Решение о признании нуждающимся в социальном обслуживании",
+                    _name(row),
+                    "intake_application",
+                    row.id,
+                )
+            )
     return items
 
 

@@ -25,6 +25,7 @@ from app.domain.enums import (
     TargetCategory,
     Technology,
 )
+from app.domain.intake import ServiceBasis
 from app.domain.names import search_key
 from app.domain.periods import Month
 from app.services.calendar import set_override
@@ -145,11 +146,15 @@ def _intake(
     applied_on: date,
     decision: ApplicationDecision = ApplicationDecision.PENDING,
     surveys: tuple[date | None, ...] = (),
+    basis: ServiceBasis | None = ServiceBasis.S3_1,
+    technology: Technology | None = None,
 ) -> models.IntakeApplication:
+    # 510-п section 3 subsection 1 by default: a survey act is drawn up (6-р 5, 6).
     application = models.IntakeApplication(
         citizen_id=_citizen(s, name).id,
         applied_on=applied_on,
-        technology=Technology.HOME_REHAB,
+        basis=basis,
+        technology=technology,
         decision=decision,
         decided_on=None if decision is ApplicationDecision.PENDING else applied_on,
         surveys=[models.LivingConditionsSurvey(surveyed_on=day) for day in surveys],
@@ -716,6 +721,40 @@ def test_need_decision_6r_4_due_5_working_days_after_application(db: Database) -
     item = next(i for i in items if i.kind is DeadlineKind.NEED_DECISION and i.person == PETROV)
     assert (item.entity, item.entity_id) == ("intake_application", ids[PETROV])
     assert item.title == "Решение о признании нуждающимся в социальном обслуживании"
+
+
+def test_survey_6r_5_no_survey_duty_under_510p_2_2_3_3_3_4_but_a_decision_duty(
+    db: Database,
+) -> None:
+    """6-р 5, second paragraph: "Акт обследования ... в отношении категорий граждан,
+    указанных в подразделе 2 раздела 2; подразделах 3, 4 раздела 3 ... не составляется"."""
+    with db.session_factory.begin() as s:
+        _intake(s, IVANOVA, date(2025, 6, 11), basis=ServiceBasis.S2_2)
+        _intake(s, PETROV, date(2025, 6, 11), basis=ServiceBasis.S3_4)
+        # recorded before the basis was kept: a subsection-3 technology is subsection 3
+        _intake(s, SIDORENKO, date(2025, 6, 11), basis=None, technology=Technology.HOME_REHAB)
+        _intake(s, SMIRNOVA, date(2025, 6, 11), basis=ServiceBasis.S3_3)
+    items = due_items(db, date(2025, 6, 17), ALL)
+    assert _dues(items, DeadlineKind.SURVEY) == {}
+    assert set(_dues(items, DeadlineKind.NEED_DECISION)) == {IVANOVA, PETROV, SIDORENKO, SMIRNOVA}
+
+
+def test_6r_duties_close_done_or_done_late_when_recorded(db: Database) -> None:
+    with db.session_factory.begin() as s:
+        on_time = _intake(s, IVANOVA, date(2025, 6, 11), surveys=(date(2025, 6, 17),))
+        on_time.decision, on_time.decided_on = ApplicationDecision.GRANTED, date(2025, 6, 20)
+        late = _intake(s, PETROV, date(2025, 6, 11), surveys=(date(2025, 6, 18),))
+        late.decision, late.decided_on = ApplicationDecision.REFUSED, date(2025, 6, 23)
+    items = due_items(db, date(2025, 6, 30), ALL)
+    assert _dues(items, DeadlineKind.SURVEY) == {
+        IVANOVA: (date(2025, 6, 17), DueStatus.DONE),
+        PETROV: (date(2025, 6, 17), DueStatus.DONE_LATE),
+    }
+    assert _dues(items, DeadlineKind.NEED_DECISION) == {
+        IVANOVA: (date(2025, 6, 20), DueStatus.DONE),
+        PETROV: (date(2025, 6, 20), DueStatus.DONE_LATE),
+    }
+    assert _dues(due_items(db, date(2025, 6, 30)), DeadlineKind.SURVEY) == {}
 
 
 # --- 510-п 4.4: at most 12 working days of a course in a month ----------------------
