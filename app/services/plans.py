@@ -459,9 +459,8 @@ class PlanRow:
 
     @property
     def status_label(self) -> str:
-        if self.status == PlanStatus.COMPLETED:
-            return f"реализован {format_date(self.completed_on)}".strip()
-        return "реализуется"
+        # The date of completion has a column of its own.
+        return "реализован" if self.status == PlanStatus.COMPLETED else "реализуется"
 
 
 @dataclass(frozen=True)

@@ -200,10 +200,11 @@ def test_plans_list_state_and_dispatch(db: Database, people: People) -> None:
     found = plans.list_plans(db)
     assert [(r.name.split()[0], r.status_label, r.sent) for r in found.rows] == [
         ("Петрова", "реализуется", ""),
-        ("Ёлкина", "реализован 19.11.2026", "почтовое отправление, 20.11.2026"),
+        ("Ёлкина", "реализован", "почтовое отправление, 20.11.2026"),
     ]
     assert found.rows[1].file_stem == "План_Ёлкина_А_П_2026-10"
     assert found.rows[1].status == PlanStatus.COMPLETED
+    assert found.rows[1].completed_on == date(2026, 11, 19)
     assert [r.name for r in plans.list_plans(db, "алёна").rows] == ["Ёлкина Алёна Петровна"]
     assert [r.month for r in plans.list_plans(db, month="2026-11").rows] == ["2026-11"]
     assert plans.list_plans(db, status=PlanFilter.OPEN).rows[0].entry_id == people.petrov
