@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_access, cli_courses, cli_exchange, clock
+from app import cli_access, cli_courses, cli_exchange, cli_intake, clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -230,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_access.add_parsers(sub)
     cli_exchange.add_parsers(sub)
     cli_courses.add_parsers(sub)
+    cli_intake.add_parsers(sub)
     return parser
 
 
@@ -1013,4 +1014,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
     **cli_access.COMMANDS,
     **{name: _with_database(command) for name, command in cli_exchange.COMMANDS.items()},
     **{name: _with_database(command) for name, command in cli_courses.COMMANDS.items()},
+    **{name: _with_database(command) for name, command in cli_intake.COMMANDS.items()},
 }
