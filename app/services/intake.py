@@ -666,7 +666,13 @@ def _journal(db: Database, year: int) -> tuple[JournalSheet, int]:
             if surveyed is not None:
                 survey = format_date(surveyed)
             else:
-                survey = rules.survey_exemption(basis, minor) or "нет"
+                survey = (
+                    "по распоряжению N 4-р (п. 1)"
+                    if rules.assessed_under_order_4r(basis, minor)
+                    else "не составляется (п. 5)"
+                    if not rules.survey_required(basis, minor)
+                    else "нет"
+                )
             decided = a.decision is not ApplicationDecision.PENDING
             rows.append(
                 (
