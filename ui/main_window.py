@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self.exchange_section.title_changed.connect(self._exchange_title)
         self.exchange_section.data_changed.connect(self._exchange_changed)
         self.courses_page.changed.connect(self._courses_changed)  # 510-п duties
+        self.reports_page.changed.connect(self.refresh)  # a report marked sent (5.2)
         # A package or acknowledgement dropped on the window is loaded (issue #11).
         self.setAcceptDrops(True)
         self._restore_layout()
@@ -659,6 +660,11 @@ class MainWindow(QMainWindow):
 
     def _show_exchange(self) -> None:
         self.nav.setCurrentRow(SECTION_KEYS.index("exchange"))
+
+    def show_section(self, key: str) -> None:
+        """Bring the section ``key`` of SECTION_KEYS on screen (ui/profile_guard.py opens
+        «Настройки» this way)."""
+        self.nav.setCurrentRow(SECTION_KEYS.index(key))
 
     def load_package(self) -> None:
         """Файл → «Загрузить пакет…»: .icsync at the centre, .icack at a provider."""

@@ -30,6 +30,7 @@ from app.services import citizens, routes
 from app.services.routes import RouteDraft, RouteLineDraft
 from app.services.settings import load_settings
 from db.session import Database
+from ui.profile_guard import documents_allowed
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,13 @@ class RouteDialog(QDialog):
     def issue(self) -> None:
         route_id = self.save()
         if route_id is None:
+            return
+        # The draft is kept; the route is not issued without its "developed by" line.
+        if not documents_allowed(self, self._db, "route"):
+            self.message.setText(
+                "Маршрут не выдан: заполните сведения о специалисте и организации в "
+                "настройках. Черновик сохранен."
+            )
             return
         try:
             issued = routes.issue_route(self._db, route_id, self._today)

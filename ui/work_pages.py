@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -26,12 +26,16 @@ from app.documents.report_form import (
     APPENDIX4_LEFT_HEADINGS,
     APPENDIX4_SECTIONS,
 )
-from app.domain.periods import Month
+from app.domain.dates import format_date
+from app.domain.deadlines import semiannual_report_due
+from app.domain.periods import HalfYear, Month
 from app.errors import UserError
 from app.services import informing, report, routes
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
 from ui.date_typing import make_typable
+from ui.profile_guard import documents_allowed
+from ui.report_sent_dialog import ReportSentDialog
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +207,17 @@ class RoutesPage(QWidget):
 
 
 class ReportsPage(QWidget):
-    """The semi-annual report of 31-р 5.2 (Appendix 4) and the indicator of 5.3."""
+    """The semi-annual report of 31-р 5.2 (Appendix 4) and the indicator of 5.3; the day
+    it went to the regional centre closes the duty (issue #12)."""
+
+    changed = Signal()  # a report was marked sent: the deadlines change
 
     def __init__(self, db: Database, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db = db
+        self._today = today
+        self.exported: dict[str, Path] = {}  # half-year -> the file last saved
+        self.sent_dialog: ReportSentDialog | None = None
         self.half_combo = QComboBox()
         current = Month.of(today).half_year
         half = current
@@ -217,12 +227,20 @@ class ReportsPage(QWidget):
         self.half_combo.setCurrentIndex(1 if today.month in (1, 7) else 0)
         self.xlsx_button = QPushButton("Отчет (XLSX)…")
         self.pdf_button = QPushButton("Отчет (PDF)…")
+        self.sent_button = QPushButton("Отметить: отправлен в центр…")
+        self.sent_button.setToolTip(
+            "День, когда отчет направлен в региональный центр (31-р, п. 5.2): срок на "
+            "панели «Сроки» закрывается"
+        )
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Полугодие:"))
         bar.addWidget(self.half_combo)
         bar.addStretch(1)
         bar.addWidget(self.xlsx_button)
         bar.addWidget(self.pdf_button)
+        bar.addWidget(self.sent_button)
+        self.sent_label = QLabel()
+        self.sent_label.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Графа приложения 4", "Значение"])
         self.table.verticalHeader().setVisible(False)
@@ -236,12 +254,14 @@ class ReportsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Отчеты</h2>Отчет за полугодие (31-р, п. 5.2, приложение 4)"))
         layout.addLayout(bar)
+        layout.addWidget(self.sent_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.coverage)
         layout.addWidget(self.message)
         self.half_combo.currentIndexChanged.connect(self.refresh)
         self.xlsx_button.clicked.connect(lambda: self._choose("xlsx"))
         self.pdf_button.clicked.connect(lambda: self._choose("pdf"))
+        self.sent_button.clicked.connect(lambda _checked=False: self.mark_sent())
 
     def half(self) -> str:
         return str(self.half_combo.currentData())
@@ -267,8 +287,39 @@ class ReportsPage(QWidget):
             f"Показатель п. 5.3: маршрут получили {coverage.issued} из {coverage.target} "
             f"({percent}) — {coverage.level_title}"
         )
+        self._show_sent()
+
+    def _show_sent(self) -> None:
+        half = HalfYear.parse(self.half())
+        if half.last_day >= self._today:
+            self.sent_label.setText(
+                f"Полугодие не закончилось: отчет направляется до "
+                f"{format_date(semiannual_report_due(half))}."
+            )
+            self.sent_button.setEnabled(False)
+            return
+        state = report.submission_state(self._db, self.half(), self._today)
+        self.sent_label.setText(state.text)
+        self.sent_button.setEnabled(state.submission is None)
+
+    def mark_sent(self) -> ReportSentDialog:
+        dialog = ReportSentDialog(
+            self._db, self.half(), self._today, self.exported.get(self.half()), parent=self
+        )
+        dialog.marked.connect(self._marked)
+        self.sent_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _marked(self, state: object) -> None:
+        self._show_sent()
+        self.message.setText(getattr(state, "text", ""))
+        self.changed.emit()
 
     def _choose(self, fmt: str) -> None:
+        # Appendix 4 is never saved without column 2, the organisation (issue #12).
+        if not documents_allowed(self, self._db, "report"):
+            return
         default = Path.home() / f"Отчет {self.half()}.{fmt}"
         name, _ = QFileDialog.getSaveFileName(self, "Отчет", str(default), f"*.{fmt}")
         if name:
@@ -280,5 +331,6 @@ class ReportsPage(QWidget):
         except UserError as exc:
             self.message.setText(str(exc))
             return None
+        self.exported[result.half] = result.path
         self.message.setText(f"Отчет сохранен: {result.path}")
         return result.path
