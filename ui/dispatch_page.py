@@ -525,9 +525,9 @@ class DispatchPage(QWidget):
         self.refresh()
         for row, letter in enumerate(self.detail.letters if self.detail else ()):
             if letter.dispatch_id in typed:  # a refused number stays to be corrected
-                self.batch_table.setItem(
-                    row, SPI_COLUMN, _cell(typed[letter.dispatch_id], editable=True)
-                )
+                again = _cell(typed[letter.dispatch_id], editable=True)
+                again.setForeground(QBrush(OVERDUE))  # refused: to be corrected
+                self.batch_table.setItem(row, SPI_COLUMN, again)
         text = f"Отмечено отправленными: {done}."
         if problems:
             text += "\n" + "\n".join(problems)

@@ -227,7 +227,9 @@ def test_yesterdays_batch_takes_its_tracking_numbers_in_a_new_window(
         assert "контрольная цифра" in page.message.text()
         states = [page.batch_table.item(r, 3).text() for r in range(3)]
         assert states == ["отправлено 24.11.2026", "ждёт ШПИ", "отправлено 24.11.2026"]
-        assert page.batch_table.item(1, SPI_COLUMN).text() == bad  # left to be corrected
+        refused = page.batch_table.item(1, SPI_COLUMN)
+        assert refused.text() == bad  # left, in red, to be corrected
+        assert refused.foreground().color().name() == "#8a1c1c"
         assert page.batches_table.item(0, 3).text() == "1"
         assert page.tabs.tabText(1) == "Почтовые партии (писем ждут ШПИ: 1)"
         with reopened.session_factory() as s:
