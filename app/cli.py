@@ -314,7 +314,11 @@ def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     q.add_argument("dispatch_id", type=_positive, help="номер отправления")
     q.add_argument("tracking_number", help="ШПИ, 14 цифр")
     q.add_argument("--sent", type=_date_arg, default=None, help="дата отправки")
-    q = dp.add_parser("email", help="отправить по электронной почте (пароль: IC_SMTP_PASSWORD)")
+    q = dp.add_parser(
+        "email",
+        help="отправить по электронной почте (пароль: IC_SMTP_PASSWORD или сохранённый в "
+        "настройках)",
+    )
     q.add_argument("--entry", type=_positive, action="append", help="номер записи (id)")
     q.add_argument("--today", type=_date_arg, default=None)
     q = dp.add_parser("eml", help="сохранить готовое письмо .eml (нет связи)")
@@ -812,7 +816,7 @@ def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
 
 def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
     from app.domain.enums import DeliveryMethod, DispatchDocument
-    from app.services import dispatch
+    from app.services import dispatch, mail_secret
     from app.services.settings import load_settings
 
     today = getattr(args, "today", None) or clock.today()
@@ -882,7 +886,8 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
             print(f"Отправление {record.dispatch_id}: ШПИ {record.tracking_number}, отмечено.")
         elif args.dispatch_command == "email":
             smtp = load_settings(db).smtp
-            password = os.environ.get("IC_SMTP_PASSWORD", "")
+            # IC_SMTP_PASSWORD, else the one «Настройки» kept in the system's store.
+            password = mail_secret.password_for(smtp)
             outcomes = dispatch.send_email(
                 db, chosen(DeliveryMethod.EMAIL), smtp, today, password=password
             )
@@ -897,6 +902,15 @@ def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
     finally:
         db.close()
     return EXIT_OK
+
+
+def _refuse_without_details(db: Database, document: DocumentKind) -> None:
+    """Documents never go out with a blank name, position or organisation (issue #12)."""
+    from app.services.settings import document_refusal
+
+    refusal = document_refusal(db, document)
+    if refusal is not None:
+        raise ValidationError(f"{refusal} Заполните их в окне программы: раздел «Настройки».")
 
 
 def _check_batch_options(args: argparse.Namespace) -> None:
@@ -950,15 +964,6 @@ def _dispatch_batches(db: Database, args: argparse.Namespace) -> int:
         )
         print(f"отправление {letter.dispatch_id}\t{letter.addressee}\t{letter.postcode}\t{spi}")
     return EXIT_OK
-
-
-def _refuse_without_details(db: Database, document: DocumentKind) -> None:
-    """Documents never go out with a blank name, position or organisation (issue #12)."""
-    from app.services.settings import document_refusal
-
-    refusal = document_refusal(db, document)
-    if refusal is not None:
-        raise ValidationError(f"{refusal} Заполните их в окне программы: раздел «Настройки».")
 
 
 def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,89 @@ def empty_db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
     database = open_database(db_path)
     yield database
     database.close()
+
+
+# --- e-mail: the system's credential store and a server that asks for a password --------
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[dict[tuple[str, str], str]]:
+    """An in-memory ``keyring`` backend standing in for the operating system's credential
+    store (Windows Credential Manager) — not for our database; yields what it holds."""
+    import keyring
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    held: dict[tuple[str, str], str] = {}
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            held[(service, username)] = password
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return held.get((service, username))
+
+        def delete_password(self, service: str, username: str) -> None:
+            if held.pop((service, username), None) is None:
+                raise PasswordDeleteError("no such password")
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        yield held
+    finally:
+        keyring.set_keyring(previous)
+
+
+SMTP_LOGIN = "kcson"
+SMTP_PASSWORD = "s3cret-Pa55"  # smtplib sends AUTH in ASCII
+
+
+@pytest.fixture
+def smtp_with_login() -> Iterator[tuple[list[Any], list[tuple[str, str]], int]]:
+    """A local SMTP server (aiosmtpd) that takes ``SMTP_LOGIN``/``SMTP_PASSWORD`` only:
+    yields (messages received, logins tried, port)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    received: list[Any] = []
+    tried: list[tuple[str, str]] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            import email
+            from email import policy
+
+            received.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        # handled=False: the server answers «535» itself.
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login, password = (v.decode() if isinstance(v, bytes) else str(v) for v in data)
+        tried.append((login, password))
+        ok = (login, password) == (SMTP_LOGIN, SMTP_PASSWORD)
+        return AuthResult(success=ok, handled=False)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    controller = Controller(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,  # a test server without a certificate; AUTH offered
+    )
+    controller.start()
+    try:
+        yield received, tried, port
+    finally:
+        controller.stop()

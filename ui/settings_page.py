@@ -34,11 +34,13 @@ from app import clock
 from app.domain.dates import format_date
 from app.domain.enums import UserRole
 from app.errors import UserError
-from app.services import access, calendar, profile
+from app.services import access, calendar, mail_secret, profile
+from app.services.profile import UserProfile
 from app.services.settings import TIME_ZONES, load_settings, save_settings_page
 from app.settings import Settings, SmtpSettings
 from db.session import Database
 from ui.date_typing import make_typable
+from ui.worker import BackgroundTask
 
 SECURITY = (
     ("starttls", "STARTTLS (порт 587)"),
@@ -61,41 +63,22 @@ class SettingsPage(QWidget):
         intro.setWordWrap(True)
 
         # The consultant (each user their own).
-        self.full_name = QLineEdit()
-        self.position = QLineEdit()
-        self.phone = QLineEdit()
-        self.email = QLineEdit()
-        person = QGroupBox("Специалист (это вы)")
-        person_form = QFormLayout(person)
-        for label, edit in (
-            ("Ф.И.О.:", self.full_name),
-            ("Должность:", self.position),
-            ("Телефон:", self.phone),
-            ("Электронная почта:", self.email),
-        ):
-            person_form.addRow(label, edit)
+        person = ProfileBox()
+        self.full_name = person.full_name
+        self.position = person.position
+        self.phone = person.phone
+        self.email = person.email
 
         # The organisation (the supervisor's).
-        self.org_name = QLineEdit()
-        self.org_short = QLineEdit()
-        self.org_district = QLineEdit()
-        self.org_address = QLineEdit()
-        self.org_postcode = QLineEdit()
-        self.org_postcode.setMaxLength(6)
-        self.org_phone = QLineEdit()
-        self.org_email = QLineEdit()
-        organisation = QGroupBox("Организация")
-        org_form = QFormLayout(organisation)
-        for label, edit in (
-            ("Полное наименование:", self.org_name),
-            ("Краткое наименование:", self.org_short),
-            ("Муниципальное образование:", self.org_district),
-            ("Адрес:", self.org_address),
-            ("Почтовый индекс:", self.org_postcode),
-            ("Телефон:", self.org_phone),
-            ("Электронная почта:", self.org_email),
-        ):
-            org_form.addRow(label, edit)
+        organisation = OrganisationBox()
+        self.org_name = organisation.name
+        self.org_short = organisation.short
+        self.org_district = organisation.district
+        self.org_address = organisation.address
+        self.org_postcode = organisation.postcode
+        self.org_phone = organisation.phone
+        self.org_email = organisation.email
+        self._person_box, self._organisation_box = person, organisation
 
         # How the program works.
         self.time_zone = QComboBox()
@@ -125,6 +108,22 @@ class SettingsPage(QWidget):
             self.smtp_security.addItem(title, value)
         self.smtp_login = QLineEdit()
         self.smtp_sender = QLineEdit()
+        # The password goes to the system's credential store, never to the database, and is
+        # never shown back: the field only takes a new one.
+        self.smtp_password = QLineEdit()
+        self.smtp_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.forget_password_button = QPushButton("Удалить пароль")
+        password_row = QHBoxLayout()
+        password_row.addWidget(self.smtp_password, 1)
+        password_row.addWidget(self.forget_password_button)
+        self.password_state = QLabel()
+        self.password_state.setWordWrap(True)
+        self.password_state.setStyleSheet("color: #555555;")
+        self.test_to = QLineEdit()  # empty: the organisation's e-mail, shown as placeholder
+        self.test_button = QPushButton("Отправить тестовое письмо")
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_to, 1)
+        test_row.addWidget(self.test_button)
         mail = QGroupBox("Электронная почта для направления маршрутов")
         mail_form = QFormLayout(mail)
         mail_form.addRow("Сервер SMTP:", self.smtp_host)
@@ -132,9 +131,10 @@ class SettingsPage(QWidget):
         mail_form.addRow("Защита:", self.smtp_security)
         mail_form.addRow("Имя для входа:", self.smtp_login)
         mail_form.addRow("Адрес отправителя:", self.smtp_sender)
-        note = QLabel("Пароль почты не хранится: программа спрашивает его при отправке.")
-        note.setStyleSheet("color: #555555;")
-        mail_form.addRow(note)
+        mail_form.addRow("Пароль:", password_row)
+        mail_form.addRow(self.password_state)
+        mail_form.addRow("Проверка:", test_row)
+        self.test_task: BackgroundTask | None = None
 
         # The production calendar's local corrections.
         self.overrides = QTableWidget(0, 3)
@@ -212,6 +212,8 @@ class SettingsPage(QWidget):
                 "свои данные специалиста вы можете изменить."
             )
         self.save_button.clicked.connect(lambda _checked=False: self.save())
+        self.forget_password_button.clicked.connect(lambda _checked=False: self.forget_password())
+        self.test_button.clicked.connect(lambda _checked=False: self.send_test())
         self.folder_button.clicked.connect(lambda _checked=False: self._choose_folder())
         self.add_override_button.clicked.connect(lambda _checked=False: self.add_override())
         self.remove_override_button.clicked.connect(lambda _checked=False: self.remove_override())
@@ -221,18 +223,9 @@ class SettingsPage(QWidget):
 
     def refresh(self) -> None:
         me = profile.get_profile(self._db)
-        self.full_name.setText(me.full_name)
-        self.position.setText(me.position)
-        self.phone.setText(me.phone)
-        self.email.setText(me.email)
+        self._person_box.fill(me)
         s = load_settings(self._db)
-        self.org_name.setText(s.provider_name or me.organisation)
-        self.org_short.setText(s.provider_short_name)
-        self.org_district.setText(s.provider_district)
-        self.org_address.setText(s.provider_address)
-        self.org_postcode.setText(s.provider_postcode)
-        self.org_phone.setText(s.provider_phone)
-        self.org_email.setText(s.provider_email)
+        self._organisation_box.fill(s, me)
         index = self.time_zone.findData(s.time_zone)
         if index < 0:
             self.time_zone.addItem(s.time_zone, s.time_zone)
@@ -245,19 +238,15 @@ class SettingsPage(QWidget):
         self.smtp_security.setCurrentIndex(max(0, self.smtp_security.findData(s.smtp.security)))
         self.smtp_login.setText(s.smtp.login)
         self.smtp_sender.setText(s.smtp.sender)
+        self.smtp_password.clear()
+        self._show_password_state(s.smtp)
+        self.test_to.setPlaceholderText(s.provider_email or "адрес для тестового письма")
         self._fill_overrides()
 
     def settings(self) -> Settings:
         current = load_settings(self._db)
         return dataclasses.replace(
-            current,
-            provider_name=self.org_name.text().strip(),
-            provider_short_name=self.org_short.text().strip(),
-            provider_district=self.org_district.text().strip(),
-            provider_address=self.org_address.text().strip(),
-            provider_postcode=self.org_postcode.text().strip(),
-            provider_phone=self.org_phone.text().strip(),
-            provider_email=self.org_email.text().strip(),
+            self._organisation_box.applied_to(current),
             time_zone=str(self.time_zone.currentData()),
             auto_lock_minutes=self.lock_minutes.value(),
             export_folder=self.export_folder.text().strip(),
@@ -283,12 +272,94 @@ class SettingsPage(QWidget):
                 email=self.email.text(),
             )
         except UserError as exc:
-            self.message.setText(str(exc))
-            self.message.setStyleSheet("color: #8a1c1c;")
+            self._say(str(exc), error=True)
             return False
-        self.message.setText("Настройки сохранены.")
-        self.message.setStyleSheet("color: #1b5e20;")
+        password = self.smtp_password.text()
+        if password and self.supervisor:
+            smtp = load_settings(self._db).smtp
+            try:
+                mail_secret.store_password(smtp, password)
+            except UserError as exc:
+                self._say(f"Настройки сохранены, но {_lower_first(str(exc))}", error=True)
+                return False
+            self.smtp_password.clear()
+            self._show_password_state(smtp)
+        self._say("Настройки сохранены.")
         return True
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #8a1c1c;" if error else "color: #1b5e20;")
+
+    # -- the mail password and the test message -------------------------------------------
+
+    def _show_password_state(self, smtp: SmtpSettings) -> None:
+        if not smtp.host or not smtp.login:
+            text, stored = "Пароль нужен, если сервер требует имя для входа.", False
+        else:
+            try:
+                stored = mail_secret.has_stored_password(smtp)
+            except UserError as exc:
+                text, stored = str(exc), False
+            else:
+                text = (
+                    f"Пароль для {smtp.login} сохранён в хранилище паролей системы; чтобы "
+                    "заменить его, введите новый."
+                    if stored
+                    else "Пароль не сохранён: введите его и нажмите «Сохранить» (он хранится "
+                    "в хранилище паролей Windows, не в базе)."
+                )
+        self.password_state.setText(text)
+        self.smtp_password.setPlaceholderText("сохранён" if stored else "не сохранён")
+        self.forget_password_button.setEnabled(stored and self.supervisor)
+
+    def forget_password(self) -> None:
+        smtp = load_settings(self._db).smtp
+        try:
+            mail_secret.delete_password(smtp)
+        except UserError as exc:
+            self._say(str(exc), error=True)
+            return
+        self._show_password_state(smtp)
+        self._say("Пароль почты удалён из хранилища паролей.")
+
+    def send_test(self) -> BackgroundTask | None:
+        """The test message through the server as typed on the page (saved or not), off
+        the UI thread; the outcome in the page's message."""
+        if self.test_task is not None and self.test_task.running:
+            return self.test_task
+        smtp = self.settings().smtp
+        to = self.test_to.text().strip() or self.org_email.text().strip()
+        organisation = self.org_name.text().strip()
+        typed = self.smtp_password.text()
+        try:
+            password = typed or mail_secret.password_for(smtp)
+        except UserError as exc:
+            self._say(str(exc), error=True)
+            return None
+
+        def job(_progress: object, _cancelled: object) -> str:
+            return mail_secret.send_test_message(smtp, password, to, organisation)
+
+        task = BackgroundTask(job, self)
+        task.done.connect(self._test_sent)
+        task.failed.connect(self._test_failed)
+        self.test_task = task
+        self.test_button.setEnabled(False)
+        self._say(f"Отправляем тестовое письмо через {smtp.host or '—'}…")
+        task.start()
+        return task
+
+    def _test_sent(self, text: object) -> None:
+        self.test_button.setEnabled(True)
+        self._say(str(text))
+
+    def _test_failed(self, error: object) -> None:
+        self.test_button.setEnabled(True)
+        if not isinstance(error, UserError):
+            assert isinstance(error, BaseException)
+            raise error  # a bug: the crash dialog, with the log
+        self._say(str(error), error=True)
 
     def _choose_folder(self) -> None:
         start = self.export_folder.text() or str(Path.home())
@@ -335,3 +406,82 @@ class SettingsPage(QWidget):
         calendar.remove_override(self._db, day)
         self._fill_overrides()
         self.message.setText(f"Поправка календаря на {format_date(day)} убрана.")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+class ProfileBox(QGroupBox):
+    """The consultant's name, position, phone and e-mail («Специалист»): the settings page
+    and the first start use the same fields."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Специалист (это вы)", parent)
+        self.full_name = QLineEdit()
+        self.position = QLineEdit()
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        self.phone.setPlaceholderText("+7 (3452) 00-00-00")
+        form = QFormLayout(self)
+        for label, edit in (
+            ("Ф.И.О.:", self.full_name),
+            ("Должность:", self.position),
+            ("Телефон:", self.phone),
+            ("Электронная почта:", self.email),
+        ):
+            form.addRow(label, edit)
+
+    def fill(self, me: UserProfile) -> None:
+        self.full_name.setText(me.full_name)
+        self.position.setText(me.position)
+        self.phone.setText(me.phone)
+        self.email.setText(me.email)
+
+
+class OrganisationBox(QGroupBox):
+    """The organisation's names, district, address, postcode, phone and e-mail."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Организация", parent)
+        self.name = QLineEdit()
+        self.short = QLineEdit()
+        self.district = QLineEdit()
+        self.address = QLineEdit()
+        self.postcode = QLineEdit()
+        self.postcode.setMaxLength(6)
+        self.phone = QLineEdit()
+        self.email = QLineEdit()
+        form = QFormLayout(self)
+        for label, edit in (
+            ("Полное наименование:", self.name),
+            ("Краткое наименование:", self.short),
+            ("Муниципальное образование:", self.district),
+            ("Адрес:", self.address),
+            ("Почтовый индекс:", self.postcode),
+            ("Телефон:", self.phone),
+            ("Электронная почта:", self.email),
+        ):
+            form.addRow(label, edit)
+
+    def fill(self, s: Settings, me: UserProfile) -> None:
+        self.name.setText(s.provider_name or me.organisation)
+        self.short.setText(s.provider_short_name)
+        self.district.setText(s.provider_district)
+        self.address.setText(s.provider_address)
+        self.postcode.setText(s.provider_postcode)
+        self.phone.setText(s.provider_phone)
+        self.email.setText(s.provider_email)
+
+    def applied_to(self, current: Settings) -> Settings:
+        """``current`` with the organisation as typed."""
+        return dataclasses.replace(
+            current,
+            provider_name=self.name.text().strip(),
+            provider_short_name=self.short.text().strip(),
+            provider_district=self.district.text().strip(),
+            provider_address=self.address.text().strip(),
+            provider_postcode=self.postcode.text().strip(),
+            provider_phone=self.phone.text().strip(),
+            provider_email=self.email.text().strip(),
+        )
