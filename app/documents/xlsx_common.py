@@ -4,7 +4,6 @@ and saving with every text stored as text."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -116,7 +115,6 @@ def save_workbook(wb: Workbook, path: Path) -> None:
         for cell in ws._cells.values():
             if cell.data_type == "f":
                 cell.data_type = "s"
-    wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)  # as wb.save stamps it
     with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         _StreamingWriter(wb, archive).save()
 
