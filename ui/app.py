@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import UserError
 from ui.errors import APP_TITLE, install_excepthook
+from ui.first_start import first_start_if_needed
 from ui.main_window import MainWindow
 from ui.sign_in import open_for_window
 
@@ -46,6 +47,9 @@ def run(db_path: Path, log_path: Path) -> int:
     from app.services.settings import apply_time_zone
 
     apply_time_zone(db)
+    # A database without an organisation yet: the short setup first (issue #12); the
+    # window opens whatever its answer.
+    first_start_if_needed(db)
     window = MainWindow(db, log_path)
     window.show()
     try:
