@@ -112,15 +112,31 @@ def upgrade(engine: Engine, path: Path | None) -> Path | None:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with for_writing(engine).begin() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()  # under the lock
-        _refuse_unknown(current)
-        if current != head:
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            logger.info("database %s upgraded from %s to %s", path, current, head)
-        _mark_ours(conn)
+    with for_writing(engine).connect() as conn:
+        # SQLite's own procedure for schema changes (lang_altertable.html): foreign keys off
+        # while tables are rebuilt, checked afterwards. With them on, dropping the old copy
+        # of a rebuilt table runs its ON DELETE actions: rebuilding plan_question (0006)
+        # deleted every plan_interaction, and rebuilding disability_assessment cleared the
+        # assessment of every registry entry. The pragma is ignored inside a transaction,
+        # so it is set on the driver's connection before the transaction begins.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                current = MigrationContext.configure(conn).get_current_revision()  # locked
+                _refuse_unknown(current)
+                if current != head:
+                    config = alembic_config()
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:  # rolled back: the file stays at its old revision
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+                    logger.info("database %s upgraded from %s to %s", path, current, head)
+                _mark_ours(conn)
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
     return backup
 
 

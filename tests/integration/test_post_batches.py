@@ -86,28 +86,16 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
-@pytest.mark.parametrize(
-    "target",
-    [
-        "0004",
-        pytest.param(
-            "head",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="migration 0006 rebuilds plan_question in batch mode with foreign keys "
-                "on: DROP TABLE cascades and every plan_interaction row is lost (16 -> 0)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("target", ["0004", "head"])
 def test_a_database_at_0003_with_dispatches_upgrades_keeping_them(
     db: Database, tmp_path: Path, target: str
 ) -> None:
     """Migration 0004 rebuilds ``dispatch`` in batch mode to add its batch: every row of
     every table of a 0003 file (a whole demo, copied column by column) is there after the
     upgrade, each dispatch as it was, in no batch, and the foreign keys hold. The same up
-    to the head revision, as the program upgrades a file it opens."""
+    to the head revision as the program upgrades a file it opens — every value of every
+    row kept (0006 rebuilt plan_question and disability_assessment with foreign keys on:
+    their ON DELETE actions deleted every plan_interaction and cleared assessment_id)."""
     generate_demo(db, 60, seed=7, today=TODAY)
     db.close()
     old = tmp_path / "old.sqlite"
@@ -132,17 +120,23 @@ def test_a_database_at_0003_with_dispatches_upgrades_keeping_them(
             conn.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM demo."{table}"')
         old_columns = ", ".join(f'"{c}"' for c in _columns(conn, "dispatch"))
         before = conn.execute(f"SELECT {old_columns} FROM dispatch ORDER BY id").fetchall()
-        counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        rows = {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables
+        }
+        columns = {t: _columns(conn, t) for t in tables}
         conn.commit()
         conn.execute("DETACH DATABASE demo")
-    assert len(before) > 20 and counts["registry_entry"] > 0
+    assert len(before) > 20 and rows["registry_entry"] and rows["plan_interaction"]
 
-    engine = create_db_engine(old)  # foreign keys on, as the program upgrades
-    with engine.begin() as conn:
-        config = alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, target)
-    engine.dispose()
+    if target == "head":
+        open_database(old).close()  # upgraded as the program upgrades a file it opens
+    else:
+        engine = create_db_engine(old)
+        with engine.begin() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, target)
+        engine.dispose()
     upgraded = open_database(old, migrate=False)
     try:
         with upgraded.engine.connect() as conn:
@@ -151,8 +145,10 @@ def test_a_database_at_0003_with_dispatches_upgrades_keeping_them(
                 "SELECT count(*) FROM dispatch WHERE post_batch_id IS NOT NULL "
                 "OR batch_position IS NOT NULL"
             ).scalar_one()
-            for table, count in counts.items():
-                assert conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar() == count
+            for table, kept in rows.items():
+                names = ", ".join(f'"{c}"' for c in columns[table])
+                now = conn.exec_driver_sql(f'SELECT {names} FROM "{table}"').all()
+                assert sorted((tuple(r) for r in now), key=repr) == kept, table
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
             assert conn.exec_driver_sql("SELECT count(*) FROM post_batch").scalar_one() == 0
             indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('dispatch')")}
