@@ -40,6 +40,7 @@ from app.services import (
     dashboard,
     deadlines,
     import_log,
+    intake,
     maintenance,
     profile,
     registry_month,
@@ -60,6 +61,7 @@ from ui.errors import APP_TITLE, show_user_error
 from ui.exchange_pages import PROVIDER_TITLE, ExchangeSection, exchange_file
 from ui.help import HelpKeys
 from ui.import_wizard import ImportWizard
+from ui.intake_page import IntakePage
 from ui.lock import IdleLock
 from ui.outside_registry import OutsideRegistryDialog
 from ui.plan_dialog import PlanDialog
@@ -87,6 +89,7 @@ SECTIONS = (
     # regional centre it is titled «Поставщики» (ExchangeSection.title).
     ("exchange", PROVIDER_TITLE),
     ("courses", "Курсы (510-п)"),  # issue #13; after the tenth: no Ctrl+digit
+    ("intake", "Заявления (6-р)"),  # issue #13
 )
 
 SECTION_KEYS = tuple(key for key, _ in SECTIONS)
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(db)
         self.exchange_section = ExchangeSection(db, self._today)
         self.courses_page = CoursesPage(db, self._today)
+        self.intake_page = IntakePage(db, self._today)
         self.placeholders: dict[str, PlaceholderPage] = {}
 
         self.nav = QListWidget()
@@ -194,6 +198,8 @@ class MainWindow(QMainWindow):
                 page = self.exchange_section
             elif key == "courses":
                 page = self.courses_page
+            elif key == "intake":
+                page = self.intake_page
             else:
                 placeholder = PlaceholderPage(title, _PLACEHOLDERS[key][0])
                 self.placeholders[key] = placeholder
@@ -233,6 +239,7 @@ class MainWindow(QMainWindow):
         self.exchange_section.title_changed.connect(self._exchange_title)
         self.exchange_section.data_changed.connect(self._exchange_changed)
         self.courses_page.changed.connect(self._courses_changed)  # 510-п duties
+        self.intake_page.changed.connect(self._courses_changed)  # 6-р duties
         self.reports_page.changed.connect(self.refresh)  # a report marked sent (5.2)
         # A package or acknowledgement dropped on the window is loaded (issue #11).
         self.setAcceptDrops(True)
@@ -396,6 +403,8 @@ class MainWindow(QMainWindow):
             self.exchange_section.refresh()
         elif page is self.courses_page:
             self.courses_page.refresh()
+        elif page is self.intake_page:
+            self.intake_page.refresh()
         for key, placeholder in self.placeholders.items():
             if page is placeholder:
                 counts = dict(maintenance.counts(self._db))
@@ -462,6 +471,11 @@ class MainWindow(QMainWindow):
         if programme_id is not None:
             self.nav.setCurrentRow(SECTION_KEYS.index("courses"))
             self.courses_page.select_programme(programme_id)
+            return
+        application_id = intake.application_of(self._db, entity, entity_id)  # 6-р duties
+        if application_id is not None:
+            self.nav.setCurrentRow(SECTION_KEYS.index("intake"))
+            self.intake_page.select_application(application_id)
             return
         citizen_id = dashboard.citizen_of_item(self._db, entity, entity_id)
         if citizen_id is not None:
