@@ -258,6 +258,11 @@ def test_a_database_at_0006_with_an_intake_application_upgrades_to_0007_keeping_
                 f" updated_at) VALUES (1, '{n}/2026', '2026-11-0{n}', {technology}, 'PENDING',"
                 f" NULL, NULL, 'заметка', 'fedcba9876543210fedcba987654321{n}', {stamp})"
             )
+        conn.execute(
+            "INSERT INTO living_conditions_survey (application_id, surveyed_on, surveyor_name,"
+            " uuid, created_at, updated_at) VALUES (2, '2026-11-03', 'Смирнова',"
+            f" 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', {stamp})"
+        )
     database = open_database(path)  # upgrades to the head
     try:
         with database.engine.connect() as conn:
@@ -271,5 +276,10 @@ def test_a_database_at_0006_with_an_intake_application_upgrades_to_0007_keeping_
             ("2/2026", "2026-11-02", None, "PENDING", "заметка", None),
         ]
         assert "need_criterion" in tables
+        with database.engine.connect() as conn:
+            surveys = conn.exec_driver_sql(
+                "SELECT application_id, surveyed_on FROM living_conditions_survey"
+            ).all()
+        assert [tuple(r) for r in surveys] == [(2, "2026-11-03")]
     finally:
         database.close()
