@@ -41,6 +41,7 @@ from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
 from ui.date_typing import make_typable
 from ui.family_table import FamilyTable
+from ui.social_services_tab import SocialServicesTab
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class CitizenDialog(QDialog):
         self.tabs.addTab(self._disability_tab(), "Инвалидность и ИПРА")
         self.family_table = FamilyTable()
         self.tabs.addTab(self.family_table, "Члены семьи")
+        self.social_tab = SocialServicesTab()
+        self.tabs.addTab(self.social_tab, "Соцобслуживание")
         self.history = QTreeWidget()
         self.history.setHeaderLabels(["Дата", "Событие"])
         self.history.setColumnWidth(0, 170)
@@ -401,6 +404,7 @@ class CitizenDialog(QDialog):
         self._saved_form = self.form()
         self.setWindowTitle(f"Карточка: {_name(card.form)}")
         self._fill_history(card.history)
+        self.social_tab.load(self._db, citizen_id)
         self.banner.hide()
 
     def _fill_history(self, history: citizens.CitizenHistory) -> None:

@@ -130,3 +130,23 @@ def test_appendix_3_a_question_of_a_family_member_is_saved_and_printed_as_theirs
     words = " ".join(text.split())
     assert "Путёвка в санаторий для матери" in words
     assert "Член семьи: мать — Фёдорова Галина Петровна" in words
+
+
+def test_the_card_lists_the_persons_applications_and_courses(qtbot: QtBot, db: Database) -> None:
+    """Issue #13: «the person's card shows them» — 6-р applications and 510-п courses."""
+    from app.domain.enums import Technology
+    from app.domain.intake import ServiceBasis
+    from app.services import courses, intake
+
+    citizen_id = _person(db)
+    intake.register(db, citizen_id, ServiceBasis.S3_3, date(2026, 11, 20),
+                    Technology.HOME_REHAB)  # fmt: skip
+    courses.create_course(db, citizen_id, Technology.COURSE, date(2026, 11, 2), date(2026, 11, 30))
+    dialog = _card(qtbot, db, citizen_id)
+    dialog.tabs.setCurrentWidget(dialog.social_tab)
+    applications, course_rows = dialog.social_tab.applications, dialog.social_tab.courses
+    assert applications.rowCount() == 1
+    assert applications.item(0, 1).text() == "20.11.2026"
+    assert course_rows.rowCount() == 1
+    assert course_rows.item(0, 2).text() == "02.11.2026"
+    assert course_rows.item(0, 1).text() == "очно"
