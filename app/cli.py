@@ -996,6 +996,8 @@ def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
     print(f"получили маршрут: {coverage.issued}")
     print(f"целевая категория: {coverage.target}")
     print(f"доля: {percent}")
+    if coverage.routes_by is not None:
+        print(f"маршруты учтены по: {format_date(coverage.routes_by)}")
     print(f"уровень: {coverage.level_title}")
     return EXIT_OK
 

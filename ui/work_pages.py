@@ -58,6 +58,17 @@ def _date_edit(day: date) -> QDateEdit:
     return edit
 
 
+def coverage_text(coverage: report.Coverage) -> str:
+    """31-р 5.3 as the consultant reads it: the definition and the counts behind it."""
+    percent = "—" if coverage.percent is None else f"{coverage.percent:.1f} %"
+    by = f" по {format_date(coverage.routes_by)}" if coverage.routes_by else ""
+    return (
+        f"Показатель п. 5.3: из {coverage.target} инвалидов и детей-инвалидов целевой "
+        f"категории, выявленных за полугодие (графы 4 и 6), маршрут получили{by} "
+        f"{coverage.issued} ({percent}) — {coverage.level_title}"
+    )
+
+
 class CallsPage(QWidget):
     """Calls of a period as the journal of 31-р 1.7 shows them; exports for 1.7 and 1.6.1."""
 
@@ -281,12 +292,8 @@ class ReportsPage(QWidget):
             self.table.setItem(row, 0, QTableWidgetItem(f"{row + 1}. {title}"))
             self.table.setItem(row, 1, QTableWidgetItem(str(value)))
         self.table.resizeRowsToContents()
-        coverage = report.coverage_of(data)
-        percent = "—" if coverage.percent is None else f"{coverage.percent:.1f} %"
-        self.coverage.setText(
-            f"Показатель п. 5.3: маршрут получили {coverage.issued} из {coverage.target} "
-            f"({percent}) — {coverage.level_title}"
-        )
+        coverage = report.route_coverage(self._db, self.half())
+        self.coverage.setText(coverage_text(coverage))
         self._show_sent()
 
     def _show_sent(self) -> None:

@@ -32,7 +32,7 @@ from app.services.common import audit, current_user
 from app.services.exchange import RECORDS, TABLE_TITLES
 from app.services.exchange_keys import require_installation
 from app.services.files import check_output, checked_format, write_atomically
-from app.services.report import Coverage, coverage_of
+from app.services.report import Coverage, coverage_from_columns
 from db import models
 from db.session import Database
 
@@ -73,6 +73,12 @@ class ProviderRow:
 
 def _report_of(row: models.ProviderReport, half: HalfYear) -> SemiannualReport:
     return SemiannualReport.from_counts(half, row.provider_name, json.loads(row.cells))
+
+
+def _coverage(row: models.ProviderReport, half: HalfYear) -> Coverage:
+    """31-р 5.3 of a provider's report from the people behind its columns."""
+    people = [set(column) for column in json.loads(row.people)]
+    return coverage_from_columns(str(half), people)
 
 
 def report_status(received_on: date | None, half: HalfYear, today: date) -> ReportStatus:
@@ -126,7 +132,7 @@ def providers(db: Database, half: str | None = None) -> list[ProviderRow]:
                     status=status,
                     status_title=title,
                     received_on=received,
-                    coverage=coverage_of(_report_of(report, period)) if report else None,
+                    coverage=_coverage(report, period) if report else None,
                     open_conflicts=int(conflicts.get(peer.code, 0)),
                 )
             )
@@ -464,10 +470,10 @@ def consolidated_report(db: Database, half: str) -> ConsolidatedReport:
             # provider counted them), one without as that provider's record.
             columns[i].update(p if p.startswith("snils:") else f"{peer.code}:{p}" for p in people)
         plain_sum = [a + b for a, b in zip(plain_sum, cells, strict=True)]
-        coverage = coverage_of(_report_of(report, period))
+        coverage = _coverage(report, period)
         indicators.append(f"{report.provider_name or peer.name} — {_coverage_text(coverage)}")
     totals = [len(c) for c in columns]
-    region = coverage_of(SemiannualReport.from_counts(period, own.name, totals))
+    region = coverage_from_columns(str(period), columns)
 
     notes.append(COUNTING_RULE.format(total=TOTAL_LABEL))
     counted_twice = sum(plain_sum) - sum(totals)

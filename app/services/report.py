@@ -56,13 +56,15 @@ LEVEL_TITLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Coverage:
-    """31-р 5.3: routes issued / people in the target category x 100; target 100 %, -10 %."""
+    """31-р 5.3: of the people of the target category identified in the half-year, the
+    share who received a route; target 100 %, tolerated deviation -10 %."""
 
     half: str
-    issued: int
-    target: int
+    issued: int  # of ``target``, those who received a route
+    target: int  # disabled people and children of the target category identified
     percent: float | None  # None when nobody of the target category was identified
     level: Level
+    routes_by: date | None = None  # routes issued up to this day count (None: the half-year)
 
     @property
     def level_title(self) -> str:
@@ -248,36 +250,77 @@ def semiannual_report(db: Database, half: str) -> SemiannualReport:
 # --- the indicator of 5.3 ----------------------------------------------------------------
 
 
-def coverage_of(report: SemiannualReport) -> Coverage:
-    """The indicator from a report's columns.
-
-    Numerator: disabled people and disabled children who received a route in the
-    half-year (columns 8 + 10). Denominator: disabled people and disabled children of the
-    target category identified in the half-year (columns 4 + 6). Family members are in
-    neither: the indicator speaks of "инвалидов, детей-инвалидов". Levels: green at
-    100 % or more (the quality target), amber from 90 % (the tolerated deviation of -10 %),
-    red below 90 %. With nobody identified there is nothing to measure: percent None and
-    no level ("none", shown grey; issue #12: "0 из 0 … зелёный" read as an achievement).
+def coverage_of_people(
+    half: str, target: set[str], routed: set[str], routes_by: date | None = None
+) -> Coverage:
+    """31-р 5.3: "Доля инвалидов, детей-инвалидов ..., получивших индивидуальный
+    реабилитационный маршрут, от общей численности ... целевой категории" is a share of the
+    same people (issue #13): of ``target`` (disabled people and children of the target
+    category identified in the half-year, columns 4 + 6), those in ``routed``. It cannot pass
+    100 %: a route for someone identified earlier counts for nobody here. Family members are
+    in neither: the indicator speaks of "инвалидов, детей-инвалидов". Levels: green at 100 %
+    (the quality target), amber from 90 % (the tolerated -10 %), red below; with nobody
+    identified there is nothing to measure: percent None, level "none" (shown grey; issue
+    #12: "0 из 0 … зелёный" read as an achievement).
     """
-    issued = report.routes.adults + report.routes.children
-    target = report.identified.adults + report.identified.children
-    if target == 0:
-        return Coverage(report.half, issued, 0, None, "none")
-    percent = issued * 100 / target
-    # Compared in integers, so 90 % exactly is amber whatever the rounding.
+    issued = len(target & routed)
+    if not target:
+        return Coverage(half, 0, 0, None, "none", routes_by)
     level: Level
-    if issued >= target:
+    if issued >= len(target):  # compared in integers: 90 % exactly is amber
         level = "green"
-    elif issued * 10 >= target * 9:
+    elif issued * 10 >= len(target) * 9:
         level = "amber"
     else:
         level = "red"
-    return Coverage(report.half, issued, target, percent, level)
+    return Coverage(half, issued, len(target), issued * 100 / len(target), level, routes_by)
 
 
 def route_coverage(db: Database, half: str) -> Coverage:
-    """31-р 5.3 for ``half`` ("2025H1"): routes issued / people of the target category."""
-    return coverage_of(semiannual_report(db, half))
+    """31-р 5.3 for ``half`` ("2025H1") on this database: the people of columns 4 and 6 and,
+    of them, those with a route issued (or issued and later superseded) by the report's due
+    date (31-р 5.2: the 25th of the next month) — a route issued on 10 July for someone
+    identified on 28 June counts for H1, where the consultant had the time 3.3 gives."""
+    period = _half(half)
+    due = semiannual_report_due(period)
+    e = models.RegistryEntry
+    r = models.Route
+    with db.session_factory() as session:
+        from_clause, where = _identified_where(period)
+        target = {
+            str(c)
+            for c in session.scalars(
+                select(e.citizen_id)
+                .select_from(from_clause)
+                .where(
+                    where,
+                    e.category.in_(
+                        (TargetCategory.GROUP_I, TargetCategory.GROUP_II, TargetCategory.CHILD)
+                    ),
+                )
+                .distinct()
+            )
+        }
+        routed = {
+            str(c)
+            for c in session.scalars(
+                select(r.citizen_id)
+                .where(
+                    r.status.in_((DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED)),
+                    r.issued_on <= due,
+                )
+                .distinct()
+            )
+        }
+    return coverage_of_people(str(period), target, routed, due)
+
+
+def coverage_from_columns(half: str, people: list[set[str]]) -> Coverage:
+    """The indicator from the people behind columns 3-14 (a provider's package at the
+    centre): columns 4 + 6 and, of them, those in columns 8 + 10 (routes issued within the
+    half-year; the package carries no later routes)."""
+    target = people[1] | people[3]
+    return coverage_of_people(half, target, people[5] | people[7])
 
 
 # --- export ------------------------------------------------------------------------------

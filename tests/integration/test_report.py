@@ -29,13 +29,12 @@ from app.documents.report_form import (
     APPENDIX4_SECTIONS,
     APPENDIX4_TITLE,
     SectionCounts,
-    SemiannualReport,
 )
 from app.domain.enums import DisabilityGroup, DocumentStatus, Source, TargetCategory
 from app.domain.periods import Month
 from app.errors import InvalidPeriodError, UserError, ValidationError
 from app.services.report import (
-    coverage_of,
+    coverage_of_people,
     export_semiannual,
     route_coverage,
     semiannual_report,
@@ -277,10 +276,13 @@ def test_empty_database_and_bad_half(db: Database) -> None:
 def test_coverage_of_the_hand_built_half_year(db: Database) -> None:
     _half_year(db)
     coverage = route_coverage(db, H1)
-    # Disabled people and children: routes 8 + 5, identified 9 + 6; family members aside.
-    assert (coverage.issued, coverage.target) == (13, 15)
-    assert coverage.percent == pytest.approx(86.667, abs=0.001)
-    assert coverage.level == "red"
+    # Of the 9 + 6 disabled people and children identified in H1 (family members aside),
+    # 14 had a route by 25 July: the 12 of columns 8 + 10 identified in H1 (X1's route
+    # counts in column 8 but X1 was identified in 2024) and A9 and C6, whose routes of
+    # 1 July came before the report's due date.
+    assert (coverage.issued, coverage.target) == (14, 15)
+    assert coverage.percent == pytest.approx(93.333, abs=0.001)
+    assert coverage.level == "amber"
 
 
 @pytest.mark.parametrize(
@@ -307,25 +309,36 @@ def test_coverage_levels(
     assert coverage.level == level
 
 
-def _report(identified: int, routes: int) -> SemiannualReport:
-    return SemiannualReport(
-        half=H1,
-        period_title="",
-        first_day=date(2025, 1, 1),
-        last_day=date(2025, 6, 30),
-        provider="",
-        identified=SectionCounts(identified, identified, 0, 0),
-        routes=SectionCounts(routes, routes, 0, 0),
-        plans=SectionCounts(0, 0, 0, 0),
-    )
-
-
 @pytest.mark.parametrize(
-    ("identified", "routes", "level"),
-    [(10, 9, "amber"), (1000, 899, "red"), (1000, 900, "amber"), (3, 4, "green")],
+    ("identified", "routed", "level"),
+    [(10, 9, "amber"), (1000, 899, "red"), (1000, 900, "amber"), (3, 3, "green")],
 )
-def test_coverage_level_edges(identified: int, routes: int, level: str) -> None:
-    assert coverage_of(_report(identified, routes)).level == level
+def test_coverage_level_edges(identified: int, routed: int, level: str) -> None:
+    target = {f"p{i}" for i in range(identified)}
+    others = {f"x{i}" for i in range(50)}  # routes of people identified in another period
+    coverage = coverage_of_people(H1, target, {f"p{i}" for i in range(routed)} | others)
+    assert coverage.level == level
+    assert (coverage.issued, coverage.target) == (routed, identified)
+
+
+def test_5_3_is_a_share_of_the_same_people_never_above_100(db: Database) -> None:
+    """Issue #13: routes of H1 for people identified the year before made the "share" pass
+    100 %. Now: of the people identified in the half-year, those with a route by the
+    report's due date (31-р 5.2: 25 July for H1)."""
+    with db.session_factory.begin() as s:
+        b = _Builder(s)
+        earlier = b.entry(b.person("Прошлогодний"), date(2024, 11, 5), TargetCategory.GROUP_I)
+        b.route(earlier, date(2025, 2, 1))  # issued in H1, identified in 2024: not counted
+        june = b.entry(b.person("Июньский"), date(2025, 6, 28), TargetCategory.GROUP_II)
+        b.route(june, date(2025, 7, 10))  # after the half-year, before the 25 July due date
+        late = b.entry(b.person("Поздний"), date(2025, 6, 20), TargetCategory.CHILD)
+        b.route(late, date(2025, 7, 28))  # after the due date: not counted for H1
+    coverage = route_coverage(db, H1)
+    assert (coverage.issued, coverage.target) == (1, 2)
+    assert coverage.routes_by == date(2025, 7, 25)
+    assert coverage.percent == pytest.approx(50.0)
+    report = semiannual_report(db, H1)
+    assert report.routes.adults == 1  # Appendix 4 column 8 still counts H1's issued routes
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -455,10 +468,11 @@ def test_cli_semiannual_and_kpi(
     assert code == EXIT_OK and err == ""
     assert out.splitlines() == [
         "Показатель 31-р п. 5.3 за 1 полугодие 2025 г.:",
-        "получили маршрут: 13",
+        "получили маршрут: 14",
         "целевая категория: 15",
-        "доля: 86,7 %",
-        "уровень: красный: ниже допустимого отклонения (менее 90 %)",
+        "доля: 93,3 %",
+        "маршруты учтены по: 25.07.2025",
+        "уровень: жёлтый: в пределах допустимого отклонения (не ниже 90 %)",
     ]
 
 

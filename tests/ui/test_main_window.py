@@ -89,7 +89,8 @@ def test_refresh_picks_up_new_data_and_items_open_their_card(
     assert overdue.get("Информирование по телефону", 0) > 0
     assert sum(m.identified for m in window.deadlines_page.chart.flow) > 0
     # 31-р 5.3 for the current half-year, coloured by its level.
-    assert "граждан целевой категории" in window.deadlines_page.coverage.text()
+    coverage = window.deadlines_page.coverage.text()
+    assert "детей-инвалидов целевой категории, выявленных в этом полугодии" in coverage
     assert window.deadlines_page.coverage_level in {"green", "amber", "red"}
     window.nav.setCurrentRow(6)  # Отчеты
     page = window.reports_page
@@ -97,6 +98,7 @@ def test_refresh_picks_up_new_data_and_items_open_their_card(
     assert page.table.item(2, 0).text().startswith("3. Выявление: ВСЕГО")
     assert int(page.table.item(2, 1).text()) >= 0
     assert "Показатель п. 5.3" in page.coverage.text()
+    assert "выявленных за полугодие (графы 4 и 6)" in page.coverage.text()
     out = tmp_path / "report.xlsx"
     assert page.export("xlsx", out) == out and out.exists()
     shown = window.registry_page.model.rowCount()
