@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-future lint bootstrap bench robustness clean
+.PHONY: run test test-future lint bootstrap bench robustness clean installer installer-test \
+	installer-lock wine-check
 
 bootstrap:
 	@scripts/bootstrap.sh $(PYTHON)
@@ -33,6 +34,24 @@ bench: bootstrap
 # about 20 minutes, prints the table of README's "Robustness evidence"; not part of `make test`.
 robustness: bootstrap
 	$(BIN)/python tests/benchmarks/robustness.py
+
+# The Windows installer, built on this Linux machine with pynsist and NSIS (issue #14):
+# dist/IntegrationConsultant-<version>-setup.exe. Downloads (pinned, from the package
+# registries) are cached in ~/.cache/integration-consultant-build (IC_BUILD_CACHE).
+installer:
+	$(PYTHON) installer/build.py
+
+# The .exe is a PE file, carries the expected payload and stays under its size limit.
+installer-test: installer
+	$(PYTHON) installer/check.py
+
+# Resolve installer/windows.lock again from pyproject's dependencies (Windows, CPython 3.12).
+installer-lock:
+	$(PYTHON) installer/build.py --lock
+
+# The Windows core (embeddable Python + the locked wheels) under wine64, compared with Linux.
+wine-check: bootstrap
+	scripts/wine_check.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
