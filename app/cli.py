@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_access, cli_courses, cli_exchange, cli_intake, clock
+from app import __version__, cli_access, cli_courses, cli_exchange, cli_intake, clock
 from app.domain.dates import format_date, parse_date
 from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help=f"файл базы данных (по умолчанию {default_database_path()})",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="версия программы"
     )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
