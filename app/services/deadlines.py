@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.domain import deadlines as rules
+from app.domain.dates import format_date
 from app.domain.deadlines import DeadlineKind, DueStatus, due_status
 from app.domain.enums import ApplicationDecision, CallOutcome, ProgrammeStatus
 from app.domain.names import full_name
@@ -64,8 +65,11 @@ def due_items(
     with db.session_factory() as session:
         installed = installed_on(session) or clock.today()
         items.extend(i for i in _monthly_duties(session, on, cal) if i.due_on >= installed)
-        items.extend(_informing(session, on, cal))
-        items.extend(_route_dispatch(session, on, cal))
+        # Done duties of people are read only when asked for (`ic deadlines --all`): on a
+        # database of 100,000 people they are most of the rows.
+        done = DueStatus.DONE in statuses or DueStatus.DONE_LATE in statuses
+        items.extend(_informing(session, on, cal, done))
+        items.extend(_route_dispatch(session, on, cal, done))
         items.extend(_call_backs(session, on, cal))
         items.extend(_extensions(session, on, cal))
         items.extend(_intake(session, on, cal))
@@ -78,19 +82,6 @@ def due_items(
 
 def _name(row: object) -> str:
     return full_name(row.last_name, row.first_name, row.middle_name)  # type: ignore[attr-defined]
-
-
-def _pending(
-    kind: DeadlineKind,
-    due: date,
-    on: date,
-    cal: WorkCalendar,
-    title: str,
-    row: Any,
-    entity: str,
-) -> DueItem:
-    """An item for a record whose duty is not done yet, named after the person on ``row``."""
-    return DueItem(kind, due, due_status(due, on, None, cal), title, _name(row), entity, row.id)
 
 
 def _monthly_duties(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
@@ -158,64 +149,85 @@ def _monthly_duties(session: Session, on: date, cal: WorkCalendar) -> list[DueIt
     return items
 
 
-def _informing(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
-    """31-р 4.1: phone within 7 working days of entering the person in the registry."""
-    rows = session.execute(
+def _done_by(done_on: date | None, on: date) -> date | None:
+    """The day a duty was done, as seen on ``on`` (done later: not yet done then)."""
+    return done_on if done_on is not None and done_on <= on else None
+
+
+def _informing(session: Session, on: date, cal: WorkCalendar, done: bool = False) -> list[DueItem]:
+    """31-р 4.1: phone within 7 working days of entering the person in the registry;
+    with ``done``, the informed people too, DONE or DONE_LATE by the day of the call."""
+    e = models.RegistryEntry
+    query = (
         select(
-            models.RegistryEntry.id,
-            models.RegistryEntry.entered_on,
+            e.id,
+            e.entered_on,
+            e.informed_on,
             models.Citizen.last_name,
             models.Citizen.first_name,
             models.Citizen.middle_name,
         )
-        .join(models.Citizen, models.Citizen.id == models.RegistryEntry.citizen_id)
-        .where(models.RegistryEntry.informed_on.is_(None))
-        .where(models.RegistryEntry.entered_on <= on)
-    ).all()
+        .join(models.Citizen, models.Citizen.id == e.citizen_id)
+        .where(e.entered_on <= on)
+    )
+    if not done:
+        query = query.where(e.informed_on.is_(None))
     items = []
-    for row in rows:
+    for row in session.execute(query).all():
         due = rules.informing_due(row.entered_on, cal)
+        informed = _done_by(row.informed_on, on)
         items.append(
-            _pending(
+            DueItem(
                 DeadlineKind.INFORMING,
                 due,
-                on,
-                cal,
-                "Проинформировать по телефону",
-                row,
+                due_status(due, on, informed, cal),
+                "Проинформировать по телефону"
+                if informed is None
+                else f"Проинформирован {format_date(informed)}",
+                _name(row),
                 "registry_entry",
+                row.id,
             )
         )
     return items
 
 
-def _route_dispatch(session: Session, on: date, cal: WorkCalendar) -> list[DueItem]:
-    """31-р 3.4, 4.6: route (and plan) sent by the 30th of the month after the reporting one."""
-    rows = session.execute(
+def _route_dispatch(
+    session: Session, on: date, cal: WorkCalendar, done: bool = False
+) -> list[DueItem]:
+    """31-р 3.4, 4.6: route (and plan) sent by the 30th of the month after the reporting one;
+    with ``done``, the routes sent too, DONE or DONE_LATE by the day sent."""
+    e = models.RegistryEntry
+    query = (
         select(
-            models.RegistryEntry.id,
-            models.RegistryEntry.reporting_month,
+            e.id,
+            e.reporting_month,
+            e.route_sent_on,
             models.Citizen.last_name,
             models.Citizen.first_name,
             models.Citizen.middle_name,
         )
-        .join(models.Citizen, models.Citizen.id == models.RegistryEntry.citizen_id)
-        .where(models.RegistryEntry.route_sent_on.is_(None))
-        .where(models.RegistryEntry.route_needed.is_not(False))
-        .where(models.RegistryEntry.identified_on <= on)
-    ).all()
+        .join(models.Citizen, models.Citizen.id == e.citizen_id)
+        .where(e.route_needed.is_not(False))
+        .where(e.identified_on <= on)
+    )
+    if not done:
+        query = query.where(e.route_sent_on.is_(None))
     items = []
-    for row in rows:
+    for row in session.execute(query).all():
         due = rules.route_dispatch_due(Month.parse(row.reporting_month))
+        sent = _done_by(row.route_sent_on, on)
         items.append(
-            _pending(
+            DueItem(
                 DeadlineKind.ROUTE_DISPATCH,
                 due,
-                on,
-                cal,
-                "Направить маршрут (и план) гражданину",
-                row,
+                due_status(due, on, sent, cal),
+                "Направить маршрут (и план) гражданину"
+                if sent is None
+                else f"Маршрут направлен {format_date(sent)}",
+                _name(row),
                 "registry_entry",
+                row.id,
             )
         )
     return items

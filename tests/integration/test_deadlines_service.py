@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from app.cli import main
 from app.domain.deadlines import DeadlineKind, DueStatus
 from app.domain.enums import (
     ApplicationDecision,
@@ -400,6 +401,39 @@ def test_informing_31r_4_1_due_7_working_days_after_entry(db: Database) -> None:
     assert by_person[PETROV].entity_id == today.id
     assert by_person[SIDORENKO].entity_id == soon.id
     assert by_person[IVANOVA].title == "Проинформировать по телефону"
+
+
+def test_informing_31r_4_1_and_dispatch_3_4_done_late_are_listed_as_done_late(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #13: `ic deadlines --all` left out informing done late; every duty of the
+    table ends as DONE or DONE_LATE when its act is recorded."""
+    with db.session_factory.begin() as s:
+        _entry(s, IVANOVA, date(2025, 6, 2), informed_on=date(2025, 6, 16))  # due 11 June
+        _entry(s, PETROV, date(2025, 6, 9), informed_on=date(2025, 6, 18))  # due 20 June
+        _entry(s, SIDORENKO, date(2025, 5, 5), informed_on=date(2025, 5, 6),
+               route_sent_on=date(2025, 7, 2))  # fmt: skip  # route due 30 June
+        _entry(s, KUZNETSOV, date(2025, 6, 9), informed_on=date(2025, 7, 1))  # after the day
+    on = date(2025, 6, 20)
+    every = due_items(db, on, tuple(DueStatus))
+    assert _dues(every, DeadlineKind.INFORMING) == {
+        IVANOVA: (date(2025, 6, 11), DueStatus.DONE_LATE),
+        PETROV: (date(2025, 6, 20), DueStatus.DONE),
+        SIDORENKO: (date(2025, 5, 16), DueStatus.DONE),  # 6, 7, (8-11 May) 12-16
+        KUZNETSOV: (date(2025, 6, 20), DueStatus.DUE_TODAY),  # informed after 20 June
+    }
+    later = due_items(db, date(2025, 7, 5), tuple(DueStatus))
+    assert _dues(later, DeadlineKind.ROUTE_DISPATCH)[SIDORENKO] == (
+        date(2025, 6, 30),
+        DueStatus.DONE_LATE,
+    )
+    # The everyday list leaves the done ones out.
+    assert IVANOVA not in _dues(due_items(db, on), DeadlineKind.INFORMING)
+    code = main(["--db", str(db.path), "deadlines", "--all", "--on", "20.06.2025"])
+    out = capsys.readouterr().out
+    assert code == 0
+    line = next(x for x in out.splitlines() if IVANOVA in x and "Проинформирован" in x)
+    assert DueStatus.DONE_LATE.label in line and "Проинформирован 16.06.2025" in line
 
 
 @pytest.mark.parametrize(
