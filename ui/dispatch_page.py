@@ -40,11 +40,12 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import DeliveryMethod
 from app.errors import UserError
-from app.services import dispatch
+from app.services import dispatch, mail_secret
 from app.services.dispatch import BatchDetail, BatchSummary, PostBatch, SendFilter, ToSend
 from app.services.settings import load_settings
 from db.session import Database
 from ui.date_typing import make_typable
+from ui.profile_guard import documents_allowed
 from ui.worker import BackgroundTask
 
 logger = logging.getLogger(__name__)
@@ -376,6 +377,9 @@ class DispatchPage(QWidget):
         if not self.checked(DeliveryMethod.POST):
             self.message.setText("Отметьте в списке граждан, которым письма идут почтой.")
             return
+        # Issue #12: no letter goes out with a blank sender or signature.
+        if not documents_allowed(self, self._db, "letters"):
+            return
         name, _ = QFileDialog.getSaveFileName(
             self,
             "Письма и конверты",
@@ -559,7 +563,7 @@ class DispatchPage(QWidget):
         )
 
     def _choose_reprint(self) -> None:
-        if self.detail is None:
+        if self.detail is None or not documents_allowed(self, self._db, "letters"):
             return
         s = self.detail.summary
         name, _ = QFileDialog.getSaveFileName(
@@ -616,6 +620,11 @@ class DispatchPage(QWidget):
         smtp = load_settings(self._db).smtp
         password = ""
         if smtp.login:
+            try:  # kept by «Настройки» in the system's credential store (issue #12)
+                password = mail_secret.password_for(smtp)
+            except UserError:
+                password = ""  # no store on this machine: asked below
+        if smtp.login and not password:
             password, ok = QInputDialog.getText(
                 self,
                 "Почтовый сервер",

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -61,6 +62,8 @@ class RouteDialog(QDialog):
         # A draft in progress is continued; an issued route is re-issued from a fresh proposal.
         self.draft: RouteDraft = current if current and current.status == "DRAFT" else proposal
         self._issued_id = current.route_id if current and current.status == "ISSUED" else None
+        # Re-issuing makes a new version; the issued one is kept as superseded (31-р 3.3).
+        self._issued_version = current.version if current and current.status == "ISSUED" else None
         card = citizens.load_card(db, self.draft.citizen_id)
         self._file_stem = document_file_name(
             "Маршрут",
@@ -99,7 +102,11 @@ class RouteDialog(QDialog):
         self.add_button = QPushButton("Добавить строку")
         self.remove_button = QPushButton("Удалить строку")
         self.save_button = QPushButton("Сохранить черновик")
-        self.issue_button = QPushButton("Выдать маршрут")
+        self.issue_button = QPushButton(
+            "Выдать маршрут"
+            if self._issued_version is None
+            else f"Выдать версию {self._issued_version + 1}"
+        )
         self.pdf_button = QPushButton("PDF выданного…")
         self.pdf_button.setEnabled(self._issued_id is not None)
         self.close_button = QPushButton("Закрыть")
@@ -209,6 +216,13 @@ class RouteDialog(QDialog):
                 "настройках. Черновик сохранен."
             )
             return
+        problem = routes.issue_problem(self._db, route_id)
+        if problem is not None:
+            self.message.setText(problem)
+            return
+        if not self._confirm_issue():
+            self.message.setText("Маршрут не выдан. Черновик сохранен.")
+            return
         try:
             issued = routes.issue_route(self._db, route_id, self._today)
         except UserError as exc:
@@ -216,6 +230,26 @@ class RouteDialog(QDialog):
             return
         self.issued.emit(issued)
         self.accept()
+
+    def _confirm_issue(self) -> bool:
+        """«Выдать маршрут?» — an issued route is a document handed to the family."""
+        name = self.windowTitle().removeprefix("Маршрут: ")
+        text = (
+            f"Выдать маршрут: {name}? Сведения об организациях и специалисте будут "
+            "записаны в маршрут, после выдачи он не изменяется."
+        )
+        if self._issued_version is not None:
+            text += (
+                f"\n\nБудет выдана версия {self._issued_version + 1}; выданная ранее версия "
+                f"{self._issued_version} сохранится как замененная."
+            )
+        box = QMessageBox(QMessageBox.Icon.Question, "Выдача маршрута", text, parent=self)
+        box.setObjectName("confirm_issue")
+        issue = box.addButton("Выдать", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Отмена", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(issue)
+        box.exec()
+        return box.clickedButton() is issue
 
     def _default_pdf(self) -> Path:
         """«Маршрут_Иванов_И_И_2026-11.pdf» in the settings' export folder, else home."""

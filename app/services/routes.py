@@ -415,6 +415,24 @@ def _check_before_issue(session: Session, route: models.Route, citizen: models.C
         raise ValidationError("Маршрут не выдан, не хватает: " + "; ".join(missing) + ".")
 
 
+def issue_problem(db: Database, route_id: int) -> str | None:
+    """Why the draft cannot be issued now (the checks of :func:`issue_route`), or None: the
+    window asks «Выдать маршрут?» only when the answer can be carried out."""
+    with db.session_factory() as session:
+        route = _route(session, route_id)
+        if route.status is not DocumentStatus.DRAFT:
+            return f"Маршрут N {route_id} уже выдан (версия {route.version})."
+        if not route.lines:
+            return "В маршруте не заполнена ни одна строка: укажите хотя бы одну услугу."
+        citizen = session.get(models.Citizen, route.citizen_id)
+        assert citizen is not None
+        try:
+            _check_before_issue(session, route, citizen)
+        except UserError as exc:
+            return str(exc)
+    return None
+
+
 def issue_route(db: Database, route_id: int, today: date) -> int:
     """Issue the draft: copy fields 1-3, the organisations' details and the developer into
     it; the citizen's earlier issued route becomes SUPERSEDED. Returns the route id."""

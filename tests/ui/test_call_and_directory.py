@@ -260,7 +260,7 @@ def test_plan_editor_takes_the_familys_questions_and_fills_the_registry(
 
 
 def test_route_editor_proposes_lines_and_issues_the_route(
-    qtbot: QtBot, db: Database, entry_id: int, tmp_path: Path
+    qtbot: QtBot, db: Database, entry_id: int, tmp_path: Path, unsaved_box: Any
 ) -> None:
     from app.services import routes
     from ui.route_dialog import RouteDialog
@@ -316,6 +316,13 @@ def test_route_editor_proposes_lines_and_issues_the_route(
         ),
         NOW,
     )
+    # Issue #12: asked before issuing; «Отмена» keeps the draft.
+    unsaved_box.next("Отмена", name="confirm_issue")
+    qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
+    assert unsaved_box.asked[-1].startswith("Выдать маршрут: Соколова Анна Петровна?")
+    assert "Маршрут не выдан" in dialog.message.text()
+    assert routes.current_route(db, dialog.draft.citizen_id).status == "DRAFT"  # type: ignore[union-attr]
+    unsaved_box.next("Выдать", name="confirm_issue")
     with qtbot.waitSignal(dialog.issued) as issued:
         qtbot.mouseClick(dialog.issue_button, Qt.MouseButton.LeftButton)
     route = routes.current_route(db, dialog.draft.citizen_id)
@@ -332,6 +339,14 @@ def test_route_editor_proposes_lines_and_issues_the_route(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "бассейне" in text and "больница" in text  # wrapped inside their cells
+    # Re-issuing is a new version, said on the button and in the question.
+    assert reopened.issue_button.text() == "Выдать версию 2"
+    unsaved_box.next("Выдать", name="confirm_issue")
+    with qtbot.waitSignal(reopened.issued):
+        qtbot.mouseClick(reopened.issue_button, Qt.MouseButton.LeftButton)
+    assert "Будет выдана версия 2; выданная ранее версия 1 сохранится" in unsaved_box.asked[-1]
+    second = routes.current_route(db, dialog.draft.citizen_id)
+    assert second is not None and second.version == 2 and second.status == "ISSUED"
 
 
 def test_calls_page_lists_the_period_and_exports_both_lists(

@@ -4,6 +4,7 @@ the organisation's details they print are blank; the message opens «Настр�
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -136,11 +137,14 @@ def test_a_route_is_not_issued_without_the_details_and_settings_open(
 
     again = RouteDialog(db, entry_id, today=TODAY, parent=window)
     again.open()
+    unsaved_box.next("Выдать", name="confirm_issue")  # type: ignore[attr-defined]
     with qtbot.waitSignal(again.issued):
         _click(qtbot, again.issue_button)
     route = routes.current_route(db, again.draft.citizen_id)
     assert route is not None and route.status == "ISSUED"
-    assert len(unsaved_box.asked) == 2  # type: ignore[attr-defined]  # no box this time
+    # No settings box this time: only the confirmation of the issue.
+    assert len(unsaved_box.asked) == 3  # type: ignore[attr-defined]
+    assert unsaved_box.asked[-1].startswith("Выдать маршрут: ")  # type: ignore[attr-defined]
 
 
 def test_appendix_4_is_not_saved_without_the_organisation(
@@ -178,3 +182,39 @@ def test_appendix_4_is_not_saved_without_the_organisation(
     _click(qtbot, page.xlsx_button)
     assert asked_for_a_file == ["yes"] and out.exists()
     assert page.message.text() == f"Отчет сохранен: {out}"
+
+
+def test_letters_are_not_printed_without_the_details_and_settings_open(
+    qtbot: QtBot,
+    empty_db: Database,
+    tmp_path: Path,
+    unsaved_box: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue #12: envelopes had no sender and letters no signature."""
+    db = empty_db
+    entry_id = _informed_entry(db)
+    draft = routes.propose_route(db, entry_id)
+    first, *rest = draft.lines
+    lines = (replace(first, service_name="Медицинская реабилитация"), *rest)
+    route_id = routes.save_route_draft(db, replace(draft, lines=lines), TODAY)
+    routes.issue_route(db, route_id, TODAY)
+    window = _window(qtbot, db, tmp_path)
+    window.show_section("dispatch")
+    page = window.dispatch_page
+    page.refresh()
+    asked_for_a_file: list[str] = []
+
+    def save_name(*_args: object, **_kwargs: object) -> tuple[str, str]:
+        asked_for_a_file.append("yes")
+        return str(tmp_path / "Почта.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    _click(qtbot, page.select_post)
+    assert page.checked(DeliveryMethod.POST) == [entry_id]
+    unsaved_box.next(OPEN_SETTINGS, name=BOX_NAME)  # type: ignore[attr-defined]
+    _click(qtbot, page.post_button)
+    (asked,) = unsaved_box.asked  # type: ignore[attr-defined]
+    assert asked.startswith("Нельзя напечатать письма: в настройках не заполнены: ")
+    assert asked_for_a_file == [] and not (tmp_path / "Почта.pdf").exists()
+    assert window.pages.currentWidget() is window.settings_page
