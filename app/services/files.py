@@ -213,7 +213,9 @@ def _scratch_beside(database: Path | None) -> Iterator[None]:
     ``tempfile.tempdir`` is pointed at :func:`app.paths.temp_dir` (mode 0700, emptied when a
     database is opened) for the duration, under a lock since the setting is process-wide.
     """
-    if database is None:
+    if database is None or not Path(database).expanduser().absolute().parent.is_dir():
+        # No data folder yet (`ic demo-extract` before any database): no personal data
+        # exists to protect, and the library's own temp folder is used.
         yield
         return
     folder = temp_dir(Path(database).expanduser().absolute())

@@ -425,3 +425,24 @@ def test_demo_extract_into_a_folder_that_cannot_be_written(
     _one_russian_line(err, words)
     assert "Not a directory" not in err and "Permission denied" not in err
     assert not out.exists()
+
+
+def test_demo_extract_on_a_machine_with_no_data_folder_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found using the window: `ic demo-extract` before any database existed said it could
+    not make the temporary folder beside the default database and printed a traceback."""
+    # The data folder where platformdirs puts it (not IC_HOME, whose logs/ would make it).
+    monkeypatch.delenv("IC_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "no-such-data-folder"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    out = tmp_path / "Выписка ноябрь.xlsx"
+    done = subprocess.run(
+        [*_ic(), "demo-extract", "--rows", "8", "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "Выписка записана" in done.stdout
+    assert load_workbook(out).active.max_row == 9
+    assert not (tmp_path / "no-such-data-folder").exists()  # nothing made for it
