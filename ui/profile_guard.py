@@ -23,8 +23,7 @@ def documents_allowed(parent: QWidget, db: Database, document: DocumentKind = "r
     box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, refusal, parent=parent)
     box.setObjectName(BOX_NAME)
     box.setInformativeText(
-        "Эти сведения печатаются в документе. Заполните их в разделе «Настройки» и "
-        "повторите."
+        "Эти сведения печатаются в документе. Заполните их в разделе «Настройки» и повторите."
     )
     settings = box.addButton(OPEN_SETTINGS, QMessageBox.ButtonRole.AcceptRole)
     box.addButton("Закрыть", QMessageBox.ButtonRole.RejectRole)
