@@ -88,7 +88,9 @@ def _flag(rng: random.Random, value: bool, no: tuple[str, ...] = _NO) -> str:
 
 def _degree(rng: random.Random, degree: int) -> str | int:
     if degree == 0 and rng.random() < 0.5:
-        return ""
+        # "0", not an empty cell: an empty cell is "not stated" (DESIGN §2), which keeps a
+        # person out of the registry as undecided.
+        return "0"
     spelling = rng.choice(_DEGREE_SPELLINGS)
     if spelling == "{d}" and rng.random() < 0.5:
         return degree  # a number cell, as when the column was typed in Excel
