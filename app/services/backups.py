@@ -99,7 +99,10 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
         raise UserError(f"Не удаётся создать папку резервных копий {folder}: {exc}") from exc
     now, target = _reserve_name(folder, db.path.stem, kind)
     _remove_stale(folder, reference=target.stat().st_mtime)
-    partial = Path(tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)[1])
+    handle, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    # Closed at once: Windows cannot rename a file that is still open (found under Wine).
+    os.close(handle)
+    partial = Path(partial_name)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.commit()
