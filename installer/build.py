@@ -248,6 +248,11 @@ def windows_wheels(venv: Path) -> list[Path]:
 def app_wheel(venv: Path) -> Path:
     out = BUILD / "app"
     shutil.rmtree(out, ignore_errors=True)
+    # setuptools' own build folders (build/lib, build/bdist.*) would keep deleted modules.
+    for stale in (ROOT / "build").glob("lib*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in (ROOT / "build").glob("bdist.*"):
+        shutil.rmtree(stale, ignore_errors=True)
     run(venv / "bin" / "python", "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, ROOT)
     return next(out.glob("integration_consultant-*.whl"))
 
