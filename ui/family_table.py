@@ -1,4 +1,4 @@
-"""The card's «Члены семьи» tab: the participant's family (31-р 2.1 "а также члены их
+"""The card's «Семья» tab: the participant's family (31-р 2.1 "а также члены их
 семей"; the plan of Appendix 3 is "получателя услуг ... и членов его семьи").
 
 A table of the members and, under it, the fields of the chosen one; what is typed shows in

@@ -103,7 +103,7 @@ class PlanDialog(QDialog):
         self.question_edit.setMaximumHeight(70)
         self.question_note = QLineEdit()
         # Appendix 3 is the plan "получателя услуг ... и членов его семьи": a question may be
-        # a family member's (the members come from the card's «Члены семьи» tab).
+        # a family member's (the members come from the card's «Семья» tab).
         self.whose_combo = QComboBox()
         self.whose_combo.setObjectName("question_whose")
         self.whose_combo.addItem("гражданина (представителя)", None)

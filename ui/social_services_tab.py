@@ -1,4 +1,4 @@
-"""The card's «Соцобслуживание» tab: the person's applications of order 6-р and courses of
+"""The card's «510-п, 6-р» tab: the person's applications of order 6-р and courses of
 510-п subsection 3, as their sections list them (issue #13)."""
 
 from __future__ import annotations
