@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -76,7 +78,7 @@ class CallDialog(QDialog):
         self.outcome: CallOutcome | None = None
         self.call_result: CallResult | None = None
         self.setWindowTitle(f"Звонок: {self.context.person}")
-        self.setMinimumSize(1000, 820)
+        self.setMinimumWidth(1000)  # the height its rows need: it fits a 1366x768 screen
 
         title = QLabel(f"<b>{self.context.person}</b>")
         title.setStyleSheet("font-size: 14pt;")
@@ -209,7 +211,15 @@ class CallDialog(QDialog):
         layout.addWidget(numbers)
         layout.addLayout(timer_row)
         layout.addWidget(outcomes)
-        layout.addWidget(self.checklist, 1)
+        # The checklist scrolls when the screen is short (1366x768 with a taskbar and a title
+        # bar leaves about 700 px): the comment and «Записать звонок» stay in sight.
+        checklist_area = QScrollArea()
+        checklist_area.setWidget(self.checklist)
+        checklist_area.setWidgetResizable(True)
+        checklist_area.setFrameShape(QFrame.Shape.NoFrame)
+        checklist_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        checklist_area.setMinimumHeight(220)
+        layout.addWidget(checklist_area, 1)
         comment_row = QFormLayout()
         comment_row.addRow("Комментарий:", self.comment_edit)
         layout.addLayout(comment_row)
@@ -362,6 +372,7 @@ class CallDialog(QDialog):
 def _hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 3)
+    # Two lines kept: with three the window was taller than a 1366x768 screen (issue #12).
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 2)
     label.setStyleSheet("color: #555555; margin-left: 22px;")
     return label

@@ -267,7 +267,11 @@ class CourseEditor(QWidget):
         self.extensions.verticalHeader().setVisible(False)
         self.extensions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.extensions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.extensions.horizontalHeader().setStretchLastSection(True)
+        # The dates and the decision as wide as they need; the reason takes the rest, so no
+        # column hides behind a scroll bar sideways (issue #12).
+        extension_header = self.extensions.horizontalHeader()
+        extension_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        extension_header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.extensions.setMaximumHeight(120)
         self.apply_button = QPushButton("Заявление о продлении…")
         self.decide_button = QPushButton("Решение…")
