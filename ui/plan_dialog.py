@@ -169,6 +169,8 @@ class PlanDialog(QDialog):
         # clicked(bool) would hand its False to ``text`` (issue #12: the button crashed).
         add_question.clicked.connect(lambda _checked=False: self.add_question())
         remove_question.clicked.connect(self.remove_question)
+        # The list names the question as it is typed, not «(новый вопрос)» until saved.
+        self.question_edit.textChanged.connect(self._name_current)
         add_interaction.clicked.connect(
             lambda: self.interactions.insertRow(self.interactions.rowCount())
         )
@@ -227,6 +229,12 @@ class PlanDialog(QDialog):
             first = self.interactions.item(r, 0)
             if first is not None:  # the directory's organisation, kept through edits
                 first.setData(Qt.ItemDataRole.UserRole, interaction.organisation_id)
+
+    def _name_current(self) -> None:
+        item = self.question_list.item(self._current)
+        text = self.question_edit.toPlainText().strip()
+        if item is not None and text:
+            item.setText(_short(text))
 
     def add_question(self, text: str = "") -> None:
         self._store_current()

@@ -29,6 +29,7 @@ from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
 from app.services.registry_grid import _search_conditions
 from app.services.routes import LIST_LIMIT, dispatches_of, first_ids, sent_text
+from app.services.settings import provider_name
 from db import models
 from db.session import Database
 
@@ -315,7 +316,7 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
                 status=PlanStatus.OPEN,
                 developer_name=user.full_name,
                 developer_position=user.position,
-                developer_organisation=user.organisation,
+                developer_organisation=user.organisation or provider_name(db, session),
                 developer_phone=user.phone,
                 created_by_id=user.id,
             )

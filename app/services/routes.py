@@ -39,6 +39,7 @@ from app.services.files import check_output, write_atomically
 
 # The registry's own search, so that both find the same people (name, СНИЛС, phone).
 from app.services.registry_grid import _search_conditions
+from app.services.settings import provider_name
 from db import models
 from db.session import Database
 
@@ -494,7 +495,9 @@ def issue_route(db: Database, route_id: int, today: date) -> int:
         route.actual_address = citizen.actual_address or citizen.registration_address
         route.developer_name = user.full_name
         route.developer_position = user.position
-        route.developer_organisation = user.organisation
+        # The profile's organisation, else the settings' (issue #12: a second
+        # consultant whose profile names no organisation printed none).
+        route.developer_organisation = user.organisation or provider_name(db, session)
         route.developer_phone = user.phone
         superseded = list(
             session.scalars(

@@ -660,3 +660,33 @@ def test_issuing_names_every_missing_field_of_appendix_2_and_the_informing(
                   "информирование по телефону (31-р, п. 4.1)"):  # fmt: skip
         assert words in message
     assert route_document(db, draft_id).status == "DRAFT"
+
+
+def test_a_consultant_whose_profile_names_no_organisation_prints_the_settings_one(
+    db: Database, world: World
+) -> None:
+    """A second consultant's profile with no organisation printed none in «Маршрут
+    разработал» and in the plan's «План разработал» (issue #12)."""
+    from app.services import plans
+    from app.services.settings import load_settings
+
+    profile.update_profile(
+        db,
+        full_name="Сидорова Ольга Ивановна",
+        position="специалист по социальной работе",
+        phone="+7 34551 55556",
+    )
+    organisation = load_settings(db).provider_name
+    assert organisation
+    route_id = _issue_proposal(db, world.entry_id)
+    with db.session_factory() as s:
+        route = s.get(models.Route, route_id)
+        assert route is not None and route.developer_organisation == organisation
+    from app.documents.plan_form import QuestionForm
+
+    start = plans.start_plan(db, world.entry_id, TODAY)
+    form = dataclasses.replace(start, questions=(QuestionForm("Оформить ТСР"),))
+    plan_id = plans.save_plan(db, form, None, TODAY)
+    with db.session_factory() as s:
+        plan = s.get(models.SupportPlan, plan_id)
+        assert plan is not None and plan.developer_organisation == organisation

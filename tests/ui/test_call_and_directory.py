@@ -410,6 +410,8 @@ def test_add_question_button_adds_a_question_typed_by_hand(
     assert dialog.question_list.count() == before + 1
     assert dialog.question_list.currentItem().text() == "(новый вопрос)"
     type_text(dialog.question_edit, "Оформить ТСР через Социальный фонд")
+    # The list names it as typed, not «(новый вопрос)» until saved.
+    assert dialog.question_list.currentItem().text() == "Оформить ТСР через Социальный фонд"
     with qtbot.waitSignal(dialog.saved):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     current = plans.current_plan(db, plans.start_plan(db, entry_id, TODAY).citizen_id)
