@@ -40,6 +40,7 @@ from app.domain.enums import (
     Source,
     Technology,
 )
+from app.domain.intake import ServiceBasis
 from app.domain.names import full_name as _full_name
 from app.domain.names import search_key
 from app.domain.periods import HalfYear, Month
@@ -781,6 +782,7 @@ class _Builder:
             citizen_id=citizen["id"],
             journal_number=str(rng.randint(1, 999)),
             applied_on=applied,
+            basis=ServiceBasis.S3_3,  # 510-п section 3 subsection 3
             technology=Technology.HOME_REHAB,
             decision=ApplicationDecision.GRANTED
             if decided <= self.today
@@ -790,15 +792,9 @@ class _Builder:
             note=None,
         )
         if surveyed <= self.today:
-            self._record(
-                "living_conditions_survey",
-                _at(surveyed, 11),
-                application_id=intake["id"],
-                surveyed_on=surveyed,
-                surveyor_name="Смирнова Ольга Ивановна",
-                score=rng.randint(6, 16),
-                findings=None,
-            )
+            # 6-р 5 (second paragraph): no survey act is drawn up for 510-п section 3
+            # subsection 3, which home rehabilitation is; the draw keeps the demo's sequence.
+            rng.randint(6, 16)
         if decided > self.today:
             return
         starts = self.cal.add_working_days(decided, 5)
