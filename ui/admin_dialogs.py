@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -27,15 +26,8 @@ from app.documents.audit_xlsx import HEADINGS
 from app.errors import UserError
 from app.services import audit_log, backups
 from db.session import Database
-from ui.date_typing import make_typable
+from ui.date_typing import date_edit
 from ui.errors import APP_TITLE, show_user_error
-
-
-def _date_edit(day: QDate) -> QDateEdit:
-    edit = make_typable(QDateEdit(day))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd.MM.yyyy")
-    return edit
 
 
 def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
@@ -55,8 +47,8 @@ class AuditDialog(QDialog):
         self._db = db
         self.setWindowTitle(f"Журнал действий — {APP_TITLE}")
         today = clock.today()
-        self.start_edit = _date_edit(QDate(today.year, today.month, 1))
-        self.end_edit = _date_edit(QDate(today.year, today.month, today.day))
+        self.start_edit = date_edit(QDate(today.year, today.month, 1))
+        self.end_edit = date_edit(QDate(today.year, today.month, today.day))
         self.user_combo = QComboBox()
         self.user_combo.addItem("все пользователи", "")
         for login, name in audit_log.users(db):

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -50,28 +49,13 @@ from app.services import courses
 from app.services.calendar import load_calendar
 from db.session import Database
 from ui.combo import enum_data
-from ui.date_typing import make_typable
+from ui.date_typing import date_edit, to_date, to_qdate
 from ui.errors import show_user_error
 
 COL_NAME, COL_TECH, COL_FORM, COL_START, COL_END, COL_DAYS, COL_STATUS = range(7)
 HEADINGS = ("ФИО", "Технология", "Формат", "Начало", "Окончание", "Дней за месяц", "Статус")
 TICKED = QColor("#b7e1b0")
 REFUSED_STYLE = "color: #b00020;"
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: date) -> QDateEdit:
-    edit = make_typable(QDateEdit(_qdate(d)))
-    edit.setDisplayFormat("dd.MM.yyyy")
-    edit.setCalendarPopup(True)
-    return edit
 
 
 class CoursesPage(QWidget):
@@ -253,7 +237,7 @@ class CourseEditor(QWidget):
         self.calendar.setLocale(QLocale(QLocale.Language.Russian, QLocale.Country.Russia))
         self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.calendar.setMaximumDate(_qdate(today))
+        self.calendar.setMaximumDate(to_qdate(today))
         self.count_label = QLabel()
         self.message = QLabel()
         self.message.setObjectName("tick_message")
@@ -328,10 +312,10 @@ class CourseEditor(QWidget):
             f"{view.status_label}. Заявление о продлении — не позднее "
             f"{format_date(view.application_due)}."
         )
-        self.calendar.setMinimumDate(_qdate(view.starts_on))
-        self.calendar.setMaximumDate(_qdate(min(view.ends_on, self._today)))
+        self.calendar.setMinimumDate(to_qdate(view.starts_on))
+        self.calendar.setMaximumDate(to_qdate(min(view.ends_on, self._today)))
         if old is None or old.programme_id != view.programme_id:
-            self.calendar.setSelectedDate(_qdate(min(view.ends_on, self._today)))
+            self.calendar.setSelectedDate(to_qdate(min(view.ends_on, self._today)))
         self._mark_days()
         self._show_count()
         self.extensions.setRowCount(len(view.extensions))
@@ -366,12 +350,12 @@ class CourseEditor(QWidget):
             day_format = QTextCharFormat()
             working = cal.is_working_day(d)
             day_format.setForeground(QBrush(QColor("#000000" if working else "#c62828")))
-            self.calendar.setDateTextFormat(_qdate(d), day_format)
+            self.calendar.setDateTextFormat(to_qdate(d), day_format)
         ticked = QTextCharFormat()
         ticked.setBackground(QBrush(TICKED))
         ticked.setFontWeight(700)
         for d in view.days:
-            self.calendar.setDateTextFormat(_qdate(d), ticked)
+            self.calendar.setDateTextFormat(to_qdate(d), ticked)
 
     def _page_changed(self) -> None:
         self._mark_days()
@@ -404,7 +388,7 @@ class CourseEditor(QWidget):
     def _clicked(self, qdate: QDate) -> None:
         if self._view is None:
             return
-        day = _pydate(qdate)
+        day = to_date(qdate)
         try:
             if day in self._view.days:
                 result = courses.untick(self._db, self._view.programme_id, day)
@@ -487,12 +471,12 @@ class NewCourseDialog(QDialog):
         for tech in Technology:
             self.technology.addItem(rules.technology_label(tech), tech)
         self.number = QLineEdit()
-        self.starts = _date_edit(today)
-        self.ends = _date_edit(rules.add_months(today, 1))
+        self.starts = date_edit(today)
+        self.ends = date_edit(rules.add_months(today, 1))
         self.form = QComboBox()
         self.form.addItem("Очно", ServiceForm.IN_PERSON)
         self.form.addItem("Дистанционно (по письменному выбору, п. 1.3)", ServiceForm.REMOTE)
-        self.chosen_on = _date_edit(today)
+        self.chosen_on = date_edit(today)
         self.chosen_on.setEnabled(False)
         self.problem = QLabel()
         self.problem.setObjectName("problem")
@@ -546,8 +530,8 @@ class NewCourseDialog(QDialog):
     def _technology_changed(self) -> None:
         # 4.4 г: the course of supported living is three months from its start.
         if self._technology() is Technology.SUPPORTED_LIVING:
-            end = rules.supported_living_course_end(_pydate(self.starts.date()))
-            self.ends.setDate(_qdate(end))
+            end = rules.supported_living_course_end(to_date(self.starts.date()))
+            self.ends.setDate(to_qdate(end))
 
     def _save(self) -> None:
         item = self.people.currentItem()
@@ -560,10 +544,10 @@ class NewCourseDialog(QDialog):
                 self._db,
                 int(item.data(Qt.ItemDataRole.UserRole)),
                 self._technology(),
-                _pydate(self.starts.date()),
-                _pydate(self.ends.date()),
+                to_date(self.starts.date()),
+                to_date(self.ends.date()),
                 self._form(),
-                _pydate(self.chosen_on.date()) if remote else None,
+                to_date(self.chosen_on.date()) if remote else None,
                 self.number.text(),
             )
         except UserError as error:
@@ -585,8 +569,8 @@ class ExtensionApplicationDialog(QDialog):
         self.setWindowTitle("Заявление о продлении срока (510-п, п. 4.5)")
         self._db = db
         self._view = view
-        self.received = _date_edit(today)
-        self.received.setMaximumDate(_qdate(today))
+        self.received = date_edit(today)
+        self.received.setMaximumDate(to_qdate(today))
         self.months = QSpinBox()
         self.months.setRange(1, 3)
         self.months.setValue(3)
@@ -624,7 +608,7 @@ class ExtensionApplicationDialog(QDialog):
                 self._db,
                 self._view.programme_id,
                 self.months.value(),
-                _pydate(self.received.date()),
+                to_date(self.received.date()),
             )
         except UserError as error:
             self.problem.setText(str(error))
@@ -652,10 +636,10 @@ class ExtensionDecisionDialog(QDialog):
         self.grant = QRadioButton("Продлить")
         self.refuse = QRadioButton("Отказать в продлении")
         self.grant.setChecked(True)
-        self.decided_on = _date_edit(today)
-        self.decided_on.setMaximumDate(_qdate(today))
+        self.decided_on = date_edit(today)
+        self.decided_on.setMaximumDate(to_qdate(today))
         proposed = rules.add_months(view.ends_on, pending.months)
-        self.new_end = _date_edit(min(proposed, view.extension_limit))
+        self.new_end = date_edit(min(proposed, view.extension_limit))
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("Причина отказа (указывается в уведомлении)")
         self.reason.setMaximumHeight(70)
@@ -699,11 +683,11 @@ class ExtensionDecisionDialog(QDialog):
         self.reason.setEnabled(not grant)
 
     def _decide(self) -> None:
-        decided_on = _pydate(self.decided_on.date())
+        decided_on = to_date(self.decided_on.date())
         try:
             if self.grant.isChecked():
                 view = courses.grant_extension(
-                    self._db, self._application.id, _pydate(self.new_end.date()), decided_on
+                    self._db, self._application.id, to_date(self.new_end.date()), decided_on
                 )
             else:
                 view = courses.refuse_extension(

@@ -9,11 +9,12 @@ typed separator («.», «:», space) moves on too.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QDate, QEvent, QObject
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDateTimeEdit
+from PySide6.QtWidgets import QDateEdit, QDateTimeEdit
 
 
 class _SectionTyping(QObject):
@@ -53,4 +54,20 @@ _Edit = TypeVar("_Edit", bound=QDateTimeEdit)
 def make_typable(edit: _Edit) -> _Edit:
     """Let ``edit`` take a date or time typed with the keyboard, digits and separators."""
     edit.installEventFilter(_SectionTyping(edit))
+    return edit
+
+
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def to_date(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+def date_edit(day: date | QDate) -> QDateEdit:
+    """A dd.mm.yyyy date field with a calendar, typable (every date field of the window)."""
+    edit = make_typable(QDateEdit(day if isinstance(day, QDate) else to_qdate(day)))
+    edit.setDisplayFormat("dd.MM.yyyy")
+    edit.setCalendarPopup(True)
     return edit

@@ -13,11 +13,10 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -48,28 +47,13 @@ from app.errors import UserError
 from app.services import courses, intake
 from db.session import Database
 from ui.combo import enum_data
-from ui.date_typing import make_typable
+from ui.date_typing import date_edit, to_date
 from ui.errors import show_user_error
 
 COL_NUMBER, COL_DATE, COL_NAME, COL_BASIS, COL_SURVEY, COL_DECISION = range(6)
 HEADINGS = ("№", "Подано", "ФИО", "Основание", "Обследование", "Решение")
 REFUSED_STYLE = "color: #b00020;"
 REACHED_STYLE = "color: #1b5e20; font-weight: bold;"
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: date) -> QDateEdit:
-    edit = make_typable(QDateEdit(_qdate(d)))
-    edit.setDisplayFormat("dd.MM.yyyy")
-    edit.setCalendarPopup(True)
-    return edit
 
 
 def _status(status: DueStatus | None) -> str:
@@ -380,7 +364,7 @@ class RegisterDialog(QDialog):
         self.technology.addItem("—", None)
         for tech in Technology:
             self.technology.addItem(intake.TECHNOLOGY_LABELS[tech], tech)
-        self.received = _date_edit(today)
+        self.received = date_edit(today)
         self.note = QLineEdit()
         self.survey_note = QLabel()
         self.survey_note.setWordWrap(True)
@@ -435,7 +419,7 @@ class RegisterDialog(QDialog):
                 self._db,
                 int(item.data(Qt.ItemDataRole.UserRole)),
                 self._basis(),
-                _pydate(self.received.date()),
+                to_date(self.received.date()),
                 enum_data(Technology, self.technology.currentData()),
                 self.note.text(),
             )
@@ -462,7 +446,7 @@ class SurveyDialog(QDialog):
         self.setWindowTitle("Акт обследования условий жизнедеятельности (6-р, п. 6)")
         self._db = db
         self._id = view.id
-        self.surveyed = _date_edit(today)
+        self.surveyed = date_edit(today)
         self.surveyor = QLineEdit()
         self.findings = QPlainTextEdit()
         self.problem = _problem_label()
@@ -484,7 +468,7 @@ class SurveyDialog(QDialog):
             view = intake.record_survey(
                 self._db,
                 self._id,
-                _pydate(self.surveyed.date()),
+                to_date(self.surveyed.date()),
                 self.surveyor.text(),
                 self.findings.toPlainText(),
             )
@@ -530,7 +514,7 @@ class AssessmentDialog(QDialog):
         self.total = QLabel()
         self.total.setObjectName("total")
         self.total.setWordWrap(True)
-        self.assessed = _date_edit(today)
+        self.assessed = date_edit(today)
         self.commission = QPlainTextEdit(view.commission_recommendation)
         self.commission.setMaximumHeight(70)
         self.problem = _problem_label()
@@ -604,9 +588,9 @@ class AssessmentDialog(QDialog):
                 self._db,
                 self._id,
                 self.rows(),
-                _pydate(self.assessed.date()),
+                to_date(self.assessed.date()),
                 self.commission.toPlainText(),
-                _pydate(self.assessed.date()) if self.commission.toPlainText().strip() else None,
+                to_date(self.assessed.date()) if self.commission.toPlainText().strip() else None,
             )
         except UserError as error:
             self.problem.setText(str(error))
@@ -637,7 +621,7 @@ class DecisionDialog(QDialog):
         self.reason = QPlainTextEdit()
         self.reason.setMaximumHeight(80)
         self.reason.setEnabled(False)
-        self.decided = _date_edit(today)
+        self.decided = date_edit(today)
         self.problem = _problem_label()
         due = f"срок — {format_date(view.decision_due)}" if view.decision_due else ""
         form = QFormLayout()
@@ -665,7 +649,7 @@ class DecisionDialog(QDialog):
                 self._id,
                 decision,
                 self.reason.toPlainText(),
-                _pydate(self.decided.date()),
+                to_date(self.decided.date()),
             )
         except UserError as error:
             self.problem.setText(str(error))

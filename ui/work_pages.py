@@ -6,10 +6,9 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -33,7 +32,7 @@ from app.errors import UserError
 from app.services import informing, report, routes
 from app.services.registry_grid import RegistryGridService
 from db.session import Database
-from ui.date_typing import make_typable
+from ui.date_typing import date_edit
 from ui.profile_guard import documents_allowed
 from ui.report_sent_dialog import ReportSentDialog
 
@@ -49,13 +48,6 @@ JOURNAL_HEADERS = (
     "Результат",
     "Специалист",
 )
-
-
-def _date_edit(day: date) -> QDateEdit:
-    edit = make_typable(QDateEdit(QDate(day.year, day.month, day.day)))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd.MM.yyyy")
-    return edit
 
 
 def coverage_text(coverage: report.Coverage) -> str:
@@ -76,8 +68,8 @@ class CallsPage(QWidget):
         super().__init__(parent)
         self._db = db
         first = today.replace(day=1)
-        self.from_edit = _date_edit(first)
-        self.to_edit = _date_edit(today)
+        self.from_edit = date_edit(first)
+        self.to_edit = date_edit(today)
         self.show_button = QPushButton("Показать")
         self.journal_xlsx = QPushButton("Журнал (XLSX)…")
         self.journal_pdf = QPushButton("Журнал (PDF)…")
