@@ -55,39 +55,28 @@ def write_import_report_xlsx(report: ImportReport, path: Path) -> None:
     ws.print_title_rows = f"{first}:{first}"
     print_landscape(ws)
 
-    excluded = wb.create_sheet("Не входят в категорию")
-    merged_line(excluded, 1, len(EXCLUDED_HEADINGS), report.title, BOLD)
-    heading_row(excluded, 3, EXCLUDED_HEADINGS, BOLD)
-    _rows(
-        excluded,
-        4,
-        [
-            (str(n), str(row), person, reasons)
-            for n, (row, person, reasons) in enumerate(report.excluded, start=1)
-        ],
-        frozenset({3, 4}),
-    )
-    column_widths(excluded, (6, 10, 36, 80))
-    excluded.print_title_rows = "3:3"
-    print_landscape(excluded)
-
+    _people_sheet(wb.create_sheet("Не входят в категорию"), report.title, EXCLUDED_HEADINGS,
+                  report.excluded)  # fmt: skip
     # 31-р 3.1.1, 3.2: people already in the registry are updated, not entered again.
-    known = wb.create_sheet("Уже в реестре")
-    merged_line(known, 1, len(ALREADY_HEADINGS), report.title, BOLD)
-    heading_row(known, 3, ALREADY_HEADINGS, BOLD)
-    _rows(
-        known,
-        4,
-        [
-            (str(n), str(row), person, note)
-            for n, (row, person, note) in enumerate(report.already, start=1)
-        ],
-        frozenset({3, 4}),
-    )
-    column_widths(known, (6, 10, 36, 80))
-    known.print_title_rows = "3:3"
-    print_landscape(known)
+    _people_sheet(wb.create_sheet("Уже в реестре"), report.title, ALREADY_HEADINGS,
+                  report.already)  # fmt: skip
     save_workbook(wb, path)
+
+
+def _people_sheet(
+    ws: Worksheet,
+    title: str,
+    headings: tuple[str, ...],
+    people: tuple[tuple[int, str, str], ...],
+) -> None:
+    """A sheet of people by file row: the person and what the import said of them."""
+    merged_line(ws, 1, len(headings), title, BOLD)
+    heading_row(ws, 3, headings, BOLD)
+    rows = [(str(n), str(row), person, text) for n, (row, person, text) in enumerate(people, 1)]
+    _rows(ws, 4, rows, frozenset({3, 4}))
+    column_widths(ws, (6, 10, 36, 80))
+    ws.print_title_rows = "3:3"
+    print_landscape(ws)
 
 
 def _rows(ws: Worksheet, first: int, rows: Sequence[Sequence[str]], left: frozenset[int]) -> None:
