@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,16 +82,24 @@ TEST_ORGANISATION = {
 def _set_up_template(_migrated_template: Path) -> Path:
     """The template with the consultant's profile and the organisation filled in, as the
     first start leaves them: documents may be issued (issue #12)."""
+    path = _migrated_template.with_name("set-up.sqlite")
+    shutil.copyfile(_migrated_template, path)
+    _set_up(path)
+    assert not path.with_name("set-up.sqlite-wal").exists()  # closed cleanly: one file
+    return path
+
+
+def _set_up(target: Path | str) -> None:
+    """Open ``target`` (a file or a server URL) on TEST_INSTALLED and fill in the profile
+    and the organisation."""
     import dataclasses
 
     from app.services import profile
     from app.services.settings import load_settings, save_settings
 
-    path = _migrated_template.with_name("set-up.sqlite")
-    shutil.copyfile(_migrated_template, path)
     clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_INSTALLED)))
     try:
-        database = open_database(path)
+        database = open_database(target)
         try:
             profile.update_profile(
                 database, organisation=TEST_ORGANISATION["provider_name"], **TEST_PROFILE
@@ -102,8 +111,6 @@ def _set_up_template(_migrated_template: Path) -> Path:
             database.close()
     finally:
         clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
-    assert not path.with_name("set-up.sqlite-wal").exists()  # closed cleanly: one file
-    return path
 
 
 @pytest.fixture
@@ -123,6 +130,98 @@ def empty_db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
     database = open_database(db_path)
     yield database
     database.close()
+
+
+# --- both databases: SQLite files and a PostgreSQL server (issue #15) ---------------------
+
+#: A PostgreSQL server for the tests marked ``db``: a URL whose user may create databases
+#: (.ci/run starts a throw-away one with scripts/pg_test_server.sh). Unset: those tests run
+#: on SQLite only and their PostgreSQL cases are skipped.
+POSTGRES_ENV = "IC_TEST_POSTGRES_URL"
+
+
+def _server_admin(url: str) -> Any:
+    """An autocommit psycopg connection to the server of ``url`` (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    from db.server import parse_url
+
+    plain = parse_url(url).set(drivername="postgresql")
+    return psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True)
+
+
+def _server_database(url: str, name: str) -> str:
+    from db.server import parse_url
+
+    return parse_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server for this run")
+    return url
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_url: str) -> Iterator[str]:
+    """A server database migrated to the head and set up like ``db``'s file, once per
+    session; each test gets a fresh copy (CREATE DATABASE ... TEMPLATE)."""
+
+    name = f"ic_template_{uuid.uuid4().hex[:12]}"
+    with _server_admin(postgres_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _set_up(_server_database(postgres_url, name))
+        yield name
+    finally:
+        with _server_admin(postgres_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str, _postgres_template: str) -> Iterator[Database]:
+    """A fresh server database per test, set up as ``db`` is."""
+
+    name = f"ic_test_{uuid.uuid4().hex[:12]}"
+    with _server_admin(postgres_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_postgres_template}"')
+    database = open_database(_server_database(postgres_url, name))
+    try:
+        yield database
+    finally:
+        database.close()
+        with _server_admin(postgres_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_server_db(postgres_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server (dropped afterwards)."""
+    name = f"ic_empty_{uuid.uuid4().hex[:12]}"
+    with _server_admin(postgres_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _server_database(postgres_url, name)
+    finally:
+        with _server_admin(postgres_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def server_admin() -> Any:
+    """``server_admin(url)``: an autocommit psycopg connection to the server database."""
+    return _server_admin
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """The ``db`` fixture on each kind of database: a SQLite file, then a PostgreSQL server
+    database (skipped without IC_TEST_POSTGRES_URL)."""
+    fixture = "db" if request.param == "sqlite" else "postgres_db"
+    database: Database = request.getfixturevalue(fixture)
+    return database
 
 
 # --- e-mail: the system's credential store and a server that asks for a password --------
