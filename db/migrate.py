@@ -76,6 +76,10 @@ def known_revisions() -> set[str]:
 def current_revision(engine: Engine) -> str | None:
     """The revision stamped in the database (Alembic's ``alembic_version``), or None."""
     with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         try:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         except OperationalError as exc:
@@ -98,6 +102,9 @@ def upgrade(engine: Engine, path: Path | None) -> Path | None:
     opening a new file at once: the second waits for the first's write lock,
     then finds the schema in place.
     """
+    if engine.dialect.name != "sqlite":
+        _upgrade_server(engine)
+        return None
     current = current_revision(engine)
     head = head_revision()
     if current == head:
@@ -138,6 +145,33 @@ def upgrade(engine: Engine, path: Path | None) -> Path | None:
         finally:
             raw.execute("PRAGMA foreign_keys = ON")
     return backup
+
+
+#: The advisory lock two programs take before upgrading one server database ("IC15").
+SERVER_MIGRATION_LOCK = 0x49433135
+
+
+def _upgrade_server(engine: Engine) -> None:
+    """PostgreSQL: the whole upgrade in one transaction (DDL is transactional there), under
+    an advisory lock so that two consultants starting at once do not both migrate. No file
+    to back up: the server's own backups (pg_dump) are the administrator's."""
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    _refuse_unknown(current)
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SERVER_MIGRATION_LOCK})")
+        current = MigrationContext.configure(conn).get_current_revision()  # under the lock
+        _refuse_unknown(current)
+        if current != head:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            logger.info("server database upgraded from %s to %s", current, head)
 
 
 def application_id(engine: Engine) -> int:

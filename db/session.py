@@ -21,6 +21,15 @@ from db.engine import WRITE_LOCK, create_db_engine, translate, translated_errors
 from db.engine import busy_listener as busy_listener
 from db.keystore import raw_key_pragma
 from db.migrate import APPLICATION_ID, known_revisions, upgrade
+from db.server import (
+    SERVER_ERRORS,
+    create_server_engine,
+    display_url,
+    is_server_url,
+    local_anchor,
+    parse_url,
+    translate_server,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +69,17 @@ class Database:
     # SQLCipher key in memory (None: not encrypted); app.services.access sets both.
     user_id: int | None = None
     key: bytes | None = None
+    # A shared PostgreSQL server (issue #15): its URL without the password; ``path`` is
+    # then only a local anchor (db/server.py local_anchor), no file of the database.
+    url: str | None = None
 
     @property
     def encrypted(self) -> bool:
         return self.key is not None
+
+    @property
+    def on_server(self) -> bool:
+        return self.url is not None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -80,7 +96,15 @@ def open_database(
 
     ``key`` is the raw 32-byte SQLCipher key (db/keystore.py unwraps it from a password).
     A file that is not ours is refused before anything is written to it or beside it.
+    A ``postgresql://`` URL opens a shared server database instead (:func:`open_server`).
     """
+    if is_server_url(path):
+        if key is not None:
+            raise DatabaseError(
+                "Шифрование ключом SQLCipher относится только к файлу базы; данные на "
+                "сервере защищает сам сервер (TLS, права доступа)."
+            )
+        return open_server(str(path), migrate=migrate, user_id=user_id)
     path = Path(path).expanduser().resolve()
     if path.is_dir():
         raise DatabaseError(f"Указан каталог, а не файл базы данных: {path}")
@@ -103,6 +127,70 @@ def open_database(
     factory = SessionFactory(engine, expire_on_commit=False, info={"user_id": user_id})
     logger.info("database opened: %s", path.name)
     return Database(path=path, engine=engine, session_factory=factory, user_id=user_id, key=key)
+
+
+def open_server(target: str, *, migrate: bool = True, user_id: int | None = None) -> Database:
+    """Connect to a PostgreSQL database and upgrade its schema (an empty database gets it).
+
+    A database that holds tables but not ours is refused before anything is written.
+    A server that cannot be reached, a wrong password or a missing database: one Russian
+    line (``DatabaseError``), never a traceback.
+    """
+    from app.paths import data_dir
+
+    url = parse_url(target)
+    engine = create_server_engine(url)
+    try:
+        with translated_server_errors(url):
+            refuse_foreign_server(engine, display_url(url))
+            if migrate:
+                upgrade(engine, None)
+    except BaseException:
+        engine.dispose()
+        raise
+    anchor = local_anchor(url, data_dir())
+    factory = SessionFactory(engine, expire_on_commit=False, info={"user_id": user_id})
+    logger.info("server database opened: %s", display_url(url))
+    return Database(
+        path=anchor,
+        engine=engine,
+        session_factory=factory,
+        user_id=user_id,
+        url=display_url(url),
+    )
+
+
+@contextmanager
+def translated_server_errors(url: Any = None) -> Iterator[None]:
+    try:
+        yield
+    except SERVER_ERRORS as exc:
+        user_error = translate_server(exc, url)
+        if user_error is None:
+            raise
+        logger.warning("server database error: %s", str(exc).splitlines()[0])
+        raise user_error from exc
+
+
+def refuse_foreign_server(engine: Engine, where: str) -> None:
+    """``NotOurDatabaseError`` unless the server database is empty or holds our schema at a
+    revision we know (a newer one is refused by the upgrade with its own message)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        revisions: set[str] = set()
+        if "alembic_version" in tables:
+            revisions = {
+                str(r[0]) for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            }
+    if not tables or revisions:
+        return
+    logger.warning("refused server database %s: %d tables, no alembic_version", where, len(tables))
+    raise NotOurDatabaseError(
+        f"База данных {where} на сервере не является базой программы «{APP_NAME}»: в ней "
+        "уже есть чужие таблицы. Ничего не изменено; укажите пустую базу или базу программы."
+    )
 
 
 def refuse_foreign_file(path: Path, key: bytes | None = None) -> None:
@@ -198,4 +286,4 @@ def user_error_for(exc: BaseException) -> DatabaseError | None:
 
     if not isinstance(exc, DBAPIError | sqlite3.Error):
         return None
-    return translate(exc)
+    return translate(exc) or translate_server(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,16 +82,24 @@ TEST_ORGANISATION = {
 def _set_up_template(_migrated_template: Path) -> Path:
     """The template with the consultant's profile and the organisation filled in, as the
     first start leaves them: documents may be issued (issue #12)."""
+    path = _migrated_template.with_name("set-up.sqlite")
+    shutil.copyfile(_migrated_template, path)
+    _set_up(path)
+    assert not path.with_name("set-up.sqlite-wal").exists()  # closed cleanly: one file
+    return path
+
+
+def _set_up(target: Path | str) -> None:
+    """Open ``target`` (a file or a server URL) on TEST_INSTALLED and fill in the profile
+    and the organisation."""
     import dataclasses
 
     from app.services import profile
     from app.services.settings import load_settings, save_settings
 
-    path = _migrated_template.with_name("set-up.sqlite")
-    shutil.copyfile(_migrated_template, path)
     clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_INSTALLED)))
     try:
-        database = open_database(path)
+        database = open_database(target)
         try:
             profile.update_profile(
                 database, organisation=TEST_ORGANISATION["provider_name"], **TEST_PROFILE
@@ -102,14 +111,16 @@ def _set_up_template(_migrated_template: Path) -> Path:
             database.close()
     finally:
         clock.set_clock(clock.ticking_from(clock.parse_instant(TEST_NOW)))
-    assert not path.with_name("set-up.sqlite-wal").exists()  # closed cleanly: one file
-    return path
 
 
 @pytest.fixture
-def db(db_path: Path, _set_up_template: Path) -> Iterator[Database]:
+def db(request: pytest.FixtureRequest, db_path: Path, _set_up_template: Path) -> Iterator[Database]:
     """A fresh migrated file per test: the template copied (15 ms) instead of migrated (250);
-    profile and organisation filled in, installed on TEST_INSTALLED."""
+    profile and organisation filled in, installed on TEST_INSTALLED. A test marked ``db``
+    gets it twice: this file, then a PostgreSQL server database (``postgres_db``)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        yield request.getfixturevalue("postgres_db")
+        return
     shutil.copyfile(_set_up_template, db_path)
     database = open_database(db_path)
     yield database
@@ -123,6 +134,146 @@ def empty_db(db_path: Path, _migrated_template: Path) -> Iterator[Database]:
     database = open_database(db_path)
     yield database
     database.close()
+
+
+# --- both databases: SQLite files and a PostgreSQL server (issue #15) ---------------------
+
+#: A PostgreSQL server for the tests marked ``db``: a URL whose user may create databases
+#: (.ci/run starts a throw-away one with scripts/pg_test_server.sh). Unset: those tests run
+#: on SQLite only and their PostgreSQL cases are skipped.
+POSTGRES_ENV = "IC_TEST_POSTGRES_URL"
+
+
+def _server_admin(url: str) -> Any:
+    """An autocommit psycopg connection to the server of ``url`` (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    from db.server import parse_url
+
+    plain = parse_url(url).set(drivername="postgresql")
+    return psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True)
+
+
+def _server_database(url: str, name: str) -> str:
+    from db.server import parse_url
+
+    return parse_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL server for this run")
+    return url
+
+
+SNAPSHOT_SCHEMA = "ic_snapshot"
+
+
+@pytest.fixture(scope="session")
+def _postgres_shared(postgres_url: str) -> Iterator[tuple[str, str]]:
+    """One server database per session, migrated to the head and set up as ``db``'s file,
+    with a copy of every table in the schema ``ic_snapshot``; yields (URL, reset SQL).
+
+    A new database per test (CREATE DATABASE ... TEMPLATE) costs 0.7 s and TRUNCATE of
+    every table 0.4 s; deleting the few rows and copying the snapshot back, with triggers
+    and foreign keys off (session_replication_role = replica), about 30 ms."""
+    name = f"ic_shared_{uuid.uuid4().hex[:12]}"
+    with _server_admin(postgres_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _server_database(postgres_url, name)
+    try:
+        _set_up(url)
+        with _server_admin(url) as conn:
+            tables = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ]
+            serials = {
+                (str(r[0]), str(r[1]))
+                for r in conn.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND column_default LIKE 'nextval(%'"
+                )
+            }
+            conn.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+            for table in tables:
+                conn.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
+        reset = ["SET LOCAL session_replication_role = replica"]
+        for table in tables:
+            reset.append(f'DELETE FROM public."{table}"')
+            reset.append(f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')
+        for table, column in sorted(serials):
+            reset.append(
+                f"SELECT setval(pg_get_serial_sequence('public.\"{table}\"', '{column}'), "
+                f'(SELECT coalesce(max("{column}"), 0) + 1 FROM public."{table}"), false)'
+            )
+        yield url, ";\n".join(reset)
+    finally:
+        with _server_admin(postgres_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_db(_postgres_shared: tuple[str, str]) -> Iterator[Database]:
+    """The session's server database put back as ``db``'s file is (profile and organisation
+    filled in, nothing else), opened for one test."""
+    url, reset = _postgres_shared
+    with _server_admin(url) as conn:
+        # A connection a previous test left open (a grid, a worker) must not hold locks.
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        with conn.transaction():
+            conn.execute(reset)
+    database = open_database(url)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def empty_server_db(postgres_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server (dropped afterwards)."""
+    name = f"ic_empty_{uuid.uuid4().hex[:12]}"
+    with _server_admin(postgres_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _server_database(postgres_url, name)
+    finally:
+        with _server_admin(postgres_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def server_admin() -> Any:
+    """``server_admin(url)``: an autocommit psycopg connection to the server database."""
+    return _server_admin
+
+
+DATABASE_KINDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``db`` that uses ``db`` (itself or through its fixtures) runs on both
+    kinds of database: ``[sqlite]`` and ``[postgresql]`` (skipped without a server)."""
+    if "db" in metafunc.fixturenames and metafunc.definition.get_closest_marker("db"):
+        metafunc.parametrize("db", DATABASE_KINDS, indirect=True)
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """The ``db`` fixture on each kind of database, for a test not marked ``db``: a SQLite
+    file, then a PostgreSQL server database (skipped without IC_TEST_POSTGRES_URL)."""
+    fixture = "db" if request.param == "sqlite" else "postgres_db"
+    database: Database = request.getfixturevalue(fixture)
+    return database
 
 
 # --- e-mail: the system's credential store and a server that asks for a password --------

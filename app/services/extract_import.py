@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from app.services.extract_parse import (
     read_table,
 )
 from db import models
+from db.dialect import is_sqlite, lock_for_new_ids, sync_id_sequences
 from db.session import Database
 
 Progress = Callable[[int, int], None]
@@ -451,6 +453,7 @@ class _Writer:
         self.today = today
         self.now = now_utc()
         self.created = 0  # records planned so far (a known person gaining one has changed)
+        lock_for_new_ids(session.connection(), [_table(model) for model in _INSERTED])
         self.last_ids = {
             model: session.scalar(select(func.max(_table(model).c.id))) or 0 for model in _INSERTED
         }
@@ -675,6 +678,7 @@ class _Writer:
         programmes = [p.record for person in known for p in person.programmes]
         loaded = [p for p in programmes if p.loaded is not None]
         self._update(connection, models.RehabProgramme, loaded)
+        sync_id_sequences(connection, [_table(model) for model in _INSERTED])
         tick(1.0)
 
     def _insert(
@@ -689,6 +693,9 @@ class _Writer:
         if not records:
             return
         table = _table(model)
+        if not is_sqlite(connection):
+            yield from self._insert_generic(connection, table, records)
+            return
         dialect = connection.dialect
         names = list(records[0].values)
         columns = [*names, "uuid", "created_at", "updated_at"]
@@ -713,6 +720,25 @@ class _Writer:
                 row += (uuid_hex, stamp, stamp)
             params = [pick(row) for row in rows]
             connection.exec_driver_sql(sql, params)
+            yield len(chunk)
+
+    def _insert_generic(
+        self, connection: Connection, table: Table, records: list[_Record]
+    ) -> Iterator[int]:
+        """The same rows through SQLAlchemy's own executemany (a server database: psycopg
+        takes named parameters and sends the rows in batches itself)."""
+        statement = insert(table)
+        for chunk in _chunks(records, WRITE_CHUNK):
+            params = [
+                {
+                    **r.values,
+                    "uuid": uuid.UUID(hex=u),
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+                for r, u in zip(chunk, _new_uuids(len(chunk)), strict=True)
+            ]
+            connection.execute(statement, params)
             yield len(chunk)
 
     def _update(
@@ -795,7 +821,8 @@ def import_extract(
     A real import into a database that already holds people is preceded by a backup
     (issue #10: before every import), so that a wrong file can be undone by a restore.
     """
-    if not dry_run and _holds_people(db):
+    # A server database is backed up by its administrator (pg_dump), not copied here.
+    if not dry_run and not db.on_server and _holds_people(db):
         backups.make_backup(db, "before-import", record=False)
     with _cyclic_gc_paused():
         return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
@@ -841,6 +868,9 @@ def _page_cache(connection: Connection) -> Iterator[None]:
     Inserting rows with random UUIDs touches most leaves of each table's UUID index; with
     SQLite's default 2 MiB cache they are read again and again (~10% of the import).
     """
+    if not is_sqlite(connection):
+        yield
+        return
     previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     literal,
     not_,
+    null,
     or_,
     select,
 )
@@ -236,19 +237,40 @@ class RegistryGridService:
             else_=literal(EntryStatus.DONE.value),
         )
 
-    def _next_due_expr(self) -> ColumnElement[Any]:
+    def _next_due_expr(self, session: Session) -> ColumnElement[Any]:
         e = models.RegistryEntry
+        informing, route = self._deadline_functions(session)
         return case(
-            (e.informed_on.is_(None), func.ic_informing_due(e.entered_on)),
+            (e.informed_on.is_(None), informing(e.entered_on)),
             (
                 and_(
                     or_(e.route_needed.is_(None), e.route_needed.is_(True)),
                     e.route_sent_on.is_(None),
                 ),
-                func.ic_route_due(e.reporting_month),
+                route(e.reporting_month),
             ),
             else_=None,
         )
+
+    def _deadline_functions(
+        self, session: Session
+    ) -> tuple[Callable[[Any], ColumnElement[Any]], Callable[[Any], ColumnElement[Any]]]:
+        """The informing (4.1) and route (3.4) due dates as SQL, for sorting: they need the
+        production calendar, which SQL does not have. SQLite: Python functions registered
+        on the connection (ISO text). A server (PostgreSQL) cannot call back into Python:
+        a CASE over the distinct dates and months the entries hold, worked out here."""
+        if session.get_bind().dialect.name == "sqlite":
+            self._register_functions(session)
+            return func.ic_informing_due, func.ic_route_due
+        e = models.RegistryEntry
+        entered = session.scalars(
+            select(e.entered_on).where(e.informed_on.is_(None)).distinct()
+        ).all()
+        months = session.scalars(select(e.reporting_month).distinct()).all()
+        cal = self._ctx.cal
+        informing_due = {d: rules.informing_due(d, cal) for d in entered if d is not None}
+        route_due = {m: rules.route_dispatch_due(Month.parse(m)) for m in months if m}
+        return _lookup(informing_due), _lookup(route_due)
 
     def _register_functions(self, session: Session) -> None:
         """Deadlines that need the production calendar, as SQL functions for sorting."""
@@ -304,7 +326,7 @@ class RegistryGridService:
             where.append(e.citizen_id.in_(select(c.id).where(*conditions)))
         return where
 
-    def _sort_key(self, key: str) -> Any:
+    def _sort_key(self, key: str, session: Session) -> Any:
         e = models.RegistryEntry
         c = models.Citizen
         keys: dict[str, Any] = {
@@ -323,7 +345,7 @@ class RegistryGridService:
             "plan_method": _by_label(e.plan_sent_method, _METHOD_LABELS),
             "plan_completed_on": e.plan_completed_on,
             "status": _by_label(self._status_expr(), {v: v.label for v in EntryStatus}),
-            "next_due": self._next_due_expr(),
+            "next_due": self._next_due_expr(session) if key == "next_due" else None,
             "month": e.reporting_month,
             "snils": c.snils,
             "birth_date": c.birth_date,
@@ -341,19 +363,18 @@ class RegistryGridService:
         if sort_key not in COLUMN_KEYS:
             raise ValueError(f"unknown column {sort_key!r}")
         e = models.RegistryEntry
-        order = self._sort_key(sort_key)
-        terms: list[Any] = []
-        if sort_key not in _NOT_NULL_KEYS:
-            terms.append(order.is_(None))  # empty values last whichever way the column goes
-        terms.append(order.desc() if descending else order.asc())
-        terms.append(e.id.desc() if descending else e.id)  # a stable order among equals
-        stmt: Select[Any] = select(e.id).where(*self._where(flt)).order_by(*terms)
-        # The person's table only when the filter or the order needs it: a keystroke on
-        # 100k entries costs half as much without the join.
-        if flt.district or sort_key in _CITIZEN_KEYS:
-            stmt = stmt.join(models.Citizen, models.Citizen.id == e.citizen_id)
         with self._db.session_factory() as session:
-            self._register_functions(session)
+            order = self._sort_key(sort_key, session)
+            terms: list[Any] = []
+            if sort_key not in _NOT_NULL_KEYS:
+                terms.append(order.is_(None))  # empty values last whichever way it goes
+            terms.append(order.desc() if descending else order.asc())
+            terms.append(e.id.desc() if descending else e.id)  # a stable order among equals
+            stmt: Select[Any] = select(e.id).where(*self._where(flt)).order_by(*terms)
+            # The person's table only when the filter or the order needs it: a keystroke on
+            # 100k entries costs half as much without the join.
+            if flt.district or sort_key in _CITIZEN_KEYS:
+                stmt = stmt.join(models.Citizen, models.Citizen.id == e.citizen_id)
             return _ids(session, stmt)
 
     def rows(self, entry_ids: Sequence[int]) -> dict[int, GridRow]:
@@ -466,7 +487,9 @@ def _ids(session: Session, stmt: Select[Any]) -> list[int]:
         p.isoformat() if isinstance(p, date) else p for p in (compiled.params[n] for n in names)
     ]
     # sqlite3 adapts these itself exactly as SQLAlchemy would (dates as ISO text).
-    if all(isinstance(p, int | float | str | date) or p is None for p in params):
+    if connection.dialect.name == "sqlite" and all(
+        isinstance(p, int | float | str | date) or p is None for p in params
+    ):
         raw = connection.connection.dbapi_connection
         assert raw is not None
         cursor = raw.cursor()
@@ -479,6 +502,17 @@ def _ids(session: Session, stmt: Select[Any]) -> list[int]:
 
 
 _METHOD_LABELS = {v: v.label for v in DeliveryMethod}
+
+
+def _lookup(table: dict[Any, date]) -> Callable[[Any], ColumnElement[Any]]:
+    """``column -> CASE column WHEN key THEN value ... END`` (NULL for other keys)."""
+
+    def expr(column: Any) -> ColumnElement[Any]:
+        if not table:
+            return null()
+        return case({key: literal(value) for key, value in table.items()}, value=column)
+
+    return expr
 
 
 def _by_label(column: Any, labels: dict[Any, str]) -> Any:

@@ -39,7 +39,9 @@ def _configure(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=True,
+        # Batch mode (copy, rebuild, swap) is how SQLite alters a table; PostgreSQL has
+        # ALTER TABLE (issue #15).
+        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=compare_type,
         render_item=render_item,
     )

@@ -42,6 +42,7 @@ def _counts(db: Database) -> dict[str, int]:
         }
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_demo_extract_imports_and_rejects_exactly_the_planted_rows(
     db: Database, tmp_path: Path
 ) -> None:
@@ -72,6 +73,7 @@ def test_demo_extract_imports_and_rejects_exactly_the_planted_rows(
         assert "31-р, п. 2.1" in reason.reasons
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_the_same_file_twice_adds_nothing(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "extract.xlsx"
     write_demo_extract(path, rows=120, seed=8, today=TODAY)
@@ -87,6 +89,7 @@ def test_the_same_file_twice_adds_nothing(db: Database, tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_dry_run_and_cancel_leave_the_database_as_it_was(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "extract.xlsx"
     write_demo_extract(path, rows=80, seed=9, today=TODAY)
@@ -106,6 +109,7 @@ def _write_csv(path: Path, lines: list[str], encoding: str) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_csv_in_windows_1251_with_a_title_above_the_header(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "выписка.csv"
     _write_csv(
@@ -142,6 +146,7 @@ def test_csv_in_windows_1251_with_a_title_above_the_header(db: Database, tmp_pat
         assert kinds == [MeasureKind.MEDICAL, MeasureKind.SOCIAL]
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_saved_mapping_maps_an_unusual_heading(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     _write_csv(

@@ -39,6 +39,8 @@ from app.services.registry_grid import (
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 S = EntryStatus
 DB, LP, OO = Source.EXTRACT, Source.WALK_IN, Source.NGO

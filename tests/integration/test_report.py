@@ -231,6 +231,7 @@ def test_headings_are_the_order_word_for_word() -> None:
 # --- the columns -------------------------------------------------------------------------
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_every_column_counts_its_own_people(db: Database) -> None:
     _half_year(db)
     _provider(db)
@@ -243,6 +244,7 @@ def test_every_column_counts_its_own_people(db: Database) -> None:
     assert report.period_title == "1 полугодие 2025 г."
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_second_half_sees_the_other_side_of_the_boundary(db: Database) -> None:
     _half_year(db)
     report = semiannual_report(db, "2025H2")
@@ -259,6 +261,7 @@ def test_second_half_sees_the_other_side_of_the_boundary(db: Database) -> None:
     assert previous.routes == SectionCounts(1, 1, 0, 0)
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_empty_database_and_bad_half(db: Database) -> None:
     report = semiannual_report(db, "2026H2")
     assert report.cells[2:] == (0,) * 12
@@ -273,6 +276,7 @@ def test_empty_database_and_bad_half(db: Database) -> None:
 # --- the indicator of 5.3 ----------------------------------------------------------------
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_coverage_of_the_hand_built_half_year(db: Database) -> None:
     _half_year(db)
     coverage = route_coverage(db, H1)
@@ -321,6 +325,7 @@ def test_coverage_level_edges(identified: int, routed: int, level: str) -> None:
     assert (coverage.issued, coverage.target) == (routed, identified)
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_5_3_is_a_share_of_the_same_people_never_above_100(db: Database) -> None:
     """Issue #13: routes of H1 for people identified the year before made the "share" pass
     100 %. Now: of the people identified in the half-year, those with a route by the
@@ -344,6 +349,7 @@ def test_5_3_is_a_share_of_the_same_people_never_above_100(db: Database) -> None
 # --- XLSX --------------------------------------------------------------------------------
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_xlsx_has_the_merged_heading_numbers_and_values(db: Database, tmp_path: Path) -> None:
     _half_year(db)
     _provider(db)
@@ -385,6 +391,7 @@ def test_export_refuses_unknown_format_and_missing_folder(db: Database, tmp_path
     assert not [p for p in tmp_path.iterdir() if not p.name.startswith("ic.sqlite")]
 
 
+@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_export_is_audited(db: Database, tmp_path: Path) -> None:
     _half_year(db)
     export_semiannual(db, H1, "xlsx", tmp_path / "r.xlsx")

@@ -24,6 +24,16 @@ APPEND_ONLY = (
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
 )
 
+# The same on a PostgreSQL server (issue #15): a trigger function raising an exception.
+APPEND_ONLY_POSTGRESQL = (
+    "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$BEGIN RAISE EXCEPTION 'audit_event is append-only'; END$$",
+    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+)
+
 
 def upgrade() -> None:
     with op.batch_alter_table('app_user', schema=None) as batch_op:
@@ -53,13 +63,18 @@ def upgrade() -> None:
             {"p": prev, "h": digest, "id": row.id},
         )
         prev = digest
-    for statement in APPEND_ONLY:
+    for statement in APPEND_ONLY if conn.dialect.name == "sqlite" else APPEND_ONLY_POSTGRESQL:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-    op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update ON audit_event")
+        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete ON audit_event")
+        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')
