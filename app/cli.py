@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}", help="версия программы"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="проверка установки: окно и печать маршрута на временной демонстрационной базе",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("init", help="создать базу данных и профиль специалиста")
@@ -330,11 +335,29 @@ def _add_dispatch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     q.add_argument("--today", type=_date_arg, default=None)
 
 
+#: A package or acknowledgement the file manager opens the program with (`ic FILE.icsync`).
+EXCHANGE_SUFFIXES = (".icsync", ".icack")
+
+
+def _exchange_file_argument(argv: Sequence[str]) -> Path | None:
+    """The file when it is the only argument: the window opens with it loaded."""
+    if len(argv) == 1 and argv[0].lower().endswith(EXCHANGE_SUFFIXES):
+        return Path(argv[0])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    open_file = _exchange_file_argument(given)
+    args = build_parser().parse_args([] if open_file else given)
     # Every file the program creates (database, keys, backups, exports, log) is its user's
     # alone: personal data of a special category (152-ФЗ).
     os.umask(0o077)
+    if args.smoke:
+        # Its own temporary folder, database, log and sign-in (ui/smoke.py).
+        from ui.smoke import run_smoke
+
+        return run_smoke()
     log_path = setup_logging()
     db_path: Path = args.db or default_database_path()
     if args.command is None:
@@ -348,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The composition root: the only place app/ names the ui package.
         from ui.app import run
 
-        return int(run(db_path, log_path))
+        return int(run(db_path, log_path, open_file))
     from db.engine import BUSY_MESSAGE, SQLITE_ERRORS, busy_listener, translate
 
     handler = _COMMANDS[args.command]

@@ -29,8 +29,9 @@ def install_translations(app: QCoreApplication) -> QTranslator | None:
     return translator
 
 
-def run(db_path: Path, log_path: Path) -> int:
-    """Show the window until it is closed; the process ends with the event loop's code."""
+def run(db_path: Path, log_path: Path, open_file: Path | None = None) -> int:
+    """Show the window until it is closed; the process ends with the event loop's code.
+    ``open_file``: a package or acknowledgement to load once the window is shown."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IntegrationConsultant")
     app.setOrganizationName("IntegrationConsultant")
@@ -50,7 +51,7 @@ def run(db_path: Path, log_path: Path) -> int:
     # A database without an organisation yet: the short setup first (issue #12); the
     # window opens whatever its answer.
     first_start_if_needed(db)
-    window = MainWindow(db, log_path)
+    window = MainWindow(db, log_path, open_file=open_file)
     window.show()
     try:
         code = int(app.exec())

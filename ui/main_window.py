@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -137,7 +137,10 @@ class MainWindow(QMainWindow):
         today: date | None = None,
         settings: QSettings | None = None,
         start_section: str = "deadlines",
+        open_file: Path | None = None,
     ) -> None:
+        """``open_file``: a package or acknowledgement the program was started with (the
+        file manager's «Открыть», issue #14), loaded as if dropped once the window shows."""
         super().__init__()
         self._db = db
         self._log_path = log_path
@@ -248,6 +251,8 @@ class MainWindow(QMainWindow):
         # benchmark may start elsewhere.
         self.nav.setCurrentRow(SECTION_KEYS.index(start_section))
         self.refresh()
+        if open_file is not None:
+            QTimer.singleShot(0, self, lambda: self.open_exchange_file(open_file))
 
     # -- actions, menu, toolbar -----------------------------------------------------------
 
@@ -697,6 +702,10 @@ class MainWindow(QMainWindow):
             super().dropEvent(event)
             return
         event.acceptProposedAction()
+        self.open_exchange_file(path)
+
+    def open_exchange_file(self, path: Path) -> None:
+        """A package or acknowledgement dropped on the window or opened with the program."""
         self._show_exchange()
         self.exchange_section.load_file(path)
 
