@@ -354,10 +354,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # alone: personal data of a special category (152-ФЗ).
     os.umask(0o077)
     if args.smoke:
-        # Its own temporary folder, database, log and sign-in (ui/smoke.py).
-        from ui.smoke import run_smoke
+        # The installed program's self-check (ui/smoke.py): its own temporary folder, log and
+        # sign-in, a database made by `ic init` + `ic demo`, the window, one route in PDF.
+        from ui.app import smoke
 
-        return run_smoke()
+        return smoke(_make_smoke_database)
     log_path = setup_logging()
     db_path: Path = args.db or default_database_path()
     if args.command is None:
@@ -399,6 +400,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _make_smoke_database(db_path: Path) -> None:
+    """`ic --smoke`'s throw-away database, made as `ic init` and `ic demo` make one (signed in
+    with the IC_USER/IC_PASSWORD the check sets)."""
+    organisation = "Организация для проверки"
+    for command in (
+        ["init", "--name", "Смоук Проверка", "--organisation", organisation],
+        ["demo", "--citizens", "40", "--seed", "1"],
+    ):
+        if main(["--db", str(db_path), *command]) != EXIT_OK:
+            raise UserError(f"Команда ic {command[0]} не создала базу {db_path}.")
 
 
 def _say_once(message: str) -> Callable[[bool], None]:

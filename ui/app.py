@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QTranslator
@@ -27,6 +28,13 @@ def install_translations(app: QCoreApplication) -> QTranslator | None:
         return None
     app.installTranslator(translator)
     return translator
+
+
+def smoke(make_database: Callable[[Path], None]) -> int:
+    """`ic --smoke`: the installed program's self-check (ui/smoke.py)."""
+    from ui.smoke import run_smoke
+
+    return run_smoke(make_database)
 
 
 def run(db_path: Path, log_path: Path, open_file: Path | None = None) -> int:

@@ -12,14 +12,16 @@ here). Nothing in it waits for a person: any dialog the window opened would be a
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import gc
+import io
 import logging
 import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 SMOKE_USER = "smoke"
 SMOKE_PASSWORD = "smoke-пароль-1"  # noqa: S105 - a throw-away database's password
-SMOKE_CITIZENS = 40
 TIMEOUT_SECONDS = 120.0
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _no_screen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_smoke() -> int:
+def run_smoke(make_database: Callable[[Path], None]) -> int:
     """The whole check; the process ends here (see ui.app.run for why os._exit)."""
     try:
         home = Path(tempfile.mkdtemp(prefix="ic-smoke-"))
@@ -56,7 +57,7 @@ def run_smoke() -> int:
     if _no_screen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        size = _smoke(home)
+        size = _smoke(home, make_database)
     except Exception as exc:  # noqa: BLE001 - every failure becomes the one line
         logger.error("smoke failed", exc_info=exc)
         words = " ".join(str(exc).split()) or "без описания"
@@ -79,7 +80,7 @@ def _say(line: str) -> None:
         print(line.encode("ascii", "backslashreplace").decode("ascii"), flush=True)
 
 
-def _smoke(home: Path) -> int:
+def _smoke(home: Path, make_database: Callable[[Path], None]) -> int:
     from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -105,7 +106,8 @@ def _smoke(home: Path) -> int:
     install_translations(app)
 
     db_path = home / "smoke.sqlite"
-    _make_demo_database(db_path)
+    with contextlib.redirect_stdout(io.StringIO()):  # the commands' own report: not the line
+        make_database(db_path)
     db = open_for_window(db_path)  # the window's own sign-in (IC_USER/IC_PASSWORD above)
     if db is None:
         raise RuntimeError("вход в демонстрационную базу не состоялся")
@@ -151,31 +153,6 @@ def _no_message_boxes(errors: list[BaseException]) -> None:
 
     for name in ("information", "warning", "critical", "question"):
         setattr(QMessageBox, name, refuse)
-
-
-def _make_demo_database(db_path: Path) -> None:
-    from app.demo.generator import generate_demo
-    from app.services import access, profile
-    from app.services.calendar import load_calendar
-    from app.services.settings import load_settings, save_settings
-
-    created = access.create_database(db_path, SMOKE_USER, SMOKE_PASSWORD, "Смоук Проверка")
-    db = created.database
-    try:
-        profile.update_profile(
-            db,
-            full_name="Смоук Проверка",
-            position="специалист по социальной работе",
-            organisation="Организация для проверки",
-            phone="+7 (3452) 00-00-00",
-            email="",
-        )
-        # Named, so the window opens without the first-start setup.
-        settings = dataclasses.replace(load_settings(db), provider_name="Организация для проверки")
-        save_settings(db, settings)
-        generate_demo(db, SMOKE_CITIZENS, 1, calendar=load_calendar(db))
-    finally:
-        db.close()
 
 
 def _print_one_route(db: Database, out: Path) -> int:

@@ -31,11 +31,14 @@ def _excel_text(value: object) -> str:
 
 
 def _save_as_excel_csv(xlsx: Path, out: Path) -> None:
-    sheet = load_workbook(xlsx, read_only=True).worksheets[0]
+    book = load_workbook(xlsx, read_only=True)
     text = io.StringIO()
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    for row in sheet.iter_rows(values_only=True):
-        writer.writerow([_excel_text(v) for v in row])
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            writer.writerow([_excel_text(v) for v in row])
+    finally:
+        book.close()
     out.write_bytes(text.getvalue().encode("cp1251"))
 
 
