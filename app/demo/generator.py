@@ -793,8 +793,10 @@ class _Builder:
         )
         if surveyed <= self.today:
             # 6-р 5 (second paragraph): no survey act is drawn up for 510-п section 3
-            # subsection 3, which home rehabilitation is; the draw keeps the demo's sequence.
+            # subsection 3, which home rehabilitation is. The two draws the act's record made
+            # (its score, its UUID) are kept, so every seed still makes the same demo.
             rng.randint(6, 16)
+            rng.getrandbits(128)
         if decided > self.today:
             return
         starts = self.cal.add_working_days(decided, 5)
