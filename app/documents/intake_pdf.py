@@ -8,7 +8,6 @@ the notice follows clause 8 в (a refusal names its ground).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,21 +17,17 @@ from xml.sax.saxutils import escape
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Spacer
 
+from app.documents.notice_pdf import write_notice_pdf
 from app.documents.pdf_common import (
-    CREATOR,
     SERIF,
-    SERIF_BOLD,
     PdfTarget,
     cell_style,
     document,
     heading_style,
     line_style,
     page_footer,
-    pdf_target,
     register_fonts,
     repeated_heading_table,
     title_block,
@@ -54,12 +49,6 @@ from app.documents.xlsx_common import (
 from app.domain.dates import format_date
 from app.domain.intake import JOURNAL_TITLE
 
-A4_WIDTH, A4_HEIGHT = 210 * mm, 297 * mm
-LEFT = 25 * mm
-RIGHT = 15 * mm
-TOP = 20 * mm
-TEXT_SIZE = 12.0
-LEADING = 17.0
 GRANTED_TITLE = "Уведомление о признании гражданина нуждающимся в социальном обслуживании"
 REFUSED_TITLE = "Уведомление об отказе в социальном обслуживании"
 ORDER = (
@@ -127,53 +116,10 @@ class DecisionNotice:
         )
 
 
-def _lines(
-    c: Canvas, lines: Sequence[str], font: str, size: float, x: float, y: float, width: float
-) -> float:
-    for text in lines:
-        for part in simpleSplit(text, font, size, width) or [""]:
-            c.setFont(font, size)
-            c.drawString(x, y, part)
-            y -= LEADING
-    return y
-
-
 def write_decision_notice_pdf(notice: DecisionNotice, path: PdfTarget) -> None:
     """One A4 page: the provider, «Кому», the title, the decision (and the ground of a
     refusal), the signature and the date."""
-    register_fonts()
-    c = Canvas(pdf_target(path), pagesize=(A4_WIDTH, A4_HEIGHT), initialFontName=SERIF)
-    c.setTitle(notice.title)
-    c.setCreator(CREATOR)
-    top = A4_HEIGHT - TOP
-    half = (A4_WIDTH - LEFT - RIGHT) / 2 - 5 * mm
-    sender = [s for s in (notice.sender_name, notice.sender_address) if s]
-    _lines(c, sender, SERIF_BOLD, 10, LEFT, top, half)
-    x = A4_WIDTH - RIGHT - half
-    recipient = ["Кому:", notice.recipient_dative]
-    if notice.recipient_address:
-        recipient.append(notice.recipient_address)
-    if notice.postcode:
-        recipient.append(f"Индекс: {notice.postcode}")
-    y = _lines(c, recipient, SERIF, TEXT_SIZE, x, top, half)
-    y = min(y, top - 50 * mm) - 8 * mm
-    width = A4_WIDTH - LEFT - RIGHT
-    for part in simpleSplit(notice.title, SERIF_BOLD, 13, width - 20 * mm):
-        c.setFont(SERIF_BOLD, 13)
-        c.drawCentredString(A4_WIDTH / 2, y, part)
-        y -= LEADING
-    y -= LEADING
-    c.setFont(SERIF_BOLD, TEXT_SIZE)
-    c.drawCentredString(A4_WIDTH / 2, y, notice.greeting)
-    y -= 2 * LEADING
-    for paragraph in notice.paragraphs:
-        y = _lines(c, [paragraph], SERIF, TEXT_SIZE, LEFT, y, width) - 6
-    y -= 2 * LEADING
-    signature = [notice.signer_position, notice.signer_name]
-    y = _lines(c, [s for s in signature if s], SERIF, TEXT_SIZE, LEFT, y, width)
-    _lines(c, [format_date(notice.decided_on)], SERIF, TEXT_SIZE, LEFT, y - LEADING, width)
-    c.showPage()
-    c.save()
+    write_notice_pdf(notice, path)
 
 
 # --- the journal (6-р 3) ---------------------------------------------------------------------
