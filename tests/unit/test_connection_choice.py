@@ -63,7 +63,7 @@ def test_failed_write_keeps_the_previous_choice(monkeypatch: pytest.MonkeyPatch)
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(connection.os, "replace", broken_replace)
+        patch.setattr(os, "replace", broken_replace)
         with pytest.raises(OSError):
             save_configured_database("postgresql://a@b/other")
     assert configured_database() == "postgresql://a@b/c"
