@@ -19,6 +19,8 @@
 !define LAUNCHER "$INSTDIR\launch.pyw"
 
 Unicode true
+; The program is 64-bit Python: a 64-bit installer (NSIS amd64-unicode stubs, Debian nsis).
+Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID lzma
 RequestExecutionLevel user

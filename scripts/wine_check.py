@@ -1,11 +1,14 @@
-"""The Windows core under Wine, compared with Linux (issue #14; run by scripts/wine_check.sh).
+"""The installer and the Windows core under Wine, compared with Linux (issue #14; run by
+scripts/wine_check.sh).
 
-    .venv/bin/python scripts/wine_check.py STAGED_DIR
+    .venv/bin/python scripts/wine_check.py dist/IntegrationConsultant-<version>-setup.exe
 
-STAGED_DIR is what the installer unpacks (installer/build.py --stage: Python\\, pkgs\\,
-bin\\ic.exe, launch.pyw). It is copied to «C:\\Program Files\\Интеграционный консультант»
-of the Wine prefix (WINEPREFIX), and the same commands run there with the Windows CPython
-and the Windows wheels, and here with .venv, at the same instant (IC_NOW):
+In the Wine prefix (WINEPREFIX) the real installer runs silently (/S) as a user without
+administrator rights, and what it promises is checked: the program in
+%LOCALAPPDATA%\\Programs\\IntegrationConsultant, modules compiled, the Start menu entry
+«Интеграционный консультант», .icsync/.icack opening the program, the uninstaller's entry
+under HKCU, `ic` on the user's PATH. Then the same commands run there with the installed
+Windows CPython and wheels, and here with .venv, at the same instant (IC_NOW):
 
   ic --version                          the version of pyproject
   ic --help                             the default database is in %LOCALAPPDATA%
@@ -16,11 +19,15 @@ and the Windows wheels, and here with .venv, at the same instant (IC_NOW):
   ic route pdf --month; ic report semiannual --format xlsx / pdf
   ic check                              on the demo database
 
-Then Linux opens the databases Wine wrote (and Wine opens one Linux wrote), and the PDFs
+Linux opens the databases Wine wrote (and Wine opens one Linux wrote), and the PDFs
 (pdftotext) and the XLSX (every cell, openpyxl) made under Wine are compared with Linux's.
+Last, the installer runs again over the installed program (an upgrade: the old files go,
+the data folder is untouched, the database opens), and the uninstaller runs: the program,
+its Start menu entry, file types and PATH entry go; the data folder stays byte for byte.
 Prints one line per step; exits 1 on the first difference.
 Known under Debian 12's Wine 8: Python 3.12 needs _wmi.pyd removed (platform.* hangs on
-WMI) and PYTHONLEGACYWINDOWSSTDIO=1 with output piped; Qt's window is not started here.
+WMI; done after each install) and PYTHONLEGACYWINDOWSSTDIO=1 with output piped; Qt's window
+is not started here (no icuuc.dll).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ NOW = "2026-11-23T05:00:00+00:00"
 USER, PASSWORD = "admin", "Пароль проверки 1"
 PROFILE = ["--name", "Иванова Анна Петровна", "--organisation", "АУ СОН ТО «Центр помощи»"]
 PROGRAM = "Интеграционный консультант"
+UNINSTALL_KEY = "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\IntegrationConsultant"
 WORK = "Данные консультанта"
 HALF = "2026H1"
 MONTH = "2026-10"
@@ -102,27 +110,111 @@ def base_env() -> dict[str, str]:
     }
 
 
-def install(staged: Path, prefix: Path) -> Path:
-    """Copy the payload where the installer would put it (here: a folder named in Russian,
-    with a space, under Program Files) and take out _wmi.pyd (Wine 8)."""
-    target = prefix / "drive_c" / "Program Files" / PROGRAM
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    # Where installer.nsi puts each part (resources\ goes into pkgs\, beside app\).
-    for part, destination in (
-        ("Python", "Python"),
-        ("pkgs", "pkgs"),
-        ("resources", "pkgs/resources"),
-        ("bin", "bin"),
-        ("launch.pyw", "launch.pyw"),
+def wine(*args: str, timeout: int = 600) -> str:
+    done = subprocess.run(
+        ["wine64", *args], capture_output=True, timeout=timeout, env={**os.environ, **base_env()}
+    )
+    return done.stdout.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def registry(key: str) -> dict[str, str]:
+    """The values of one HKCU key (`reg query`), name -> data; {} when the key is missing."""
+    values = {}
+    for line in wine("reg", "query", key).splitlines():
+        parts = line.strip().split("    ")
+        if len(parts) == 3 and parts[1].startswith("REG_"):
+            values[parts[0]] = parts[2]
+    return values
+
+
+def run_setup(setup: Path, what: str) -> None:
+    """The real installer, silent (/S), as a consultant without administrator rights runs it."""
+    started = time.monotonic()
+    done = subprocess.run(
+        ["wine64", str(setup), "/S"], capture_output=True, timeout=600, env=os.environ
+    )
+    if done.returncode != 0:
+        fail(f"{setup.name} /S ({what}) exited {done.returncode}")
+    say(f"wine: {setup.name} /S ({what}) in {time.monotonic() - started:.0f} s")
+
+
+def check_installed(program: Path, user: Path, version: str) -> None:
+    """What the installer promises (installer/ic.nsi): files, Start menu, file types, the
+    uninstaller's entry, `ic` on the user's PATH — per user, under HKCU."""
+    for part in (
+        "Python/python.exe", "Python/pythonw.exe", "pkgs/app/__init__.py",
+        "pkgs/db/migrations/versions", "pkgs/resources/fonts", "pkgs/holidays",
+        "pkgs/PySide6", "pkgs/sqlcipher3", "launch.pyw", "bin/ic.exe", "uninstall.exe", "ic.ico",
+    ):  # fmt: skip
+        if not (program / part).exists():
+            fail(f"the installer did not put {part} into {program}")
+    if not list((program / "pkgs" / "app").rglob("*.pyc")):
+        fail("the installer did not compile the program's modules")
+    link = user / "AppData/Roaming/Microsoft/Windows/Start Menu/Programs" / f"{PROGRAM}.lnk"
+    if not link.is_file():
+        fail(f"no Start menu entry «{PROGRAM}»")
+    for ext in ("icsync", "icack"):
+        cls = f"IntegrationConsultant.{ext}"
+        if registry(f"HKCU\\Software\\Classes\\.{ext}").get("(Default)") != cls:
+            fail(f".{ext} files are not associated with the program")
+        command = registry(f"HKCU\\Software\\Classes\\{cls}\\shell\\open\\command")
+        if not re.fullmatch(
+            r'"\S+\\pythonw\.exe" "\S+\\launch\.pyw" "%1"', command.get("(Default)", "")
+        ):
+            fail(f".{ext} opens with {command}")
+    entry = registry(f"HKCU\\{UNINSTALL_KEY}")
+    if entry.get("DisplayVersion") != version or "uninstall.exe" not in entry.get(
+        "QuietUninstallString", ""
     ):
-        source = staged / part
-        if source.is_dir():
-            shutil.copytree(source, target / destination)
-        else:
-            shutil.copy2(source, target / destination)
-    (target / "Python" / "_wmi.pyd").unlink()
-    return target
+        fail(f"the uninstaller's entry is wrong: {entry}")
+    if "IntegrationConsultant\\bin" not in registry("HKCU\\Environment").get("PATH", ""):
+        fail("ic is not on the user's PATH")
+    say(
+        f"wine: installed per user in {program.relative_to(user.parent.parent)}: Start menu "
+        f"«{PROGRAM}», .icsync/.icack open the program, uninstaller entry {version}, ic on PATH"
+    )
+
+
+def without_wmi(program: Path) -> None:
+    """Wine 8 only: Python 3.12's platform.* hangs on WMI there (not a Windows problem)."""
+    (program / "Python" / "_wmi.pyd").unlink()
+
+
+def uninstall(program: Path, user: Path, data: Path, data_files: dict[str, str]) -> None:
+    """The uninstaller (/S) takes the program, its Start menu entry, file types and PATH
+    entry, and leaves the data folder byte for byte."""
+    # NSIS's uninstaller copies itself to %TEMP% and returns at once; wait for it.
+    subprocess.run(
+        ["wine64", str(program / "uninstall.exe"), "/S"], capture_output=True, timeout=300
+    )
+    deadline = time.monotonic() + 180
+    while program.exists() and time.monotonic() < deadline:
+        time.sleep(2)
+    subprocess.run(["wineserver", "-w"], timeout=300)
+    if program.exists():
+        fail(f"the uninstaller left {sorted(p.name for p in program.iterdir())}")
+    link = user / "AppData/Roaming/Microsoft/Windows/Start Menu/Programs" / f"{PROGRAM}.lnk"
+    if link.exists() or registry(f"HKCU\\{UNINSTALL_KEY}"):
+        fail("the uninstaller left the Start menu entry or its own entry")
+    if registry("HKCU\\Software\\Classes\\.icsync") or registry(
+        "HKCU\\Software\\Classes\\IntegrationConsultant.icack"
+    ):
+        fail("the uninstaller left the file types")
+    if "IntegrationConsultant\\bin" in registry("HKCU\\Environment").get("PATH", ""):
+        fail("the uninstaller left ic on the user's PATH")
+    if digests(data) != data_files:
+        fail(f"the uninstaller changed the data folder {data}")
+    say(f"wine: uninstalled; the data folder kept every file ({len(data_files)}) unchanged")
+
+
+def digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def wine_user_dir(prefix: Path) -> Path:
@@ -205,14 +297,21 @@ def scenario(side: Side) -> dict[str, str]:
 
 
 def main() -> None:
-    staged = Path(sys.argv[1]).resolve()
+    setup = Path(sys.argv[1]).resolve()
     prefix = Path(os.environ["WINEPREFIX"])
     with (ROOT / "pyproject.toml").open("rb") as f:
         version = tomllib.load(f)["project"]["version"]
 
-    program = install(staged, prefix)
-    say(f"payload copied to {program}")
-    ic_exe = str(PureWindowsPath("C:/Program Files") / PROGRAM / "bin" / "ic.exe")
+    user = wine_user_dir(prefix)
+    program = user / "AppData" / "Local" / "Programs" / "IntegrationConsultant"
+    local = user / "AppData" / "Local" / "IntegrationConsultant"
+    for folder in (program, local):
+        shutil.rmtree(folder, ignore_errors=True)
+    run_setup(setup, "first install")
+    check_installed(program, user, version)
+    without_wmi(program)
+    ic_exe = str(PureWindowsPath(f"C:/users/{user.name}/AppData/Local/Programs")
+                 / "IntegrationConsultant" / "bin" / "ic.exe")  # fmt: skip
     wine_work = prefix / "drive_c" / WORK
     linux_work = Path(os.environ.get("IC_WINE_CHECK_LINUX", "/tmp/ic-wine-check")) / WORK
     for folder in (wine_work, linux_work):
@@ -226,9 +325,6 @@ def main() -> None:
     if shown != f"ic {version}":
         fail(f"ic --version under Wine printed {shown!r}, not 'ic {version}'")
     say(f"wine: {shown}; Python {wine_python_version(prefix, program)}")
-    user = wine_user_dir(prefix)
-    local = user / "AppData" / "Local" / "IntegrationConsultant"
-    shutil.rmtree(local, ignore_errors=True)
     no_home = {"IC_HOME": ""}
     help_text = wine.ic("--help", env=no_home)
     expected = f"{user.name}\\AppData\\Local\\IntegrationConsultant"
@@ -282,11 +378,34 @@ def main() -> None:
         counts(results["linux"]["check"]),
         counts(wine.ic("--db", wine.path("из Linux.sqlite"), "check")),
     )
+
+    # Installing again over the installed program (what an upgrade does): the old program's
+    # files go (a module left by "the older version" is gone), the data folder stays as it
+    # was, and the program opens its database again.
+    data = local / "IntegrationConsultant"
+    kept = digests(data)
+    stale = program / "pkgs" / "app" / "left_by_the_older_version.py"
+    stale.write_text("raise SystemExit('an old module survived the upgrade')\n")
+    run_setup(setup, "again, over the installed program")
+    check_installed(program, user, version)
+    without_wmi(program)
+    if stale.exists():
+        fail("installing over the program left the older version's module")
+    if digests(data) != kept:
+        fail("installing over the program changed the data folder")
+    again = wine.ic("check", env=no_home)
+    same("ic check of the default database after installing again", counts(checked),
+         counts(again))  # fmt: skip
+    uninstall(program, user, data, digests(data))
+    same("ic check (on Linux) of the database the uninstaller left", counts(checked),
+         counts(linux.ic("--db", str(default_db), "check")))  # fmt: skip
     say("all passed")
 
 
 def wine_python_version(prefix: Path, program: Path) -> str:
-    python = str(PureWindowsPath("C:/Program Files") / PROGRAM / "Python" / "python.exe")
+    user = program.parents[3].name  # C:\\users\\<user>\\AppData\\Local\\Programs\\…
+    python = str(PureWindowsPath(f"C:/users/{user}/AppData/Local/Programs")
+                 / "IntegrationConsultant" / "Python" / "python.exe")  # fmt: skip
     done = subprocess.run(
         ["wine64", python, "-c", "import sys; print(sys.version.split()[0])"],
         capture_output=True,
