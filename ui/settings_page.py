@@ -1,6 +1,7 @@
-"""«Настройки»: the consultant, the organisation, how the program works, e-mail, and the
+"""«Настройки»: the consultant, the organisation, how the program works, e-mail, the
 production calendar's local corrections (issue #12: the section was one sentence, so
-routes, plans, letters and Appendix 4 went out without a name, position or organisation).
+routes, plans, letters and Appendix 4 went out without a name, position or organisation),
+and which database this computer opens — the file or a PostgreSQL server (issue #15).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QSpinBox,
     QTableWidget,
@@ -34,8 +36,9 @@ from app import clock
 from app.domain.dates import format_date
 from app.domain.enums import UserRole
 from app.errors import UserError
-from app.services import access, calendar, mail_secret, profile
+from app.services import access, calendar, mail_secret, profile, server_settings
 from app.services.profile import UserProfile
+from app.services.server_settings import DatabaseChoice, ServerChoice
 from app.services.settings import TIME_ZONES, load_settings, save_settings_page
 from app.settings import Settings, SmtpSettings
 from db.session import Database
@@ -79,6 +82,10 @@ class SettingsPage(QWidget):
         self.org_phone = organisation.phone
         self.org_email = organisation.email
         self._person_box, self._organisation_box = person, organisation
+
+        # Which database this computer opens (the supervisor's; applies after a restart).
+        database_box = DatabaseBox(db)
+        self.database_box = database_box
 
         # How the program works.
         self.time_zone = QComboBox()
@@ -183,6 +190,7 @@ class SettingsPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(person)
         left.addWidget(organisation)
+        left.addWidget(database_box)
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(work)
@@ -203,12 +211,13 @@ class SettingsPage(QWidget):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)  # always in sight, under the scrolled page
 
-        for widget in (organisation, work, mail, self.add_override_button):
+        for widget in (organisation, work, mail, database_box, self.add_override_button):
             widget.setEnabled(self.supervisor)
         self.remove_override_button.setEnabled(self.supervisor)
         if not self.supervisor:
             self.message.setText(
-                "Сведения об организации и работе программы меняет руководитель; "
+                "Сведения об организации, работе программы и выбор базы данных меняет "
+                "руководитель; "
                 "свои данные специалиста вы можете изменить."
             )
         self.save_button.clicked.connect(lambda _checked=False: self.save())
@@ -242,6 +251,7 @@ class SettingsPage(QWidget):
         self._show_password_state(s.smtp)
         self.test_to.setPlaceholderText(s.provider_email or "адрес для тестового письма")
         self._fill_overrides()
+        self.database_box.refresh()
 
     def settings(self) -> Settings:
         current = load_settings(self._db)
@@ -284,7 +294,14 @@ class SettingsPage(QWidget):
                 return False
             self.smtp_password.clear()
             self._show_password_state(smtp)
-        self._say("Настройки сохранены.")
+        said = "Настройки сохранены."
+        if self.supervisor and self.database_box.changed():
+            try:
+                said += " " + self.database_box.save()
+            except UserError as exc:
+                self._say(f"Настройки сохранены, но база данных не выбрана: {exc}", error=True)
+                return False
+        self._say(said)
         return True
 
     def _say(self, text: str, *, error: bool = False) -> None:
@@ -485,3 +502,186 @@ class OrganisationBox(QGroupBox):
             provider_phone=self.phone.text().strip(),
             provider_email=self.email.text().strip(),
         )
+
+
+class DatabaseBox(QGroupBox):
+    """«База данных»: the file on this computer or a PostgreSQL server, for this computer
+    (app/connection.py); the server's password goes to the system's credential store.
+    The choice applies when the program is next started."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__("База данных", parent)
+        self._db = db
+        self._loaded = DatabaseChoice()
+        self.current = QLabel()
+        self.current.setWordWrap(True)
+        self.current.setStyleSheet("color: #555555;")
+        self.file_choice = QRadioButton("Файл на этом компьютере (по умолчанию)")
+        self.server_choice = QRadioButton("Сервер PostgreSQL (общая база нескольких специалистов)")
+        self.host = QLineEdit()
+        self.host.setPlaceholderText("имя или адрес, например: server.kcson.local")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(5432)
+        self.database = QLineEdit()
+        self.database.setPlaceholderText("ic")
+        self.user = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sslmode = QComboBox()
+        for mode, title in server_settings.SSL_MODES:
+            self.sslmode.addItem(title, mode)
+        self.sslmode.setCurrentIndex(self.sslmode.findData(server_settings.DEFAULT_SSL_MODE))
+        self.rootcert = QLineEdit()
+        self.rootcert.setPlaceholderText("файл .pem или .crt от администратора сервера")
+        self.rootcert_button = QPushButton("Выбрать…")
+        rootcert_row = QHBoxLayout()
+        rootcert_row.addWidget(self.rootcert, 1)
+        rootcert_row.addWidget(self.rootcert_button)
+        self.check_button = QPushButton("Проверить подключение")
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.check_task: BackgroundTask | None = None
+
+        self._server_fields = QWidget()
+        fields = QFormLayout(self._server_fields)
+        fields.setContentsMargins(18, 0, 0, 0)
+        fields.addRow("Сервер:", self.host)
+        fields.addRow("Порт:", self.port)
+        fields.addRow("База данных:", self.database)
+        fields.addRow("Пользователь:", self.user)
+        fields.addRow("Пароль:", self.password)
+        fields.addRow("Защита соединения:", self.sslmode)
+        fields.addRow("Корневой сертификат:", rootcert_row)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addStretch(1)
+        fields.addRow(check_row)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.current)
+        layout.addWidget(self.file_choice)
+        layout.addWidget(self.server_choice)
+        layout.addWidget(self._server_fields)
+        layout.addWidget(self.result)
+
+        self.file_choice.toggled.connect(lambda _on: self._enable())
+        self.sslmode.currentIndexChanged.connect(lambda _i: self._enable())
+        self.check_button.clicked.connect(lambda _checked=False: self.check())
+        self.rootcert_button.clicked.connect(lambda _checked=False: self._choose_rootcert())
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self._db.on_server:
+            opened = f"Сейчас открыта база на сервере {self._db.url}."
+        else:
+            opened = f"Сейчас открыт файл {self._db.path}."
+        self.current.setText(
+            f"{opened} Здесь выбирается, какую базу программа откроет на этом компьютере "
+            "при следующем запуске."
+        )
+        self._loaded = server_settings.current_choice()
+        chosen = self._loaded.server
+        (self.server_choice if chosen else self.file_choice).setChecked(True)
+        if chosen is not None:
+            self.host.setText(chosen.host)
+            self.port.setValue(chosen.port)
+            self.database.setText(chosen.database)
+            self.user.setText(chosen.user)
+            self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(chosen.sslmode)))
+            self.rootcert.setText(chosen.sslrootcert)
+        self.password.clear()
+        self._show_password_state()
+        self._enable()
+
+    def _enable(self) -> None:
+        server = self.server_choice.isChecked()
+        self._server_fields.setEnabled(server)
+        verify = self.sslmode.currentData() == "verify-full"
+        self.rootcert.setEnabled(verify)
+        self.rootcert_button.setEnabled(verify)
+
+    def typed(self) -> ServerChoice:
+        return ServerChoice(
+            host=self.host.text().strip(),
+            database=self.database.text().strip(),
+            user=self.user.text().strip(),
+            port=self.port.value(),
+            sslmode=str(self.sslmode.currentData()),
+            sslrootcert=self.rootcert.text().strip(),
+        )
+
+    def changed(self) -> bool:
+        """The form differs from what this computer has stored (or a password was typed)."""
+        if not self.server_choice.isChecked():
+            return self._loaded.server is not None
+        return self.typed() != self._loaded.server or bool(self.password.text())
+
+    def save(self) -> str:
+        """Store the choice (UserError when the form is not usable); the line to show."""
+        if self.server_choice.isChecked():
+            said = server_settings.save_server(self.typed(), self.password.text())
+        else:
+            said = server_settings.save_file_default()
+        self.refresh()
+        return said
+
+    def _show_password_state(self) -> None:
+        chosen = self._loaded.server
+        if chosen is None:
+            self.password.setPlaceholderText("хранится в хранилище паролей системы")
+            return
+        try:
+            stored = server_settings.has_stored_password(chosen)
+        except UserError:
+            stored = False
+        self.password.setPlaceholderText(
+            "сохранён в хранилище паролей системы" if stored else "не сохранён"
+        )
+
+    def check(self) -> BackgroundTask | None:
+        """Connect as typed (the typed password, else the stored one) off the UI thread;
+        what was found, or the one-line error, under the fields."""
+        if self.check_task is not None and self.check_task.running:
+            return self.check_task
+        try:
+            choice = self.typed()
+            server_settings.server_url(choice)
+        except UserError as exc:
+            self._say(str(exc), error=True)
+            return None
+        password = self.password.text()
+
+        def job(_progress: object, _cancelled: object) -> str:
+            return server_settings.check_connection(choice, password)
+
+        task = BackgroundTask(job, self)
+        task.done.connect(self._checked)
+        task.failed.connect(self._check_failed)
+        self.check_task = task
+        self.check_button.setEnabled(False)
+        self._say(f"Подключаемся к серверу {choice.host}:{choice.port}…", error=False)
+        task.start()
+        return task
+
+    def _checked(self, text: object) -> None:
+        self.check_button.setEnabled(True)
+        self._say(str(text))
+
+    def _check_failed(self, error: object) -> None:
+        self.check_button.setEnabled(True)
+        if not isinstance(error, UserError):
+            assert isinstance(error, BaseException)
+            raise error  # a bug: the crash dialog, with the log
+        self._say(str(error), error=True)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.result.setText(text)
+        self.result.setStyleSheet("color: #8a1c1c;" if error else "color: #1b5e20;")
+
+    def _choose_rootcert(self) -> None:
+        start = self.rootcert.text() or str(Path.home())
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Корневой сертификат сервера", start, "Сертификаты (*.pem *.crt *.cer);;Все (*)"
+        )
+        if path:
+            self.rootcert.setText(path)
