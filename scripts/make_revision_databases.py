@@ -92,6 +92,19 @@ def _drop_unreferenced(conn: sqlite3.Connection, tables: list[str], parent: str)
                          f' (SELECT id FROM main."{parent}")')  # fmt: skip
 
 
+#: Records with a row version (migration 0008, optimistic locking of issue #15).
+VERSIONED = ("citizen", "route", "support_plan")
+
+
+def _edited_since(conn: sqlite3.Connection, tables: list[str]) -> None:
+    """From 0008 on: the demo's rows are all at version 1 (inserted, never edited); some are
+    put at versions 2 and 3, as cards saved again are, so that an upgrade is seen keeping
+    them. (An UPDATE leaving the version as it was would be bumped by the table's trigger.)"""
+    for table in VERSIONED:
+        if table in tables and "row_version" in _columns(conn, "main", table):
+            conn.execute(f'UPDATE main."{table}" SET row_version = 1 + id % 3 WHERE id % 3 > 0')
+
+
 def make(revision: str, source: Path, target: Path) -> dict[str, int]:
     target.unlink(missing_ok=True)
     engine = create_db_engine(target)
@@ -128,6 +141,7 @@ def make(revision: str, source: Path, target: Path) -> dict[str, int]:
         for table, rowid, _parent, _fk in broken:
             conn.execute(f'DELETE FROM main."{table}" WHERE rowid = ?', (rowid,))
     _drop_unreferenced(conn, tables, "organisation")
+    _edited_since(conn, tables)
     conn.execute("COMMIT")
     conn.execute("DETACH DATABASE src")
     counts = {t: conn.execute(f'SELECT count(*) FROM main."{t}"').fetchone()[0] for t in tables}

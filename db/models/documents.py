@@ -54,6 +54,10 @@ class Route(DeveloperMixin, RecordMixin, Base):
     actual_address: Mapped[str | None] = mapped_column(Text)
     # The P.S. of Appendix 2 is printed only when a support plan was drawn up (3.3.1).
     plan_drawn_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optimistic locking (issue #15): every UPDATE checks and bumps it (migration 0008).
+    # Not ``version`` above, which is the route's issue number printed on it.
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     lines: Mapped[list[RouteLine]] = relationship(
         back_populates="route", cascade="all, delete-orphan", order_by="RouteLine.position"
@@ -101,6 +105,9 @@ class SupportPlan(DeveloperMixin, RecordMixin, Base):
     category: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic locking (issue #15): every UPDATE checks and bumps it (migration 0008).
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     questions: Mapped[list[PlanQuestion]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanQuestion.position"

@@ -32,6 +32,8 @@ class Citizen(RecordMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     note: Mapped[str | None] = mapped_column(Text)
+    # Optimistic locking (issue #15): every UPDATE checks and bumps it (migration 0008).
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     representatives: Mapped[list[Representative]] = relationship(
         back_populates="citizen", cascade="all, delete-orphan", order_by="Representative.id"
@@ -49,6 +51,7 @@ class Citizen(RecordMixin, Base):
     )
 
     __table_args__ = (Index("ix_citizen_name_birth", "search_name", "birth_date"),)
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class FamilyMember(RecordMixin, Base):
