@@ -17,6 +17,20 @@ grid_bench.py, run on the same database in the real window, offscreen; the route
 rows (one route, 1,000 routes in one file, >= 200 routes/s) from route_bench.py on its own
 2,000-citizen demo database (size 0 in the table; "ok" means the rate was met).
 Later issues add their rows to STEPS.
+
+On a PostgreSQL server (issue #15):
+
+    .venv/bin/python tests/benchmarks/bench.py --backend postgresql [--url URL]
+        [--size 300000] [--keep DIR] [--from-sqlite FILE]
+
+builds (or takes, --from-sqlite) a plain SQLite demo database of --size citizens, copies
+its rows into a fresh database ``ic_bench`` on the server of --url (default
+$IC_TEST_POSTGRES_URL; the URL's user must be able to create databases) with COPY, and
+times on both databases the same items: the registry grid's first paint and search
+keystroke (grid_bench.py's window), the semi-annual report (best of 3) and importing a
+10,000-row extract of new people, then the same file again. Targets (the centre's size,
+300,000 people): paint < 300 ms, keystroke < 100 ms, report < 1 s, import < 10 s.
+Each item runs in its own process; the times are of the work itself (no process start).
 """
 
 from __future__ import annotations
@@ -210,7 +224,13 @@ def _target(r: Result) -> str:
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in _CHILDREN:
+        return _CHILDREN[sys.argv[1]](sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--url", default=None, help="postgresql://… (else IC_TEST_POSTGRES_URL)")
+    parser.add_argument("--size", type=int, default=SERVER_SIZE, help="citizens (postgresql)")
+    parser.add_argument("--from-sqlite", type=Path, default=None, help="a plain demo database")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--keep", type=Path, default=None, help="keep databases in this folder")
     parser.add_argument(
@@ -218,6 +238,8 @@ def main() -> int:
     )
     parser.add_argument("--repeat", type=int, default=1, help="time each import N times")
     args = parser.parse_args()
+    if args.backend == "postgresql":
+        return main_server(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     steps = STEPS[:1] if args.import_only else STEPS
     results: list[Result] = []
@@ -266,6 +288,234 @@ def main() -> int:
         print(f"{r.step} на {r.size} гражданах: {r.seconds:.2f} с, {r.peak_mib:.0f} МБ ({verdict})")
     met = all("НЕ В НОРМЕ" not in verdict for _, verdict in verdicts)
     return 0 if met and all(r.ok for r in results) else 1
+
+
+# --- PostgreSQL (issue #15) -------------------------------------------------------------
+
+SERVER_SIZE = 300_000
+BENCH_DATABASE = "ic_bench"
+HALF = "2026H1"
+# Item -> seconds it must stay under on the centre's 300,000 people, on either database.
+SERVER_TARGETS: dict[str, float] = {
+    "grid: first paint after open": 0.3,
+    "grid: search keystroke, worst of 9": 0.1,
+    "semi-annual report": 1.0,
+    "import 10k extract: new people": 10.0,
+    "import 10k extract: same file again (updates)": 10.0,
+}
+BENCH_USER = ("bench", "bench-пароль-1")  # the demo's first user (`ic` asks for a sign-in)
+
+
+def _open(target: str) -> object:
+    from db.session import open_database
+
+    return open_database(target if target.startswith("postgresql") else Path(target))
+
+
+def _child_grid(argv: list[str]) -> int:
+    """grid_bench.py's window on any database (its own main takes a file path)."""
+    sys.path.insert(0, str(GRID_BENCH.parent))
+    import grid_bench
+
+    target = argv[0]
+    grid_bench.open_database = lambda _path: _open(target)  # type: ignore[assignment]
+    sys.argv = [str(GRID_BENCH), target]
+    return int(grid_bench.main())
+
+
+def _child_report(argv: list[str]) -> int:
+    import time
+
+    from app.services.report import semiannual_report
+
+    db = _open(argv[0])
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        semiannual_report(db, HALF)  # type: ignore[arg-type]
+        best = min(best, time.perf_counter() - started)
+    db.close()  # type: ignore[attr-defined]
+    print(json.dumps({"step": "semi-annual report", "seconds": best, "peak_mib": _peak()}))
+    return 0
+
+
+def _child_import(argv: list[str]) -> int:
+    import time
+    from datetime import date
+
+    from app.services.extract_import import import_extract
+
+    db = _open(argv[0])
+    started = time.perf_counter()
+    result = import_extract(db, Path(argv[1]), today=date.fromisoformat(TODAY))  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    db.close()  # type: ignore[attr-defined]
+    print(json.dumps({"seconds": seconds, "peak_mib": _peak(), "result": repr(result)[:300]}))
+    return 0
+
+
+def _peak() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_CHILDREN = {"--grid-child": _child_grid, "--report-child": _child_report,
+             "--import-child": _child_import}  # fmt: skip
+
+
+def _child(*argv: str) -> list[dict[str, object]]:
+    out = subprocess.run(
+        [sys.executable, __file__, *argv], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        print(f"  {argv[0]}: exit {out.returncode}: {out.stderr[-1500:]}", file=sys.stderr)
+        return []
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def _measure(backend: str, target: str, extract: Path, size: int) -> list[Result]:
+    """The items of SERVER_TARGETS (and the grid's other rows) on one database."""
+    results: list[Result] = []
+    for row in _child("--grid-child", target):
+        step = f"{backend}: {row['step']}"
+        results.append(Result(size, step, float(row["ms"]) / 1000, float(row["peak_mib"]), True))  # type: ignore[arg-type]
+    for row in _child("--report-child", target):
+        results.append(Result(size, f"{backend}: semi-annual report", float(row["seconds"]),  # type: ignore[arg-type]
+                              float(row["peak_mib"]), True))  # type: ignore[arg-type]  # fmt: skip
+    for title, _args in IMPORT_STEPS:
+        for row in _child("--import-child", target, str(extract)):
+            print(f"  {title}: {row['result']}", file=sys.stderr)
+            results.append(Result(size, f"{backend}: {title}", float(row["seconds"]),  # type: ignore[arg-type]
+                                  float(row["peak_mib"]), True))  # type: ignore[arg-type]  # fmt: skip
+    for r in results:
+        _report(r)
+    return results
+
+
+def fresh_server_database(url: str, name: str = BENCH_DATABASE) -> str:
+    """An empty database ``name`` on the server of ``url`` (dropped first); its URL."""
+    from sqlalchemy import create_engine, make_url
+
+    admin = make_url(url).set(drivername="postgresql+psycopg")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def copy_to_server(source: Path, url: str) -> dict[str, int]:
+    """Every row of the plain SQLite ``source`` into the server database ``url`` (migrated
+    to the head by opening it), one COPY per table in foreign-key order, then the id
+    sequences moved past the copied ids. A bench's shortcut, not ``ic db copy``: no
+    checks beyond the row counts."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy import make_url
+
+    from db import models
+    from db.session import open_database
+
+    open_database(url).close()  # the schema at the head
+    plain = make_url(url).set(drivername="postgresql")
+    counts: dict[str, int] = {}
+    lite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    with psycopg.connect(plain.render_as_string(hide_password=False)) as pg:
+        for table in models.Base.metadata.sorted_tables:
+            names = [c.name for c in table.columns]
+            columns = ", ".join(f'"{n}"' for n in names)
+            booleans = {i for i, c in enumerate(table.columns) if _python_type(c) is bool}
+            pg.execute(f'DELETE FROM "{table.name}"')  # rows the migrations seeded
+            cursor = lite.execute(f'SELECT {columns} FROM "{table.name}"')
+            n = 0
+            with pg.cursor().copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                for row in cursor:
+                    if booleans:
+                        row = tuple(
+                            bool(v) if i in booleans and v is not None else v
+                            for i, v in enumerate(row)
+                        )
+                    copy.write_row(row)
+                    n += 1
+            counts[table.name] = n
+            for column in table.primary_key.columns:
+                if column.autoincrement is True or (
+                    column.autoincrement == "auto" and _python_type(column) is int
+                ):
+                    pg.execute(
+                        "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                        f'COALESCE((SELECT max("{column.name}") FROM "{table.name}"), 0) + 1, '
+                        "false) WHERE pg_get_serial_sequence(%s, %s) IS NOT NULL",
+                        (table.name, column.name, table.name, column.name),
+                    )
+        pg.execute("ANALYZE")
+    lite.close()
+    return counts
+
+
+def _python_type(column: object) -> object:
+    try:
+        return column.type.python_type  # type: ignore[attr-defined]
+    except NotImplementedError:
+        return None
+
+
+def main_server(args: argparse.Namespace) -> int:
+    import time
+
+    url = args.url or os.environ.get("IC_TEST_POSTGRES_URL")
+    if not url:
+        print("нужен адрес сервера: --url postgresql://… или IC_TEST_POSTGRES_URL", file=sys.stderr)
+        return 2
+    os.environ.setdefault("IC_USER", BENCH_USER[0])
+    os.environ.setdefault("IC_PASSWORD", BENCH_USER[1])
+    base = args.keep or Path(tempfile.mkdtemp(prefix="ic-bench-pg-"))
+    base.mkdir(parents=True, exist_ok=True)
+    size = args.size
+    source = args.from_sqlite or base / f"bench-{size}.sqlite"
+    results: list[Result] = []
+    if args.from_sqlite is None:
+        _fresh(source)
+        demo = ("demo", "--plain", "--citizens", "{n}", "--seed", "1", "--today", TODAY)
+        results.append(run_step(source, base, size, "ic demo (SQLite)", demo))
+        _report(results[-1])
+    extract = base / "x10k.xlsx"
+    if not extract.exists():
+        results.append(run_step(source, base, size, "ic demo-extract (10k rows)", EXTRACT_STEP[1]))
+        _report(results[-1])
+
+    # SQLite: the imports change the database, so they run on a copy.
+    work = base / "work.sqlite"
+    _fresh(work)
+    _copy(source, work)
+    results += _measure("SQLite", str(work), extract, size)
+    _fresh(work)
+
+    started = time.perf_counter()
+    server = fresh_server_database(url)
+    counts = copy_to_server(source, server)
+    copied = time.perf_counter() - started
+    print(f"  copied {sum(counts.values())} rows to the server in {copied:.0f} s", file=sys.stderr)
+    results.append(Result(size, "copy SQLite -> PostgreSQL (bench COPY)", copied, 0.0, True))
+    results += _measure("PostgreSQL", server, extract, size)
+
+    print()
+    print(f"| {'step':<60} | {'seconds':>8} | {'peak MiB':>8} | target |")
+    print(f"|{'-' * 62}|{'-' * 10}|{'-' * 10}|--------|")
+    missed = False
+    for r in results:
+        item = r.step.split(": ", 1)[-1]
+        limit = SERVER_TARGETS.get(item)
+        verdict = ""
+        if limit is not None:
+            met = r.ok and r.seconds < limit
+            missed |= not met
+            verdict = f"< {limit:g} с: {'в норме' if met else 'НЕ В НОРМЕ'}"
+        print(f"| {r.step:<60} | {r.seconds:8.3f} | {r.peak_mib:8.0f} | {verdict} |")
+    return 1 if missed or not all(r.ok for r in results) else 0
 
 
 if __name__ == "__main__":
