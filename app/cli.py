@@ -20,6 +20,10 @@ from app.domain.deadlines import DueStatus
 from app.errors import UserError, ValidationError
 from app.logging_setup import setup_logging
 from app.paths import default_database_path
+from db.server import is_server_url
+
+#: ``--db``: a database file, or a ``postgresql://`` URL of a server database (issue #15).
+Target = cli_access.Target
 
 if TYPE_CHECKING:
     from app.domain.workdays import WorkCalendar
@@ -83,6 +87,25 @@ def _positive(text: str) -> int:
     return value
 
 
+def _db_target(text: str) -> Target:
+    """``--db``: a server URL stays text, anything else is a file path."""
+    return text.strip() if is_server_url(text) else Path(text)
+
+
+def _exists(target: Target) -> bool:
+    """A file that is there; a server database is asked when it is opened."""
+    return is_server_url(target) or Path(target).exists()
+
+
+def default_target() -> Target:
+    """No ``--db``: the database chosen in «Настройки → База данных» on this computer
+    (app/connection.py), else the default file in the data folder."""
+    from app.connection import configured_database
+
+    configured = configured_database()
+    return _db_target(str(configured)) if configured else default_database_path()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ic",
@@ -90,9 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=Path,
+        type=_db_target,
         default=None,
-        help=f"файл базы данных (по умолчанию {default_database_path()})",
+        help=(
+            "файл базы данных или адрес базы на сервере postgresql://пользователь@сервер/база "
+            f"(по умолчанию выбранная в настройках, иначе {default_database_path()})"
+        ),
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}", help="версия программы"
@@ -360,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return smoke(_make_smoke_database)
     log_path = setup_logging()
-    db_path: Path = args.db or default_database_path()
+    db_path: Target = args.db if args.db is not None else default_target()
     if args.command is None:
         if _no_screen():
             print(
@@ -386,7 +412,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLITE_ERRORS as exc:
         # Disk full, read-only file, damaged file, locked: one line the user can act on.
         # A SQLite failure translate() cannot name is a bug: its traceback goes out.
-        user_error = translate(exc, db_path)
+        user_error = (
+            _server_error(exc, str(db_path))
+            if is_server_url(db_path)
+            else translate(exc, Path(db_path))
+        )
         if user_error is None:
             raise
         logger.warning("database error in %s: %s", args.command, exc)
@@ -400,6 +430,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _server_error(exc: BaseException, url: str) -> UserError | None:
+    """A server failure in the middle of a command: the connection lost, a wrong password,
+    no right to do this (the everyday role, ``ic db grant``); None for a bug."""
+    from sqlalchemy.exc import DBAPIError
+
+    from db.server import display_url, translate_server
+
+    known = translate_server(exc, url)
+    if known is not None:
+        return known
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    if getattr(orig, "sqlstate", None) == "42501":  # insufficient_privilege
+        return UserError(
+            f"У учётной записи сервера нет прав на это действие в базе {display_url(url)}: "
+            "изменения не сохранены. Обратитесь к администратору сервера."
+        )
+    return None
 
 
 def _make_smoke_database(db_path: Path) -> None:
@@ -434,9 +483,10 @@ def _no_screen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_existing(db_path: Path) -> Database:
-    """Open a database that must already exist: a mistyped --db never creates a new file."""
-    if not db_path.exists():
+def _open_existing(db_path: Target) -> Database:
+    """Open a database that must already exist: a mistyped --db never creates a new file
+    (a server database that is not there is told by the server)."""
+    if not _exists(db_path):
         raise UserError(
             f"Файл базы данных не найден: {db_path}. Новую базу создаёт команда: "
             f"ic --db {db_path} init"
@@ -446,10 +496,10 @@ def _open_existing(db_path: Path) -> Database:
 
 def _with_database(
     command: Callable[[argparse.Namespace, Database], int],
-) -> Callable[[argparse.Namespace, Path], int]:
+) -> Callable[[argparse.Namespace, Target], int]:
     """A command of an existing database, opened (signed in) for it and closed after."""
 
-    def run(args: argparse.Namespace, db_path: Path) -> int:
+    def run(args: argparse.Namespace, db_path: Target) -> int:
         db = _open_existing(db_path)
         try:
             return command(args, db)
@@ -459,7 +509,7 @@ def _with_database(
     return run
 
 
-def _open(db_path: Path) -> Database:
+def _open(db_path: Target) -> Database:
     from app.services.settings import apply_time_zone
 
     db = cli_access.open_signed_in(db_path)
@@ -467,7 +517,7 @@ def _open(db_path: Path) -> Database:
     return db
 
 
-def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_init(args: argparse.Namespace, db_path: Target) -> int:
     from app.services import maintenance, profile
 
     db, created = cli_access.create_or_open(
@@ -494,7 +544,7 @@ def _cmd_init(args: argparse.Namespace, db_path: Path) -> int:
     finally:
         db.close()
     state = "уже существовала, схема актуальна" if existed else "создана"
-    print(f"База данных {db.path}: {state}.")
+    print(f"База данных {db.url or db.path}: {state}.")
     print(f"Профиль специалиста: {who.signature}")
     return EXIT_OK
 
@@ -510,7 +560,7 @@ def _name_the_organisation(db: Database, name: str) -> None:
         save_settings(db, dataclasses.replace(current, provider_name=name.strip()))
 
 
-def _cmd_demo(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_demo(args: argparse.Namespace, db_path: Target) -> int:
     from app.demo.generator import generate_demo
     from app.services.calendar import load_calendar
 
@@ -550,7 +600,7 @@ def _progress_printer() -> Callable[[int, int], None] | None:
     return show
 
 
-def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_demo_extract(args: argparse.Namespace, db_path: Target) -> int:
     from app.demo.extract import write_demo_extract
     from app.domain.periods import Month
 
@@ -561,7 +611,7 @@ def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
         seed=args.seed,
         today=args.today or clock.today(),
         month=(month.year, month.month) if month else None,
-        database=db_path,
+        database=None if is_server_url(db_path) else Path(db_path),
     )
     print(f"Выписка записана: {summary.path} (строк: {summary.rows}).")
     if summary.bad_rows:
@@ -571,7 +621,7 @@ def _cmd_demo_extract(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_check(args: argparse.Namespace, db_path: Target) -> int:
     from app.services import maintenance
 
     db = _open_existing(db_path)
@@ -588,7 +638,8 @@ def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
     print(f"Нарушения внешних ключей: {'не проверены' if fk is None else fk}")
     state = "актуальна" if report.revision == report.head else "ТРЕБУЕТ ОБНОВЛЕНИЯ"
     print(f"Версия схемы: {report.revision} (последняя {report.head}) — {state}")
-    print(f"Журнал: {report.journal_mode}")
+    on_server = is_server_url(report.path)
+    print(f"{'Сервер' if on_server else 'Журнал'}: {report.journal_mode}")
     if report.audit_problem or not report.unreadable:
         print(report.audit_problem or "Журнал действий: цепочка событий не нарушена")
     for line in report.unreadable:  # a damaged file: what could not be checked, and why
@@ -599,12 +650,12 @@ def _cmd_check(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
-def _cmd_workdays(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_workdays(args: argparse.Namespace, db_path: Target) -> int:
     from app.domain.workdays import WorkCalendar
     from app.services import calendar
 
     command = args.workdays_command
-    if command in ("add", "between", "is") and not db_path.exists():
+    if command in ("add", "between", "is") and not _exists(db_path):
         # No database yet: the official calendar without local overrides.
         return _print_workdays(args, WorkCalendar())
     db = _open_existing(db_path)
@@ -640,7 +691,7 @@ def _print_workdays(args: argparse.Namespace, cal: WorkCalendar) -> int:
     return EXIT_OK
 
 
-def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_deadlines(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.deadlines import ACTIONABLE, due_items
 
     on = args.on or clock.today()
@@ -675,7 +726,7 @@ def _cmd_deadlines(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_import_extract(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.extract_import import import_extract
     from app.services.import_report import check_report_path, write_import_report
 
@@ -722,7 +773,7 @@ def _cmd_import_extract(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_registry(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_registry(args: argparse.Namespace, db_path: Target) -> int:
     from app.domain.periods import Month
     from app.services.registry_month import RenumberPrintedError, export_registry, form_registry
 
@@ -767,7 +818,7 @@ def _period_checked(args: argparse.Namespace) -> None:
         )
 
 
-def _cmd_journal(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_journal(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.informing import export_journal
 
     _period_checked(args)
@@ -783,7 +834,7 @@ def _cmd_journal(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_eis_list(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_eis_list(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.informing import export_eis_list
 
     _period_checked(args)
@@ -799,7 +850,7 @@ def _cmd_eis_list(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_directory(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_directory(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.directory import export_directory_xlsx, import_directory_xlsx
 
     db = _open_existing(db_path)
@@ -822,7 +873,7 @@ def _cmd_directory(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_plan(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_plan(args: argparse.Namespace, db_path: Target) -> int:
     from app.services.plans import export_plan_pdf, plan_of_snils
 
     db = _open_existing(db_path)
@@ -835,7 +886,7 @@ def _cmd_plan(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_route(args: argparse.Namespace, db_path: Target) -> int:
     from app.domain.periods import Month
     from app.domain.snils import normalize_snils
     from app.services.routes import export_route_pdf
@@ -853,7 +904,7 @@ def _cmd_route(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-def _cmd_dispatch(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_dispatch(args: argparse.Namespace, db_path: Target) -> int:
     from app.domain.enums import DeliveryMethod, DispatchDocument
     from app.services import dispatch, mail_secret
     from app.services.settings import load_settings
@@ -1005,7 +1056,7 @@ def _dispatch_batches(db: Database, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_report(args: argparse.Namespace, db_path: Target) -> int:
     from app.domain.periods import HalfYear
     from app.services.report import export_semiannual, mark_report_sent, route_coverage
 
@@ -1041,7 +1092,7 @@ def _cmd_report(args: argparse.Namespace, db_path: Path) -> int:
     return EXIT_OK
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace, Path], int]] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Target], int]] = {
     "import-extract": _cmd_import_extract,
     "init": _cmd_init,
     "demo": _cmd_demo,

@@ -7,28 +7,41 @@ read-only user's session refuses to write anything but audit events.
 
 A database made before encryption (no key file beside it) still opens as the one local
 profile until `ic db encrypt` converts it.
+
+On a PostgreSQL server (issue #15) there is no key file and nothing to encrypt: the same
+users and roles sign in against an argon2id hash of each password, kept in the ``setting``
+table under ``signin.<user uuid>``. A server database without any such hash (``ic init
+--plain``, or copied from an unencrypted file) opens as the one local profile until
+``ic init`` names its supervisor. The schema is changed only with the owner's URL: an
+everyday role that opens a database needing an upgrade is told to ask the administrator.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nacl.exceptions
+import nacl.pwhash
 import sqlcipher3
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.domain.dates import format_date
 from app.domain.enums import UserRole
-from app.errors import UserError
+from app.errors import DatabaseError, UserError
 from app.services.common import PROFILE_KEY, audit, current_user
 from db import models
 from db.keystore import KeyStore, WrongPasswordError, raw_key_pragma
-from db.session import Database, open_database
+from db.migrate import current_revision, head_revision, upgrade
+from db.server import display_url, is_server_url
+from db.session import Database, SessionFactory, open_database, translated_server_errors
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +65,24 @@ class UserInfo:
 @dataclass(frozen=True)
 class NewDatabase:
     database: Database
-    recovery_key: str  # shown once, never stored
+    recovery_key: str  # shown once, never stored; "" on a server (no key to recover)
 
 
-def is_encrypted(path: Path) -> bool:
-    return KeyStore.exists(path)
+#: Where a server database keeps a user's password hash: ``signin.<user uuid hex>``.
+SIGN_IN_PREFIX = "signin."
+#: The README section the server's administrator reads (backups, roles, upgrades).
+SERVER_README = "«Общая база для нескольких специалистов» в README"
+
+
+class MigrationNeedsOwnerError(DatabaseError):
+    """A server database needs a schema upgrade the connected role may not make."""
+
+
+def is_encrypted(path: Path | str) -> bool:
+    """A SQLCipher file with its key file beside it (a server database never is)."""
+    if is_server_url(path):
+        return False
+    return KeyStore.exists(Path(path))
 
 
 def credentials_from_environment() -> tuple[str, str] | None:
@@ -79,12 +105,18 @@ def _check_login(login: str) -> str:
 # -- creating and opening ---------------------------------------------------------------------
 
 
-def create_database(path: Path, login: str, password: str, full_name: str) -> NewDatabase:
-    """A new encrypted database whose first user (``login``) is the supervisor."""
+def create_database(path: Path | str, login: str, password: str, full_name: str) -> NewDatabase:
+    """A new encrypted database whose first user (``login``) is the supervisor.
+
+    A server URL: the database is upgraded to the head and ``login`` becomes its supervisor
+    (see :func:`create_on_server`); no recovery key."""
     login = _check_login(login)
     check_password(password)
     if not full_name.strip():
         raise UserError("Укажите Ф.И.О. первого пользователя.")
+    if is_server_url(path):
+        return NewDatabase(create_on_server(str(path), login, password, full_name), "")
+    path = Path(path)
     if path.exists() and path.stat().st_size > 0:
         raise UserError(f"Файл уже существует: {path}. Новая база создаётся только в новом файле.")
     try:
@@ -111,8 +143,12 @@ def create_database(path: Path, login: str, password: str, full_name: str) -> Ne
     return NewDatabase(_signed_in(path, key, user_id, UserRole.SUPERVISOR), recovery)
 
 
-def sign_in(path: Path, login: str, password: str) -> Database:
-    """Open the encrypted database at ``path`` as ``login``; wrong passwords are paused."""
+def sign_in(path: Path | str, login: str, password: str) -> Database:
+    """Open the encrypted database at ``path`` as ``login``; wrong passwords are paused.
+    A server URL: the password is checked against the server's hash of it."""
+    if is_server_url(path):
+        return sign_in_on_server(open_server_database(str(path)), login, password)
+    path = Path(path)
     store = KeyStore.load(path)
     key = store.open_with_password(login, password)
     database = open_database(path, key)
@@ -130,8 +166,13 @@ def sign_in(path: Path, login: str, password: str) -> Database:
     return _signed_in(path, key, user_id, role)
 
 
-def open_with_recovery_key(path: Path, recovery: str, login: str, new_password: str) -> Database:
+def open_with_recovery_key(
+    path: Path | str, recovery: str, login: str, new_password: str
+) -> Database:
     """The recovery key sets a new password for ``login`` (a forgotten password)."""
+    if is_server_url(path):
+        raise UserError(NO_RECOVERY_ON_SERVER)
+    path = Path(path)
     check_password(new_password)
     store = KeyStore.load(path)
     key = store.open_with_recovery(recovery)
@@ -154,6 +195,12 @@ def signed_in_login(db: Database) -> str | None:
 def verify_password(db: Database, password: str) -> None:
     """The signed-in user's password again (unlocking after idle); wrong ones are paused."""
     login = signed_in_login(db)
+    if login is not None and db.on_server:
+        with db.session_factory() as session:
+            _check_server_password(session, login, password)
+        with db.session_factory.begin() as session:
+            audit(session, current_user(session), "user.unlock")
+        return
     if login is None or db.key is None:
         return
     key = KeyStore.load(db.path).open_with_password(login, password)
@@ -168,6 +215,180 @@ def _signed_in(path: Path, key: bytes, user_id: int, role: UserRole) -> Database
     if role is UserRole.READ_ONLY:
         event.listen(database.session_factory, "before_flush", _refuse_writes)
     return database
+
+
+# -- a database on a PostgreSQL server (issue #15) --------------------------------------------
+
+NO_RECOVERY_ON_SERVER = (
+    "У базы на сервере нет ключа восстановления: забытый пароль задаёт руководитель "
+    "(ic users reset-password ИМЯ)."
+)
+
+
+def open_server_database(url: str) -> Database:
+    """A server database, upgraded to the head when the connected role may do so.
+
+    The everyday role (``ic db grant``) cannot change the schema: a database that needs an
+    upgrade is then one Russian line saying who must upgrade it, before anything is tried.
+    """
+    database = open_database(url, migrate=False)
+    try:
+        with translated_server_errors(url):
+            current = current_revision(database.engine)
+            if current != head_revision():
+                if current is not None and not _may_change_schema(database.engine):
+                    raise MigrationNeedsOwnerError(
+                        f"База данных {display_url(url)} требует обновления схемы "
+                        f"(версия {current}, нужна {head_revision()}), а у этой учётной "
+                        "записи сервера нет на это прав. Попросите администратора обновить "
+                        "её: ic --db <адрес владельца базы> check"
+                    )
+                if current is None and not _may_change_schema(database.engine):
+                    raise MigrationNeedsOwnerError(
+                        f"База данных {display_url(url)} на сервере пуста, а у этой учётной "
+                        "записи нет прав создавать в ней таблицы. Создать базу может "
+                        "администратор: ic --db <адрес владельца базы> init"
+                    )
+                upgrade(database.engine, None)
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
+def _may_change_schema(engine: Engine) -> bool:
+    """The connected role may create tables in the schema (the owner's role; a superuser)."""
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT has_schema_privilege(current_user, current_schema(), 'CREATE'), "
+            "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+        ).one()
+    return bool(row[0]) or bool(row[1])
+
+
+def server_sign_in_required(db: Database) -> bool:
+    """Someone has a password on this server database: whoever opens it signs in."""
+    with db.session_factory() as session:
+        found = session.scalar(
+            select(models.Setting.id).where(models.Setting.key.startswith(SIGN_IN_PREFIX)).limit(1)
+        )
+    return found is not None
+
+
+def sign_in_on_server(database: Database, login: str, password: str) -> Database:
+    """``database`` (open, no one signed in) as ``login``; closed when the password is wrong."""
+    try:
+        with database.session_factory.begin() as session:
+            user = _check_server_password(session, login, password)
+            audit(session, user, "user.sign_in", "app_user", str(user.uuid))
+            user_id, role = user.id, user.role
+    except BaseException:
+        database.close()
+        raise
+    return as_user(database, user_id, role)
+
+
+def as_user(database: Database, user_id: int, role: UserRole) -> Database:
+    """The same server connection, with ``user_id`` the author of every change."""
+    factory = SessionFactory(database.engine, expire_on_commit=False, info={"user_id": user_id})
+    if role is UserRole.READ_ONLY:
+        event.listen(factory, "before_flush", _refuse_writes)
+    return dataclasses.replace(database, session_factory=factory, user_id=user_id)
+
+
+def create_on_server(url: str, login: str, password: str, full_name: str | None) -> Database:
+    """The server database (upgraded to the head) gets its supervisor ``login``.
+
+    Refused when someone can already sign in there. The local profile (an empty database's
+    first one, or the one of a database copied from an unencrypted file) becomes the
+    supervisor, as `ic db encrypt` does with a file.
+    """
+    login = _check_login(login)
+    check_password(password)
+    database = open_server_database(url)
+    try:
+        if server_sign_in_required(database):
+            raise UserError(
+                f"В базе {database.url} на сервере уже есть пользователи с паролями: "
+                "войдите одним из них (IC_USER и IC_PASSWORD)."
+            )
+        with database.session_factory.begin() as session:
+            user = current_user(session)
+            if user.login != login and session.scalar(
+                select(models.User.id).where(models.User.login == login)
+            ):
+                raise UserError(f"Пользователь «{login}» уже есть.")
+            user.login = login
+            user.role = UserRole.SUPERVISOR
+            user.active = True
+            if full_name and full_name.strip():
+                user.full_name = full_name.strip()
+            set_server_password(session, user, password)
+            audit(session, user, "database.init", server=database.url)
+            audit(
+                session, user, "user.add", "app_user", str(user.uuid), login=login, role=user.role
+            )
+            _make_profile(session, user)
+            user_id = user.id
+    except BaseException:
+        database.close()
+        raise
+    return as_user(database, user_id, UserRole.SUPERVISOR)
+
+
+def _hash_password(password: str) -> str:
+    hashed = nacl.pwhash.argon2id.str(
+        password.encode("utf-8"),
+        opslimit=nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+        memlimit=nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE,
+    )
+    return hashed.decode("ascii")
+
+
+def set_server_password(session: Session, user: models.User, password: str) -> None:
+    key = f"{SIGN_IN_PREFIX}{user.uuid.hex}"
+    value = json.dumps(_hash_password(password))
+    setting = session.scalar(select(models.Setting).where(models.Setting.key == key))
+    if setting is None:
+        session.add(models.Setting(key=key, value=value))
+    else:
+        setting.value = value
+
+
+def _remove_server_password(session: Session, user: models.User) -> None:
+    key = f"{SIGN_IN_PREFIX}{user.uuid.hex}"
+    setting = session.scalar(select(models.Setting).where(models.Setting.key == key))
+    if setting is not None:
+        session.delete(setting)
+
+
+def _check_server_password(session: Session, login: str, password: str) -> models.User:
+    wrong = WrongPasswordError("Неверное имя пользователя или пароль.")
+    user = session.scalar(select(models.User).where(models.User.login == login.strip().casefold()))
+    if user is None:
+        nacl.pwhash.argon2id.str(
+            b"-",
+            opslimit=nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
+            memlimit=nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE,
+        )
+        raise wrong  # as slow as a wrong password: no hint which logins exist
+    stored = session.scalar(
+        select(models.Setting.value).where(models.Setting.key == f"{SIGN_IN_PREFIX}{user.uuid.hex}")
+    )
+    if stored is None:
+        if not user.active:
+            raise WrongPasswordError("Пользователь отключён. Обратитесь к руководителю.")
+        raise WrongPasswordError(
+            f"У пользователя «{user.login}» нет пароля на сервере: его задаёт руководитель "
+            f"(ic users reset-password {user.login})."
+        )
+    try:
+        nacl.pwhash.verify(str(json.loads(stored)).encode("ascii"), password.encode("utf-8"))
+    except nacl.exceptions.InvalidkeyError:
+        raise wrong from None
+    if not user.active:
+        raise WrongPasswordError("Пользователь отключён. Обратитесь к руководителю.")
+    return user
 
 
 def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
@@ -243,7 +464,10 @@ def add_user(db: Database, login: str, full_name: str, role: UserRole, password:
             login=login,
             role=role,
         )
-        KeyStore.load(db.path).set_password(key, login, password)
+        if db.on_server:
+            set_server_password(session, user, password)
+        else:
+            KeyStore.load(db.path).set_password(key, login, password)
 
 
 def disable_user(db: Database, login: str) -> None:
@@ -259,7 +483,9 @@ def disable_user(db: Database, login: str) -> None:
             raise UserError("Нельзя отключить последнего руководителя.")
         user.active = False
         audit(session, me, "user.disable", "app_user", str(user.uuid), login=login)
-        if db.key is not None:
+        if db.on_server:
+            _remove_server_password(session, user)
+        elif db.key is not None:
             KeyStore.load(db.path).remove_login(login)
 
 
@@ -276,12 +502,17 @@ def reset_password(db: Database, login: str, new_password: str) -> None:
         if not user.active:
             raise UserError(f"Пользователь «{login}» отключён.")
         audit(session, me, "user.password", "app_user", str(user.uuid), login=login)
-        KeyStore.load(db.path).set_password(key, login, new_password)
+        if db.on_server:
+            set_server_password(session, user, new_password)
+        else:
+            KeyStore.load(db.path).set_password(key, login, new_password)
 
 
 def new_recovery_key(db: Database) -> str:
     """Replace the recovery key (the old sheet no longer opens the database)."""
     require(db, UserRole.SUPERVISOR)
+    if db.on_server:
+        raise UserError(NO_RECOVERY_ON_SERVER)
     key = _key_of(db)
     with db.session_factory.begin() as session:
         audit(session, current_user(session), "recovery.replace")
@@ -307,6 +538,13 @@ def write_recovery_sheet(db: Database, recovery: str, out: Path) -> Path:
 
 
 def _key_of(db: Database) -> bytes:
+    if db.on_server:
+        if db.user_id is None:
+            raise UserError(
+                f"В базе {db.url} на сервере ещё нет руководителя с паролем: сначала "
+                f"ic --db {db.url} init (руководитель — из IC_USER и IC_PASSWORD)."
+            )
+        return b""
     if db.key is None:
         raise UserError(
             "База данных не зашифрована: сначала зашифруйте её (ic db encrypt), "
@@ -336,13 +574,19 @@ def _active_supervisors(session: Session) -> int:
 # -- converting an unencrypted database -------------------------------------------------------
 
 
-def encrypt_database(path: Path, login: str, password: str, full_name: str | None) -> str:
+def encrypt_database(path: Path | str, login: str, password: str, full_name: str | None) -> str:
     """Encrypt the plain database at ``path`` in place; return the recovery key.
 
     A verified encrypted copy is made first (sqlcipher_export, then every table's row
     count compared and an integrity check), then swapped in; the plain file is
     overwritten with zeros and removed. The local profile becomes ``login``, supervisor.
     """
+    if is_server_url(path):
+        raise UserError(
+            "Базу на сервере не шифруют ключом: её защищают сервер (TLS, права) и вход по "
+            "паролям (ic init)."
+        )
+    path = Path(path)
     login = _check_login(login)
     check_password(password)
     if is_encrypted(path):

@@ -6,6 +6,9 @@ database. An encrypted database stays encrypted in its backups (the same key), a
 file is copied beside each backup so that a lost key file can be restored too. Backups are
 rotated: the newest of each of the last 7 days, 4 weeks and 12 months are kept, and the
 three newest backups of each kind.
+
+A database on a PostgreSQL server (issue #15) is not a file: its backups are the server
+administrator's (pg_dump); making or restoring one here is refused in one line.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ KINDS = {
 }
 KEEP_DAYS, KEEP_WEEKS, KEEP_MONTHS = 7, 4, 12
 KEEP_PER_KIND = 3  # the newest of each kind too (before an import, a restore, …)
+SERVER_BACKUPS = (
+    "Резервные копии базы на сервере PostgreSQL делает администратор сервера (pg_dump); "
+    "см. раздел «Общая база для нескольких специалистов» в README."
+)
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}-\d{6})\.(?P<kind>[a-z-]+)\.sqlite$")
 
 
@@ -92,6 +99,8 @@ def make_backup(db: Database, kind: str, *, record: bool = True) -> BackupInfo:
     """
     if kind not in KINDS:
         raise ValueError(f"unknown backup kind {kind!r}")
+    if db.on_server:
+        raise UserError(SERVER_BACKUPS)
     folder = backup_folder(db.path)
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -165,7 +174,9 @@ def _reserve_name(folder: Path, stem: str, kind: str) -> tuple[datetime, Path]:
 
 
 def backup_at_start(db: Database) -> BackupInfo | None:
-    """The first start of the day makes the day's backup."""
+    """The first start of the day makes the day's backup (a server's are the server's)."""
+    if db.on_server:
+        return None
     today = clock.today()
     if any(b.taken_at.date() == today for b in list_backups(db.path)):
         return None

@@ -1,4 +1,10 @@
-"""Creating a database and checking one: integrity, migration state, counts."""
+"""Creating a database and checking one: integrity, migration state, counts.
+
+A database on a PostgreSQL server (issue #15) has no PRAGMAs: its check asks the server's
+catalogue instead (constraints not validated, invalid indexes), counts the rows whose
+foreign keys point nowhere (possible only if someone loaded data with the checks off) and
+checks the schema version, the counts and the audit chain as on a file.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from app.services.common import audit, current_user
 from db import models
 from db.engine import SQLITE_ERRORS, translate
 from db.migrate import current_revision, head_revision
+from db.server import SERVER_ERRORS, translate_server
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -80,8 +87,8 @@ def check(db: Database) -> CheckReport:
     def attempt(what: str, step: Callable[[], _T], instead: _T) -> _T:
         try:
             return step()
-        except SQLITE_ERRORS as exc:
-            error = translate(exc)
+        except (*SQLITE_ERRORS, *SERVER_ERRORS) as exc:
+            error = translate_server(exc, db.url) if db.on_server else translate(exc)
             if error is None:
                 raise
             logger.warning("check: %s failed: %s", what, exc)
@@ -98,6 +105,19 @@ def check(db: Database) -> CheckReport:
             return len(conn.execute(text("PRAGMA foreign_key_check")).all())
 
     not_checked: tuple[str, ...] = ("не проверена",)
+    if db.on_server:
+        integrity = attempt("Целостность", lambda: server_integrity(db), not_checked)
+        return CheckReport(
+            path=db.url or str(db.path),
+            integrity=integrity,
+            foreign_key_problems=attempt("Внешние ключи", lambda: orphaned_rows(db), None),
+            revision=attempt("Версия схемы", lambda: current_revision(db.engine), None),
+            head=head_revision(),
+            journal_mode=attempt("Сервер", lambda: server_version(db), "?"),
+            counts=attempt("Количество записей", lambda: counts(db), ()),
+            audit_problem=attempt("Журнал действий", lambda: verify_audit_chain(db), None),
+            unreadable=tuple(unreadable),
+        )
     integrity = attempt("Целостность", lambda: tuple(pragma_rows("integrity_check")), not_checked)
     return CheckReport(
         path=str(db.path),
@@ -110,6 +130,57 @@ def check(db: Database) -> CheckReport:
         audit_problem=attempt("Журнал действий", lambda: verify_audit_chain(db), None),
         unreadable=tuple(unreadable),
     )
+
+
+def server_integrity(db: Database) -> tuple[str, ...]:
+    """("ok",), or a Russian line per constraint the server has not validated and per index
+    it marked invalid (a CREATE INDEX CONCURRENTLY that failed)."""
+    problems: list[str] = []
+    with db.engine.connect() as conn:
+        for name, table in conn.exec_driver_sql(
+            "SELECT c.conname, t.relname FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND NOT c.convalidated ORDER BY 2, 1"
+        ):
+            problems.append(f"ограничение {name} таблицы {table} не проверено сервером")
+        for name, table in conn.exec_driver_sql(
+            "SELECT i.relname, t.relname FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND NOT (x.indisvalid AND x.indisready) "
+            "ORDER BY 2, 1"
+        ):
+            problems.append(f"индекс {name} таблицы {table} недействителен")
+    return tuple(problems) or ("ok",)
+
+
+def orphaned_rows(db: Database) -> int:
+    """Rows whose foreign key names a row that is not there (what PRAGMA foreign_key_check
+    finds in a file). The server enforces the keys, so this is 0 unless data was loaded
+    with triggers off (session_replication_role = replica)."""
+    found = 0
+    with db.engine.connect() as conn:
+        for table in models.Base.metadata.sorted_tables:
+            for fk in table.foreign_key_constraints:
+                child = [table.c[c.name] for c in fk.columns]
+                parent_table = fk.referred_table
+                parent = [e.column for e in fk.elements]
+                matches = [p == c for p, c in zip(parent, child, strict=True)]
+                missing = ~select(1).select_from(parent_table).where(*matches).exists()
+                query = (
+                    select(func.count())
+                    .select_from(table)
+                    .where(*(c.is_not(None) for c in child), missing)
+                )
+                found += int(conn.execute(query).scalar() or 0)
+    return found
+
+
+def server_version(db: Database) -> str:
+    with db.engine.connect() as conn:
+        version = str(conn.exec_driver_sql("SHOW server_version").scalar())
+    return f"PostgreSQL {version.split()[0]}"
 
 
 def verify_audit_chain(db: Database) -> str | None:
