@@ -12,10 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.connection import configured_database
 from app.errors import UserError
+from app.paths import default_database_path
+from db.server import is_server_url
 from ui.errors import APP_TITLE, install_excepthook
 from ui.first_start import first_start_if_needed
 from ui.main_window import MainWindow
+from ui.server_sign_in import open_server_for_window
 from ui.sign_in import open_for_window
 
 
@@ -37,16 +41,32 @@ def smoke(make_database: Callable[[Path], None]) -> int:
     return run_smoke(make_database)
 
 
-def run(db_path: Path, log_path: Path, open_file: Path | None = None) -> int:
+def start_target(given: Path | str | None) -> Path | str:
+    """What the window opens: ``--db`` as given, else this computer's choice in «Настройки
+    → База данных» (app/connection.py), else the default file in the data folder."""
+    if given is not None and str(given).strip():
+        return given
+    configured = configured_database()
+    if configured is None:
+        return default_database_path()
+    return configured if is_server_url(configured) else Path(configured)
+
+
+def run(db_path: Path | str | None, log_path: Path, open_file: Path | None = None) -> int:
     """Show the window until it is closed; the process ends with the event loop's code.
+    ``db_path``: a file, a ``postgresql://`` URL, or None for :func:`start_target`'s choice.
     ``open_file``: a package or acknowledgement to load once the window is shown."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("IntegrationConsultant")
     app.setOrganizationName("IntegrationConsultant")
     install_excepthook(log_path)
     install_translations(app)
+    target = start_target(db_path)
     try:
-        opened = open_for_window(db_path)
+        if is_server_url(target):
+            opened = open_server_for_window(str(target))
+        else:
+            opened = open_for_window(Path(target))
     except UserError as exc:
         QMessageBox.critical(None, APP_TITLE, str(exc))
         return 2
