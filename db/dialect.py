@@ -3,27 +3,58 @@
 Case-insensitive search with ё = е needs none: names are searched through their stored
 ``search_name`` (app.domain.names.search_key: lower case, ё as е), compared with LIKE on
 both databases.
+
+Writers at the same time: on SQLite a unit of work holds the database's one write lock
+from its first statement (BEGIN IMMEDIATE, db/engine.py), so whatever it numbers (the
+registry's 1..N, a package's sequence, ids it assigns itself) cannot be numbered by
+another process meanwhile. On PostgreSQL writers run side by side (READ COMMITTED);
+:func:`lock_tables` gives a unit that numbers the same guarantee for the tables it names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, CursorResult, Table, Text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 def is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
-def lock_for_new_ids(connection: Connection, tables: Iterable[Table]) -> None:
-    """Before a bulk insert that numbers its rows itself (max(id) + 1, ...): no other writer
-    may insert into ``tables`` until the transaction ends. SQLite: the write unit already
-    holds the database's write lock. PostgreSQL: a table lock that lets readers read."""
+def lock_tables(connection: Connection, tables: Iterable[Table]) -> None:
+    """Until the transaction ends no other writer may change ``tables``, and no other unit
+    that locks one of them may begin its work; readers go on reading. Take it before
+    reading what is numbered (max(...) + 1, the next sequence, the rows to number 1..N):
+    on PostgreSQL every later statement then sees what the writer before committed.
+
+    SQLite: nothing to do, the unit of work already holds the database's write lock.
+    PostgreSQL: ``LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE`` (it conflicts with itself
+    and with every writer). Tables are locked parents first, the order in which writers
+    insert, so two lockers never wait for each other crosswise.
+    """
     if is_sqlite(connection):
         return
-    names = ", ".join(f'"{t.name}"' for t in tables)
-    connection.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+    unique = {t.name: t for t in tables}
+    if not unique:
+        return
+    order = {t.name: i for i, t in enumerate(next(iter(unique.values())).metadata.sorted_tables)}
+    names = sorted(unique, key=lambda name: (order.get(name, len(order)), name))
+    listed = ", ".join(f'"{name}"' for name in names)
+    connection.exec_driver_sql(f"LOCK TABLE {listed} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def lock_for_new_ids(connection: Connection, tables: Iterable[Table]) -> None:
+    """Before a bulk insert that numbers its rows itself (max(id) + 1, ...): no other writer
+    may insert into ``tables`` until the transaction ends (:func:`lock_tables`)."""
+    lock_tables(connection, tables)
 
 
 def sync_id_sequences(connection: Connection, tables: Iterable[Table]) -> None:
@@ -33,7 +64,65 @@ def sync_id_sequences(connection: Connection, tables: Iterable[Table]) -> None:
     if is_sqlite(connection):
         return
     for table in tables:
+        if "id" not in table.c:
+            continue
         connection.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
             f'(SELECT coalesce(max(id), 0) + 1 FROM "{table.name}"), false)'
         )
+
+
+def execute_driver(
+    connection: Connection,
+    sql: str,
+    parameters: Sequence[Any] | Sequence[Sequence[Any]] | None = None,
+) -> CursorResult[*tuple[Any, ...]]:
+    """Raw SQL straight to the driver, written with ``?`` for its positional parameters
+    (SQLite's style); psycopg's ``%s`` is put in on PostgreSQL. The SQL must hold no
+    other ``?`` and no ``%``."""
+    if not is_sqlite(connection):
+        if "%" in sql:
+            raise ValueError("a % in raw SQL for the driver")
+        sql = sql.replace("?", "%s")
+    if parameters is None:
+        return connection.exec_driver_sql(sql)
+    return connection.exec_driver_sql(sql, parameters)
+
+
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class json_text(FunctionElement[str]):  # noqa: N801 - used as a SQL function
+    """``json_text(column, "key")``: the text of a top-level key of a JSON document kept
+    in a text column, NULL when missing. SQLite ``json_extract(column, '$.key')``,
+    PostgreSQL ``CAST(column AS jsonb) ->> 'key'``. The key is written into the SQL
+    (a plain name), so the same expression in SELECT and GROUP BY is one expression."""
+
+    type = Text()
+    inherit_cache = True
+    name = "json_text"
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("key", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], key: str) -> None:
+        if not _KEY.match(key):
+            raise ValueError(f"not a JSON key name: {key!r}")
+        self.key = key
+        super().__init__(column)
+
+
+def _json_column(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(column, **kw)
+
+
+@compiles(json_text)
+def _json_text_sqlite(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_extract({_json_column(element, compiler, **kw)}, '$.{element.key}')"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_postgresql(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(CAST({_json_column(element, compiler, **kw)} AS jsonb) ->> '{element.key}')"

@@ -48,6 +48,7 @@ from app.domain.tracking import generate_tracking_number
 from app.domain.workdays import WorkCalendar
 from app.services.common import current_user
 from db import models
+from db.dialect import execute_driver, lock_for_new_ids, sync_id_sequences
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,10 @@ def generate_demo(
         user = current_user(session)
         user_id = user.id
         conn = session.connection()
-        ids = _Ids({t.name: _next_id(conn, t) for t in models.Base.metadata.sorted_tables})
+        # Ids are assigned here: no other writer inserts meanwhile (on a server: a lock).
+        tables = models.Base.metadata.sorted_tables
+        lock_for_new_ids(conn, tables)
+        ids = _Ids({t.name: _next_id(conn, t) for t in tables})
         builder = _Builder(rng, cal, today, user_id, ids)
         # Documents name their developer as printed (DESIGN.md: the local profile).
         builder.developer = {
@@ -180,6 +184,7 @@ def generate_demo(
             if progress:
                 progress(written, citizens)
         builder.registry_months(conn, first_month)
+        sync_id_sequences(conn, tables)
         return builder.summary()
 
 
@@ -206,13 +211,19 @@ def _sql_value(value: Any, stamps: dict[datetime, str] | None = None) -> Any:
 
 def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     # Straight to the driver: SQLAlchemy's per-value processing would double the run time
-    # at 100,000 citizens. _sql_value writes exactly what the column types would.
-    names = [c.name for c in table.columns]
+    # at 100,000 citizens. _sql_value writes exactly what the column types would (on
+    # PostgreSQL the same text, which the server reads into its column types). A column
+    # no row names and the database fills in itself (server_default) is left out.
+    names = [
+        c.name
+        for c in table.columns
+        if c.server_default is None or any(c.name in row for row in rows)
+    ]
     columns = ", ".join(f'"{name}"' for name in names)
     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'
     stamps: dict[datetime, str] = {}
-    conn.exec_driver_sql(
-        sql, [tuple([_sql_value(row.get(name), stamps) for name in names]) for row in rows]
+    execute_driver(
+        conn, sql, [tuple([_sql_value(row.get(name), stamps) for name in names]) for row in rows]
     )
 
 

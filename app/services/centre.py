@@ -34,6 +34,7 @@ from app.services.exchange_keys import require_installation
 from app.services.files import check_output, checked_format, write_atomically
 from app.services.report import Coverage, coverage_from_columns
 from db import models
+from db.dialect import json_text
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -302,11 +303,11 @@ def _identified_dates(session: Session) -> dict[tuple[str, str], date]:
     rows = session.execute(
         select(
             RECORDS.c.provider_code,
-            func.json_extract(data, "$.citizen_uuid"),
-            func.min(func.json_extract(data, "$.identified_on")),
+            json_text(data, "citizen_uuid"),
+            func.min(json_text(data, "identified_on")),
         )
         .where(RECORDS.c.table_name == "registry_entry", data.is_not(None))
-        .group_by(RECORDS.c.provider_code, func.json_extract(data, "$.citizen_uuid"))
+        .group_by(RECORDS.c.provider_code, json_text(data, "citizen_uuid"))
     ).all()
     found = {}
     for provider, citizen, day in rows:

@@ -65,6 +65,7 @@ from app.services.exchange_keys import (
 )
 from app.services.files import check_output, write_atomically
 from db import models
+from db.dialect import execute_driver, is_sqlite, lock_tables
 from db.migrate import head_revision, known_revisions
 from db.session import Database
 
@@ -105,6 +106,26 @@ SYNC_TABLES: dict[str, Table] = {
 }
 LEDGER = typing.cast(Table, models.SyncLedger.__table__)
 RECORDS = typing.cast(Table, models.ProviderRecord.__table__)
+
+
+def _table(model: type[models.Base]) -> Table:
+    return typing.cast(Table, model.__table__)
+
+
+# What a unit that numbers packages locks on a server (db/dialect.py lock_tables).
+_EXPORT_LOCKED = [
+    _table(models.Installation),
+    _table(models.ExchangePackage),
+    LEDGER,
+    *SYNC_TABLES.values(),
+]
+_IMPORT_LOCKED = [
+    _table(models.ExchangePeer),
+    _table(models.ExchangePackage),
+    RECORDS,
+    _table(models.SyncConflict),
+    _table(models.ProviderReport),
+]
 TABLE_TITLES = {
     "organisation": "организации",
     "organisation_contact": "контакты организаций",
@@ -279,22 +300,43 @@ def _changed_rows(
     ``full``). Values travel as the database stores them (ISO dates, UUIDs as 32 hex
     digits, 0/1): read straight from the driver, 120,000 records in about a second."""
     sql, names = _select_changed(table, full)
-    cursor = session.connection().exec_driver_sql(sql)
+    connection = session.connection()
+    cursor = connection.exec_driver_sql(sql)
+    as_stored = None if is_sqlite(connection) else _as_sqlite_stores
     while rows := cursor.fetchmany(5000):
         for row in rows:
-            yield dict(zip(names, row[3:], strict=True)), row[0], row[1], row[2]
+            values = tuple(row) if as_stored is None else tuple(as_stored(v) for v in row)
+            yield dict(zip(names, values[3:], strict=True)), values[0], values[1], values[2]
+
+
+def _as_sqlite_stores(value: Any) -> Any:
+    """A value read from PostgreSQL as SQLite stores it (UUIDs as 32 hex digits, dates and
+    times as ISO text, 0/1): a package carries the same text from either database."""
+    if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _tombstones(session: Session, table: Table) -> list[tuple[str, str, str | None]]:
     """(uuid, version, base) of records sent once and deleted since, not yet confirmed."""
-    rows = session.connection().exec_driver_sql(
+    rows = execute_driver(
+        session.connection(),
         "SELECT l.uuid, l.sent_version, l.acked_version, l.deleted FROM sync_ledger l "
         f'WHERE l.table_name = ? AND NOT EXISTS (SELECT 1 FROM "{table.name}" t '
         "WHERE t.uuid = l.uuid)",
         (table.name,),
     )
     found = []
-    for record_uuid, sent, acked, deleted in rows:
+    for stored_uuid, sent, acked, deleted in rows:
+        record_uuid = _hex(stored_uuid) or str(stored_uuid)
         if deleted:
             if acked == sent:
                 continue
@@ -397,6 +439,9 @@ def export_package(
     access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
     out = check_output(out, db.path)
     with db.session_factory.begin() as session:
+        # One package at a time, and no record changes while it is written: the sequence
+        # is read and moved on, and the ledger marks as sent what the package holds.
+        lock_tables(session.connection(), _EXPORT_LOCKED)
         own = require_installation(session, InstallationMode.PROVIDER)
         centre = session.scalar(select(models.ExchangePeer))
         if centre is None:
@@ -508,21 +553,23 @@ def _remember_table(session: Session, table: Table, full: bool, sequence: int) -
     """The ledger for the records of ``table`` just sent, in one statement: the same
     selection as :func:`_changed_rows` (the write lock is held, nothing changed since)."""
     where = (
-        "1"
+        "TRUE"
         if full
         else "(l.acked_version IS NULL OR l.acked_version != CAST(t.updated_at AS TEXT))"
     )
     # A version sent before and sent again unchanged keeps its ledger row as it is.
     where += " AND (l.sent_version IS NULL OR l.sent_version != CAST(t.updated_at AS TEXT))"
     if table.name == "organisation":
-        where += " AND NOT coalesce(t.regional, 0)"
-    session.connection().exec_driver_sql(
+        where += " AND NOT coalesce(t.regional, FALSE)"
+    execute_driver(
+        session.connection(),
         "INSERT INTO sync_ledger (uuid, table_name, sent_version, sent_sequence, deleted) "
-        f'SELECT t.uuid, ?, CAST(t.updated_at AS TEXT), ?, 0 FROM "{table.name}" t '
+        "SELECT t.uuid, CAST(? AS TEXT), CAST(t.updated_at AS TEXT), ?, FALSE "
+        f'FROM "{table.name}" t '
         f"LEFT JOIN sync_ledger l ON l.uuid = t.uuid WHERE {where} "
         "ORDER BY t.uuid "  # in key order: the ledger's index grows at its end, a third faster
         "ON CONFLICT (uuid) DO UPDATE SET sent_version = excluded.sent_version, "
-        "sent_sequence = excluded.sent_sequence, deleted = 0",
+        "sent_sequence = excluded.sent_sequence, deleted = FALSE",
         (table.name, sequence),
     )
 
@@ -532,7 +579,8 @@ def _remember_sent(session: Session, sent: list[tuple[str, str, str, bool]], seq
     version stays until the centre's acknowledgement)."""
     if not sent:
         return
-    session.connection().exec_driver_sql(
+    execute_driver(
+        session.connection(),
         "INSERT INTO sync_ledger (uuid, table_name, sent_version, sent_sequence, deleted) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET "
         "sent_version = excluded.sent_version, sent_sequence = excluded.sent_sequence, "
@@ -642,6 +690,8 @@ def import_package(
         ack_out = path.with_suffix(".icack")
     ack_out = check_output(ack_out, db.path)
     with db.session_factory.begin() as session:
+        # One package at a time: a provider's last sequence is read and moved on.
+        lock_tables(session.connection(), _IMPORT_LOCKED)
         own = require_installation(session, InstallationMode.REGIONAL_CENTRE)
         package, peer, ring, box, total = _checked(db, session, path, "sync", passphrase)
         header = package.header
@@ -814,11 +864,12 @@ def _apply(
     sequence = int(header["sequence"])
     package_uuid = uuid.UUID(str(header["package_uuid"]))
     conn = session.connection()
-    held: dict[str, str] = dict(
-        conn.exec_driver_sql(
-            "SELECT uuid, version FROM provider_record WHERE provider_code = ?", (peer.code,)
-        ).all()
-    )
+    held: dict[str, str] = {
+        _hex(record) or str(record): version
+        for record, version in execute_driver(
+            conn, "SELECT uuid, version FROM provider_record WHERE provider_code = ?", (peer.code,)
+        )
+    }
     now = clock.now_utc().astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     applied = unchanged = conflicts = deleted = reports = 0
     inserts: list[tuple[Any, ...]] = []
@@ -826,7 +877,8 @@ def _apply(
 
     def flush() -> None:
         if inserts:
-            conn.exec_driver_sql(
+            execute_driver(
+                conn,
                 "INSERT INTO provider_record (provider_code, table_name, uuid, version, data, "
                 "package_sequence, snils, person_key, received_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -834,7 +886,8 @@ def _apply(
             )
             inserts.clear()
         if updates:
-            conn.exec_driver_sql(
+            execute_driver(
+                conn,
                 "UPDATE provider_record SET version = ?, data = ?, package_sequence = ?, "
                 "snils = ?, person_key = ?, received_at = ? "
                 "WHERE provider_code = ? AND uuid = ?",
@@ -886,7 +939,8 @@ def _apply(
                 applied += 1
         else:
             flush()
-            held_data = conn.exec_driver_sql(
+            held_data = execute_driver(
+                conn,
                 "SELECT data FROM provider_record WHERE provider_code = ? AND uuid = ?",
                 (peer.code, record),
             ).scalar()
@@ -1009,6 +1063,8 @@ def import_ack(db: Database, path: Path, *, passphrase: str | None = None) -> Ac
     access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
     path = Path(path)
     with db.session_factory.begin() as session:
+        # Not while a package is written: the ledger it confirms is the one it reads.
+        lock_tables(session.connection(), [_table(models.ExchangePackage), LEDGER])
         require_installation(session, InstallationMode.PROVIDER)
         package, peer, _ring, box, _total = _checked(db, session, path, "ack", passphrase)
         header = package.header

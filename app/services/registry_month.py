@@ -30,6 +30,7 @@ from app.services.common import audit, current_user, now_utc
 from app.services.files import check_output, checked_format, write_atomically
 from app.services.settings import provider_name
 from db import models
+from db.dialect import lock_tables
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -119,8 +120,16 @@ def form_registry(
         # Re-forming renumbers a registry that may have been printed: the supervisor's
         # decision (issue #10), and the state before is kept.
         access.require(db, UserRole.SUPERVISOR)
-        backups.make_backup(db, "before-forming")
+        # A server database is backed up by its administrator (pg_dump), not copied here.
+        if not db.on_server:
+            backups.make_backup(db, "before-forming")
     with db.session_factory.begin() as session:
+        # Numbering 1..N reads the entries, then writes their numbers: nobody may enter,
+        # change or number entries in between (on a server another consultant could).
+        lock_tables(
+            session.connection(),
+            [models.RegistryEntry.__table__, models.RegistryMonth.__table__],  # type: ignore[list-item]
+        )
         order = _receipt_order(session, period)
         if not order:
             raise UserError(
