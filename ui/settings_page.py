@@ -524,7 +524,7 @@ class DatabaseBox(QGroupBox):
         self.port.setRange(1, 65535)
         self.port.setValue(5432)
         self.database = QLineEdit()
-        self.database.setPlaceholderText("ic")
+        self.database.setPlaceholderText("например: ic")
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -533,7 +533,7 @@ class DatabaseBox(QGroupBox):
             self.sslmode.addItem(title, mode)
         self.sslmode.setCurrentIndex(self.sslmode.findData(server_settings.DEFAULT_SSL_MODE))
         self.rootcert = QLineEdit()
-        self.rootcert.setPlaceholderText("файл .pem или .crt от администратора сервера")
+        self.rootcert.setPlaceholderText("файл .pem или .crt")
         self.rootcert_button = QPushButton("Выбрать…")
         rootcert_row = QHBoxLayout()
         rootcert_row.addWidget(self.rootcert, 1)
@@ -577,7 +577,7 @@ class DatabaseBox(QGroupBox):
             opened = f"Сейчас открыт файл {self._db.path}."
         self.current.setText(
             f"{opened} Здесь выбирается, какую базу программа откроет на этом компьютере "
-            "при следующем запуске."
+            "при следующем запуске; выбор сохраняет кнопка «Сохранить» внизу."
         )
         self._loaded = server_settings.current_choice()
         chosen = self._loaded.server
@@ -628,7 +628,7 @@ class DatabaseBox(QGroupBox):
     def _show_password_state(self) -> None:
         chosen = self._loaded.server
         if chosen is None:
-            self.password.setPlaceholderText("хранится в хранилище паролей системы")
+            self.password.setPlaceholderText("будет сохранён в хранилище паролей системы")
             return
         try:
             stored = server_settings.has_stored_password(chosen)
