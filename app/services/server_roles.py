@@ -76,14 +76,15 @@ def grant_everyday_role(db: Database, role: str) -> Granted:
             ).scalar()
             or 0
         )
-        for statement in _statements(role, dbname):
+        for statement in grant_statements(role, dbname):
             conn.exec_driver_sql(statement)
     url = make_url(db.url)
     port = f":{url.port}" if url.port else ""
     return Granted(role, db.url, f"{url.host}{port}", dbname, len(names), sequences)
 
 
-def _statements(role: str, dbname: str) -> list[str]:
+def grant_statements(role: str, dbname: str) -> list[str]:
+    """What the owner runs to give ``role`` the everyday rights in database ``dbname``."""
     r = f'"{role}"'
     schema = "public"
     return [
