@@ -231,6 +231,7 @@ def main() -> int:
     parser.add_argument("--url", default=None, help="postgresql://… (else IC_TEST_POSTGRES_URL)")
     parser.add_argument("--size", type=int, default=SERVER_SIZE, help="citizens (postgresql)")
     parser.add_argument("--from-sqlite", type=Path, default=None, help="a plain demo database")
+    parser.add_argument("--server-only", action="store_true", help="time only the server")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--keep", type=Path, default=None, help="keep databases in this folder")
     parser.add_argument(
@@ -293,6 +294,7 @@ def main() -> int:
 # --- PostgreSQL (issue #15) -------------------------------------------------------------
 
 SERVER_SIZE = 300_000
+PROVIDERS = 30  # the centre's consolidated report: 30 providers' rows
 BENCH_DATABASE = "ic_bench"
 HALF = "2026H1"
 # Item -> seconds it must stay under on the centre's 300,000 people, on either database.
@@ -300,6 +302,7 @@ SERVER_TARGETS: dict[str, float] = {
     "grid: first paint after open": 0.3,
     "grid: search keystroke, worst of 9": 0.1,
     "semi-annual report": 1.0,
+    f"consolidated semi-annual report, {PROVIDERS} providers": 1.0,
     "import 10k extract: new people": 10.0,
     "import 10k extract: same file again (updates)": 10.0,
 }
@@ -354,6 +357,55 @@ def _child_import(argv: list[str]) -> int:
     return 0
 
 
+def _child_consolidated(argv: list[str]) -> int:
+    """The centre's consolidated Appendix 4 over 30 providers' reports whose people are the
+    database's own (its report's people for HALF, split 30 ways by a hash): what the centre
+    holds once the 30 packages are in. Writes the centre's rows: run it on a copy."""
+    import time
+    import zlib
+    from datetime import date
+
+    from app import clock
+    from app.domain.enums import InstallationMode
+    from app.domain.periods import HalfYear
+    from app.services.centre import consolidated_report
+    from app.services.report import report_with_people
+    from db import models
+
+    db = _open(argv[0])
+    half = HalfYear.parse(HALF)
+    with db.session_factory() as session:  # type: ignore[attr-defined]
+        _whole, people = report_with_people(db, session, half)  # type: ignore[arg-type]
+    split: list[list[list[str]]] = [[[] for _ in people] for _ in range(PROVIDERS)]
+    for column, persons in enumerate(people):
+        for person in persons:
+            split[zlib.crc32(person.encode()) % PROVIDERS][column].append(person)
+    now = clock.now_utc()
+    with db.session_factory.begin() as session:  # type: ignore[attr-defined]
+        session.add(models.Installation(
+            mode=InstallationMode.REGIONAL_CENTRE, code="RC", name="Региональный центр",
+            sign_public="-", box_public="-", secret_keys="{}"))  # fmt: skip
+        for n, columns in enumerate(split, start=1):
+            code = f"P{n:02d}"
+            session.add(models.ExchangePeer(
+                mode=InstallationMode.PROVIDER, code=code, name=f"Поставщик {n}", position=n,
+                sign_public="-", box_public="-", fingerprint="-", pinned_at=now))  # fmt: skip
+            session.add(models.ProviderReport(
+                provider_code=code, half=HALF, provider_name=f"Поставщик {n}",
+                cells=json.dumps([len(c) for c in columns]), people=json.dumps(columns),
+                first_received_on=date(2026, 7, 20), package_sequence=1))  # fmt: skip
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        report = consolidated_report(db, HALF)  # type: ignore[arg-type]
+        best = min(best, time.perf_counter() - started)
+    db.close()  # type: ignore[attr-defined]
+    people_total = sum(len(p) for p in people)
+    print(json.dumps({"seconds": best, "peak_mib": _peak(), "rows": len(report.rows),
+                      "people": people_total}))  # fmt: skip
+    return 0
+
+
 def _peak() -> float:
     import resource
 
@@ -361,7 +413,8 @@ def _peak() -> float:
 
 
 _CHILDREN = {"--grid-child": _child_grid, "--report-child": _child_report,
-             "--import-child": _child_import}  # fmt: skip
+             "--import-child": _child_import,
+             "--consolidated-child": _child_consolidated}  # fmt: skip
 
 
 def _child(*argv: str) -> list[dict[str, object]]:
@@ -388,6 +441,10 @@ def _measure(backend: str, target: str, extract: Path, size: int) -> list[Result
             print(f"  {title}: {row['result']}", file=sys.stderr)
             results.append(Result(size, f"{backend}: {title}", float(row["seconds"]),  # type: ignore[arg-type]
                                   float(row["peak_mib"]), True))  # type: ignore[arg-type]  # fmt: skip
+    for row in _child("--consolidated-child", target):
+        print(f"  consolidated: {row['rows']} rows, {row['people']} people", file=sys.stderr)
+        results.append(Result(size, f"{backend}: consolidated semi-annual report, {PROVIDERS} "
+                              "providers", float(row["seconds"]), float(row["peak_mib"]), True))  # type: ignore[arg-type]  # fmt: skip
     for r in results:
         _report(r)
     return results
@@ -425,9 +482,12 @@ def copy_to_server(source: Path, url: str) -> dict[str, int]:
     lite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     with psycopg.connect(plain.render_as_string(hide_password=False)) as pg:
         for table in models.Base.metadata.sorted_tables:
-            names = [c.name for c in table.columns]
-            columns = ", ".join(f'"{n}"' for n in names)
-            booleans = {i for i, c in enumerate(table.columns) if _python_type(c) is bool}
+            # A source at an older revision lacks newer columns: the server's defaults fill
+            # them (SQLite would read a double-quoted missing column as a string literal).
+            present = {str(r[1]) for r in lite.execute(f'PRAGMA table_info("{table.name}")')}
+            kept = [c for c in table.columns if c.name in present]
+            columns = ", ".join(f'"{c.name}"' for c in kept)
+            booleans = {i for i, c in enumerate(kept) if _python_type(c) is bool}
             pg.execute(f'DELETE FROM "{table.name}"')  # rows the migrations seeded
             cursor = lite.execute(f'SELECT {columns} FROM "{table.name}"')
             n = 0
@@ -488,11 +548,12 @@ def main_server(args: argparse.Namespace) -> int:
         _report(results[-1])
 
     # SQLite: the imports change the database, so they run on a copy.
-    work = base / "work.sqlite"
-    _fresh(work)
-    _copy(source, work)
-    results += _measure("SQLite", str(work), extract, size)
-    _fresh(work)
+    if not args.server_only:
+        work = base / "work.sqlite"
+        _fresh(work)
+        _copy(source, work)
+        results += _measure("SQLite", str(work), extract, size)
+        _fresh(work)
 
     started = time.perf_counter()
     server = fresh_server_database(url)
