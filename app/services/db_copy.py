@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -31,15 +32,17 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, inspect, select
+import sqlcipher3
+from sqlalchemy import Connection, Table, create_engine, inspect, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from app.domain.enums import UserRole
 from app.errors import DatabaseError, UserError
 from db import models
 from db.dialect import sync_id_sequences
-from db.keystore import KeyStore
+from db.keystore import KeyStore, raw_key_pragma
 from db.migrate import (
     SERVER_MIGRATION_LOCK,
     alembic_config,
@@ -48,7 +51,7 @@ from db.migrate import (
     known_revisions,
 )
 from db.server import create_server_engine, display_url, parse_url, translate_server
-from db.session import Database, open_database
+from db.session import Database, SessionFactory, refuse_foreign_file
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +140,7 @@ def _open_source(source: Path, credentials: tuple[str, str] | None) -> Database:
                 "(IC_USER и IC_PASSWORD)."
             )
         key = KeyStore.load(source).open_with_password(*credentials)
-    # Not migrated and not written: a file of another version is refused below.
-    database = open_database(source, key, migrate=False)
+    database = _open_read_only(source, key)
     try:
         revision = current_revision(database.engine)
         if revision is None:
@@ -162,6 +164,27 @@ def _open_source(source: Path, credentials: tuple[str, str] | None) -> Database:
         database.close()
         raise
     return database
+
+
+def _open_read_only(path: Path, key: bytes | None) -> Database:
+    """The file opened read-only (``mode=ro``): not migrated, no pragma written, its bytes
+    as they were; another program's file or a file that is no database is refused first."""
+    refuse_foreign_file(path.resolve(), key)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def connect() -> Any:
+        raw: Any = (
+            sqlcipher3.connect(uri, uri=True, check_same_thread=False)
+            if key is not None
+            else sqlite3.connect(uri, uri=True, check_same_thread=False)
+        )
+        if key is not None:
+            raw.execute(f'PRAGMA key = "{raw_key_pragma(key)}"')
+        return raw
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    factory = SessionFactory(engine, expire_on_commit=False)
+    return Database(path=path.resolve(), engine=engine, session_factory=factory, key=key)
 
 
 def _signed_in_user(src: Database, credentials: tuple[str, str] | None) -> int | None:
