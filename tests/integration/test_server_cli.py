@@ -301,3 +301,18 @@ def test_the_everyday_role_is_told_to_ask_for_the_upgrade(
     )
     code, out, err = run(capsys, "--db", app_url, "check")  # new tables too (default rights)
     assert code == EXIT_OK, out + err
+
+
+def test_without_db_the_command_line_opens_this_computers_chosen_database(
+    empty_server_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.connection import save_configured_database
+
+    assert run(capsys, "--db", empty_server_db, "init", "--name", NAME)[0] == EXIT_OK
+    save_configured_database(empty_server_db)  # «Настройки → База данных» on this computer
+    code, out, err = run(capsys, "check")
+    assert code == EXIT_OK, out + err
+    assert "База данных: postgresql://" in out and "Сервер: PostgreSQL" in out
+    save_configured_database(None)  # back to the default file, which does not exist yet
+    err = one_line_error(capsys, "check")
+    assert "Файл базы данных не найден" in err
