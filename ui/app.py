@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.connection import configured_database
 from app.errors import UserError
 from app.paths import default_database_path
-from db.server import is_server_url
+from app.services.server_settings import is_server_target
 from ui.errors import APP_TITLE, install_excepthook
 from ui.first_start import first_start_if_needed
 from ui.main_window import MainWindow
@@ -49,7 +49,7 @@ def start_target(given: Path | str | None) -> Path | str:
     configured = configured_database()
     if configured is None:
         return default_database_path()
-    return configured if is_server_url(configured) else Path(configured)
+    return configured if is_server_target(configured) else Path(configured)
 
 
 def run(db_path: Path | str | None, log_path: Path, open_file: Path | None = None) -> int:
@@ -63,7 +63,7 @@ def run(db_path: Path | str | None, log_path: Path, open_file: Path | None = Non
     install_translations(app)
     target = start_target(db_path)
     try:
-        if is_server_url(target):
+        if is_server_target(target):
             opened = open_server_for_window(str(target))
         else:
             opened = open_for_window(Path(target))

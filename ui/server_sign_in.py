@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserError
 from app.services import access
-from db.server import display_url
+from app.services.server_settings import shown_url
 from db.session import Database
 from ui.errors import APP_TITLE
 
@@ -64,7 +64,7 @@ class ServerSignInDialog(QDialog):
         self.sign_in_button.setDefault(True)
         self.sign_in_button.clicked.connect(self._sign_in)
         cancel.clicked.connect(self.reject)
-        where = QLabel(f"База данных на сервере: {display_url(url)}")
+        where = QLabel(f"База данных на сервере: {shown_url(url)}")
         where.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(where)

@@ -64,6 +64,16 @@ class CredentialStoreError(UserError):
     """The credential store is missing or refused: said in words, never a traceback."""
 
 
+def is_server_target(target: object) -> bool:
+    """True for a PostgreSQL URL; a file path (or nothing) means the SQLite file."""
+    return server.is_server_url(target)
+
+
+def shown_url(url: str) -> str:
+    """The server database's address without a password, for the window."""
+    return server.display_url(url)
+
+
 def server_url(choice: ServerChoice) -> URL:
     """The URL for ``choice`` (never with a password); a Russian line naming the field for
     what is missing or wrong."""
