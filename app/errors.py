@@ -60,3 +60,15 @@ class NotFoundError(UserError):
 
 class NotOurDatabaseError(DatabaseError):
     """The file is another program's (or an empty file): refused, left unchanged."""
+
+
+class StaleEditError(UserError):
+    """Someone saved the record after this form loaded it (issue #15, optimistic locking):
+    nothing was written. The message names who, when and which fields; the form keeps what
+    was typed."""
+
+    def __init__(self, message: str, *, who: str, when: str, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.who = who
+        self.when = when  # "dd.mm.yyyy в HH:MM", the organisation's time
+        self.fields = fields  # Russian names of the fields that differ from what was loaded

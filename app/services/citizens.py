@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.domain.dates import format_date, parse_date
@@ -27,6 +28,7 @@ from app.domain.phones import PhoneError, russian_phone
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import InvalidSnilsError, NotFoundError, UserError, ValidationError
 from app.reference import find_district
+from app.services import versions
 from app.services.common import audit, current_user
 from db import models
 from db.session import Database
@@ -174,6 +176,9 @@ class CitizenCard:
     form: CitizenForm
     history: CitizenHistory = field(default_factory=CitizenHistory)
     latest_entry_id: int | None = None  # the newest registry entry: what a call is about
+    # The person's row version when the card was read (issue #15): a save carrying it is
+    # refused if someone saved the person since.
+    row_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,7 @@ class SaveResult:
     entry_id: int | None  # the registry entry added by this save, if any
     verdict: Verdict
     message: str  # Russian summary for the status bar
+    row_version: int = 0  # the person's row version after this save
 
 
 # -- checking as typed --------------------------------------------------------------------
@@ -525,7 +531,13 @@ def load_card(db: Database, citizen_id: int) -> CitizenCard:
             .order_by(models.RegistryEntry.identified_on.desc(), models.RegistryEntry.id.desc())
             .limit(1)
         )
-        return CitizenCard(citizen_id, _form_of(citizen), _history(session, citizen_id), latest)
+        return CitizenCard(
+            citizen_id,
+            _form_of(citizen),
+            _history(session, citizen_id),
+            latest,
+            citizen.row_version,
+        )
 
 
 def citizen_of_entry(db: Database, entry_id: int) -> int:
@@ -581,6 +593,76 @@ def find_duplicates(
                 if ratio >= SIMILAR_NAME_RATIO:
                     similar.append(_ref(c))
     return DuplicateCheck(same, tuple(similar))
+
+
+# -- two consultants on one card (issue #15) --------------------------------------------
+
+#: The card's fields as a refusal names them; fields of one block share a name.
+FIELD_NAMES = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "middle_name": "отчество",
+    "birth_date": "дата рождения",
+    "sex": "пол",
+    "snils": "СНИЛС",
+    "registration_address": "адрес регистрации",
+    "actual_address": "адрес проживания",
+    "postcode": "почтовый индекс",
+    "district": "муниципальное образование",
+    "phone": "телефон",
+    "email": "электронная почта",
+    "note": "примечание",
+    "rep_kind": "представитель",
+    "rep_last_name": "представитель",
+    "rep_first_name": "представитель",
+    "rep_middle_name": "представитель",
+    "rep_phone": "телефон представителя",
+    "rep_email": "почта представителя",
+    "rep_address": "адрес представителя",
+    "group": "группа инвалидности",
+    "established_on": "дата установления инвалидности",
+    "first_time": "впервые или повторно",
+    "review_on": "дата очередного освидетельствования",
+    "selfcare_degree": "степени ограничения",
+    "movement_degree": "степени ограничения",
+    "behaviour_degree": "степени ограничения",
+    "mental_disorder": "психическое расстройство",
+    "stationary": "стационарное учреждение",
+    "veteran_svo": "участник СВО",
+    "ipra_number": "ИПРА",
+    "ipra_issued_on": "ИПРА",
+    "ipra_valid_until": "ИПРА",
+    "measures": "мероприятия ИПРА",
+    "family": "члены семьи",
+}
+
+
+def changed_fields(before: CitizenForm, now: CitizenForm) -> tuple[str, ...]:
+    """The Russian names of the card's fields that differ between two readings."""
+    return versions.unique(
+        FIELD_NAMES.get(f.name, f.name)
+        for f in fields(CitizenForm)
+        if getattr(before, f.name) != getattr(now, f.name)
+    )
+
+
+def _refusal(session: Session, citizen: models.Citizen, loaded: CitizenCard | None) -> UserError:
+    return versions.refusal(
+        session,
+        citizen,
+        changed_fields(loaded.form, _form_of(citizen)) if loaded is not None else (),
+        subject="Карточку",
+        again="карточку",
+    )
+
+
+def _refusal_after_race(db: Database, citizen_id: int, loaded: CitizenCard | None) -> UserError:
+    """Both saves passed the check; the other's UPDATE came first (StaleDataError)."""
+    with db.session_factory() as session:
+        citizen = session.get(models.Citizen, citizen_id)
+        if citizen is None:
+            return NotFoundError("Гражданин не найден: запись удалена.")
+        return _refusal(session, citizen, loaded)
 
 
 # -- saving -------------------------------------------------------------------------------
@@ -708,17 +790,39 @@ def save_citizen(
     source: Source | None = None,
     identified_on: date | None = None,
     today: date | None = None,
+    loaded: CitizenCard | None = None,
 ) -> SaveResult:
     """Create or update the person; a new walk-in (ЛП) or NGO report (ОО) enters the registry.
 
     31-р 3.1.2-3.1.3: people who come in person or are reported by an organisation
     of disabled people are identified on the day the information arrived; if the
     31-р 2.1 verdict is "eligible" they go into the registry of that month.
+
+    ``loaded``: the card the form was filled from (issue #15). When the person was saved
+    since (another window, another consultant, an import), the save is refused with
+    :class:`StaleEditError` naming who, when and which fields, and nothing is written.
+    Every save of an existing person raises its row version by exactly 1.
     """
     today = today or clock.today()
     problems = validate(form, today)
     if problems:
         raise ValidationError("; ".join(p.message for p in problems))
+    try:
+        return _save(db, form, citizen_id, source, identified_on, today, loaded)
+    except StaleDataError:
+        assert citizen_id is not None  # only an UPDATE can be stale
+        raise _refusal_after_race(db, citizen_id, loaded) from None
+
+
+def _save(
+    db: Database,
+    form: CitizenForm,
+    citizen_id: int | None,
+    source: Source | None,
+    identified_on: date | None,
+    today: date,
+    loaded: CitizenCard | None,
+) -> SaveResult:
     result_verdict = verdict(form)
     with db.session_factory.begin() as session:
         user = current_user(session)
@@ -744,7 +848,10 @@ def save_citizen(
             found = session.get(models.Citizen, citizen_id)
             if found is None:
                 raise NotFoundError("Гражданин не найден: запись удалена.")
+            if loaded is not None and found.row_version != loaded.row_version:
+                raise _refusal(session, found, loaded)
             citizen = found
+            versions.touch(citizen)  # before _apply, whose flush may write the row
         _apply(session, citizen, form, user.id)
         session.flush()
         audit(
@@ -760,7 +867,9 @@ def save_citizen(
             entry_id, message = _enter(
                 session, citizen, source, identified_on or today, today, result_verdict, user
             )
-        return SaveResult(citizen.id, created, entry_id, result_verdict, message)
+        return SaveResult(
+            citizen.id, created, entry_id, result_verdict, message, citizen.row_version
+        )
 
 
 def not_entered_message(result_verdict: Verdict) -> str:

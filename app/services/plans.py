@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.plan_form import InteractionForm, PlanForm, PlanHeader, QuestionForm
 from app.domain.dates import format_date, parse_date
@@ -25,6 +26,7 @@ from app.domain.names import document_file_name, full_name
 from app.domain.periods import Month
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
+from app.services import versions
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
 from app.services.registry_grid import _search_conditions
@@ -125,17 +127,36 @@ def load_plan(db: Database, plan_id: int) -> tuple[int, PlanForm]:
         return plan.id, _form_of(plan)
 
 
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan as a form was filled from it (issue #15): ``plan_id`` None and
+    ``row_version`` 0 for a plan not saved yet."""
+
+    plan_id: int | None
+    row_version: int
+    form: PlanForm
+
+
+def current_stored_plan(db: Database, citizen_id: int) -> StoredPlan | None:
+    """:func:`current_plan` with the plan's row version, read together."""
+    with db.session_factory() as session:
+        plan = _latest_plan(session, citizen_id)
+        return StoredPlan(plan.id, plan.row_version, _form_of(plan)) if plan else None
+
+
+def _latest_plan(session: Session, citizen_id: int) -> models.SupportPlan | None:
+    return session.scalar(
+        select(models.SupportPlan)
+        .where(models.SupportPlan.citizen_id == citizen_id)
+        .order_by(models.SupportPlan.drawn_up_on.desc().nulls_last(), models.SupportPlan.id.desc())
+        .limit(1)
+    )
+
+
 def current_plan(db: Database, citizen_id: int) -> tuple[int, PlanForm] | None:
     """The person's latest plan (by date drawn up), or None when there is none."""
     with db.session_factory() as session:
-        plan = session.scalar(
-            select(models.SupportPlan)
-            .where(models.SupportPlan.citizen_id == citizen_id)
-            .order_by(
-                models.SupportPlan.drawn_up_on.desc().nulls_last(), models.SupportPlan.id.desc()
-            )
-            .limit(1)
-        )
+        plan = _latest_plan(session, citizen_id)
         return (plan.id, _form_of(plan)) if plan is not None else None
 
 
@@ -287,13 +308,82 @@ def _copy_interaction(
     )
 
 
-def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) -> int:
+def changed_parts(before: PlanForm, now: PlanForm) -> tuple[str, ...]:
+    """What differs between two readings of a plan, in Russian (issue #15)."""
+    parts = []
+    if before.drawn_up_on != now.drawn_up_on:
+        parts.append("дата формирования плана")
+    if before.completed_on != now.completed_on:
+        parts.append("дата окончания реализации")
+
+    def asked(form: PlanForm) -> list[tuple[str, str, int | None]]:
+        return [(q.question.strip(), q.note.strip(), q.family_member_id) for q in form.questions]
+
+    if asked(before) != asked(now):
+        parts.append("вопросы")
+
+    def contacts(form: PlanForm) -> list[InteractionForm]:
+        return [i for q in form.questions for i in q.interactions]
+
+    if contacts(before) != contacts(now):
+        parts.append("взаимодействия с организациями")
+    return tuple(parts)
+
+
+def _refusal(session: Session, plan: models.SupportPlan, loaded: StoredPlan) -> UserError:
+    return versions.refusal(
+        session,
+        plan,
+        changed_parts(loaded.form, _form_of(plan)),
+        subject="План",
+        again="план",
+    )
+
+
+def save_plan(
+    db: Database,
+    form: PlanForm,
+    plan_id: int | None,
+    today: date,
+    *,
+    loaded: StoredPlan | None = None,
+) -> int:
     """Create (``plan_id`` None) or rewrite the plan; the registry's plan columns follow it.
 
     The header (person, category, address, phone) is taken from the card on every save
     while the plan is being kept; "План разработал" is the profile of whoever first saved
     it. A plan with a completion date is COMPLETED.
+
+    ``loaded``: the plan as the form was filled from it; a plan saved since by someone else
+    is not rewritten (:class:`StaleEditError`, nothing written).
     """
+    return save_stored_plan(db, form, plan_id, today, loaded=loaded).plan_id or 0
+
+
+def save_stored_plan(
+    db: Database,
+    form: PlanForm,
+    plan_id: int | None,
+    today: date,
+    *,
+    loaded: StoredPlan | None = None,
+) -> StoredPlan:
+    """:func:`save_plan` returning the plan as stored: what the next save of the same
+    form is checked against. Each save raises the plan's row version by exactly 1."""
+    try:
+        return _save_plan(db, form, plan_id, today, loaded)
+    except StaleDataError:  # both passed the check; the other's UPDATE came first
+        seen = loaded or StoredPlan(plan_id, 0, form)
+        with db.session_factory() as session:
+            plan = session.get(models.SupportPlan, plan_id)
+            if plan is None:
+                raise NotFoundError("План комплексного сопровождения не найден.") from None
+            raise _refusal(session, plan, seen) from None
+
+
+def _save_plan(
+    db: Database, form: PlanForm, plan_id: int | None, today: date, loaded: StoredPlan | None
+) -> StoredPlan:
     problems = validate_plan(form, today)
     if problems:
         raise ValidationError(" ".join(problems))
@@ -310,6 +400,9 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
         if entry is not None and entry.citizen_id != citizen.id:
             raise UserError("Запись реестра относится к другому гражданину.")
         created = plan_id is None
+        # Queries (which flush what is pending): before the plan is added or changed, so
+        # that a save is one INSERT or one UPDATE (its row version + 1).
+        header = _person_header(session, citizen, entry)
         if plan_id is None:
             plan = models.SupportPlan(
                 citizen_id=citizen.id,
@@ -327,18 +420,20 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
                 raise NotFoundError("План комплексного сопровождения не найден.")
             if found.citizen_id != citizen.id:
                 raise UserError("План относится к другому гражданину.")
+            if loaded is not None and found.row_version != loaded.row_version:
+                raise _refusal(session, found, loaded)
             plan = found
         old_entry_id = plan.entry_id
         plan.entry_id = entry.id if entry is not None else None
         plan.drawn_up_on = drawn
         plan.completed_on = completed
         plan.status = PlanStatus.COMPLETED if completed else PlanStatus.OPEN
-        plan.person_name, plan.category, plan.address, plan.phone = _person_header(
-            session, citizen, entry
-        )
+        plan.person_name, plan.category, plan.address, plan.phone = header
         plan.updated_by_id = user.id
+        if not created:
+            versions.touch(plan)
         plan.questions.clear()
-        session.flush()
+        session.flush()  # the plan's one UPDATE (its row version + 1)
         family = {m.id for m in citizen.family}
         for position, question in enumerate(form.questions, start=1):
             member_id = question.family_member_id
@@ -379,7 +474,9 @@ def save_plan(db: Database, form: PlanForm, plan_id: int | None, today: date) ->
             questions=len(form.questions),
             completed=format_date(completed),
         )
-        return plan.id
+        session.flush()
+        session.expire(plan, ["questions"])
+        return StoredPlan(plan.id, plan.row_version, _form_of(plan))
 
 
 # -- printing -----------------------------------------------------------------------------

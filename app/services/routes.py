@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.documents.route_form import RouteDocument, RouteDocumentRow
 from app.domain.dates import format_date
@@ -34,6 +35,7 @@ from app.domain.names import document_file_name, full_name
 from app.domain.periods import Month
 from app.domain.snils import format_snils, normalize_snils
 from app.errors import NotFoundError, UserError, ValidationError
+from app.services import versions
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
 
@@ -68,6 +70,8 @@ class RouteDraft:
     status: str  # "DRAFT" / "ISSUED"
     lines: tuple[RouteLineDraft, ...]
     plan_drawn_up: bool
+    # The route's row version as read (issue #15); None for a fresh proposal.
+    row_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,7 @@ def _as_draft(route: models.Route) -> RouteDraft:
         status=str(status),
         lines=tuple(lines),
         plan_drawn_up=route.plan_drawn_up,
+        row_version=route.row_version,
     )
 
 
@@ -308,12 +313,88 @@ def propose_route(db: Database, entry_id: int) -> RouteDraft:
         )
 
 
+def changed_parts(before: RouteDraft, now: RouteDraft) -> tuple[str, ...]:
+    """What differs between two readings of a route, in Russian (issue #15)."""
+    parts: list[str] = []
+    if now.status != before.status:
+        parts.append("маршрут выдан" if now.status == DocumentStatus.ISSUED else "статус")
+    if before.route_id is None and now.route_id is not None:
+        parts.append("составлен черновик")
+    changed = [
+        str(number)
+        for number, (a, b) in enumerate(zip(before.lines, now.lines, strict=False), start=1)
+        if (a.measure_title, _clean(a.service_name), a.organisation_id)
+        != (b.measure_title, _clean(b.service_name), b.organisation_id)
+    ]
+    if len(before.lines) != len(now.lines):
+        parts.append("состав строк")
+    if changed:
+        parts.append(("строка " if len(changed) == 1 else "строки ") + ", ".join(changed))
+    if before.plan_drawn_up != now.plan_drawn_up:
+        parts.append("отметка о плане сопровождения")
+    return tuple(parts)
+
+
+def _refusal(session: Session, route: models.Route, loaded: RouteDraft) -> UserError:
+    return versions.refusal(
+        session,
+        route,
+        changed_parts(loaded, _as_draft(route)),
+        subject="Маршрут",
+        again="маршрут",
+    )
+
+
+def _check_loaded(session: Session, citizen_id: int, loaded: RouteDraft) -> None:
+    """The form's route as it was when the form was filled, or refuse (issue #15)."""
+    if loaded.route_id is not None and loaded.status == DocumentStatus.DRAFT:
+        route = _route(session, loaded.route_id)
+        if route.row_version != loaded.row_version:
+            raise _refusal(session, route, loaded)
+        return
+    # The form started from a fresh proposal (no draft then): a draft made since is
+    # someone else's work, not to be replaced.
+    other = session.scalar(
+        select(models.Route)
+        .where(models.Route.citizen_id == citizen_id, models.Route.status == DocumentStatus.DRAFT)
+        .order_by(models.Route.id.desc())
+        .limit(1)
+    )
+    if other is not None:
+        raise _refusal(session, other, loaded)
+
+
 def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
     """Store ``draft`` as the citizen's route draft (status DRAFT); returns its id.
 
     Editing an issued route saves a new draft: the issued one is never rewritten. A citizen
     has at most one draft, which a fresh proposal saved again replaces.
     """
+    return save_route(db, draft, today).route_id or 0
+
+
+def save_route(
+    db: Database, draft: RouteDraft, today: date, *, loaded: RouteDraft | None = None
+) -> RouteDraft:
+    """:func:`save_route_draft` returning the draft as stored (id, row version).
+
+    ``loaded``: the route the form was filled from (``current_route`` or a fresh
+    ``propose_route``). If the draft was saved or issued since, or a draft was started
+    since a fresh proposal, the save is refused with :class:`StaleEditError` (who, when,
+    what) and nothing is written; each save raises the draft's row version by exactly 1.
+    """
+    try:
+        return _save_route(db, draft, today, loaded)
+    except StaleDataError:  # both passed the check; the other's UPDATE came first
+        seen = loaded or draft
+        with db.session_factory() as session:
+            route = _route(session, seen.route_id or draft.route_id or 0)
+            raise _refusal(session, route, seen) from None
+
+
+def _save_route(
+    db: Database, draft: RouteDraft, today: date, loaded: RouteDraft | None
+) -> RouteDraft:
     rows = _normalise_lines(draft.lines)
     with db.session_factory.begin() as session:
         citizen = session.get(models.Citizen, draft.citizen_id)
@@ -331,6 +412,8 @@ def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
             missing = min(organisation_ids - known)
             raise NotFoundError(f"Организация N {missing} не найдена в справочнике.")
         user = current_user(session)
+        if loaded is not None:
+            _check_loaded(session, citizen.id, loaded)
         route: models.Route | None = None
         if draft.route_id is not None:
             route = _route(session, draft.route_id)
@@ -349,6 +432,7 @@ def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
                 .limit(1)
             )
         created = route is None
+        version = _next_version(session, citizen.id)  # a query: before the row is changed
         if route is None:
             route = models.Route(
                 citizen_id=citizen.id,
@@ -357,10 +441,12 @@ def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
             )
             session.add(route)
         route.entry_id = draft.entry_id
-        route.version = _next_version(session, citizen.id)
+        route.version = version
         route.drawn_up_on = today
         route.plan_drawn_up = draft.plan_drawn_up
         route.updated_by_id = user.id
+        if not created:
+            versions.touch(route)
         route.lines.clear()
         session.flush()
         for position, kind, title, service, organisation_id in rows:
@@ -385,7 +471,9 @@ def save_route_draft(db: Database, draft: RouteDraft, today: date) -> int:
             citizen=str(citizen.uuid),
             lines=len(rows),
         )
-        return route.id
+        session.flush()
+        session.expire(route, ["lines"])
+        return _as_draft(route)
 
 
 def _check_before_issue(session: Session, route: models.Route, citizen: models.Citizen) -> None:
