@@ -32,16 +32,23 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Sex, Source
 from app.domain.snils import format_snils, normalize_snils
-from app.errors import InvalidSnilsError, UserError
+from app.errors import InvalidSnilsError, StaleEditError, UserError
 from app.reference import district_names
 from app.services import citizens
-from app.services.citizens import CitizenForm, DuplicateCheck, FieldProblem, SaveResult
+from app.services.citizens import (
+    CitizenCard,
+    CitizenForm,
+    DuplicateCheck,
+    FieldProblem,
+    SaveResult,
+)
 from db.session import Database
 from ui.call_dialog import CallDialog
 from ui.combo import enum_data, select_data
 from ui.date_typing import make_typable
 from ui.family_table import FamilyTable
 from ui.social_services_tab import SocialServicesTab
+from ui.stale_edit import ask_to_reload
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -118,6 +125,8 @@ class CitizenDialog(QDialog):
         self._db = db
         self._today = today or clock.today()
         self._citizen_id = citizen_id
+        # The card as read: its row version goes with the save (issue #15).
+        self._card: CitizenCard | None = None
         self._confirmed_duplicates: DuplicateCheck | None = None
         self._found_same: int | None = None
         self.setMinimumSize(980, 680)
@@ -397,6 +406,7 @@ class CitizenDialog(QDialog):
 
     def load(self, citizen_id: int) -> None:
         card = citizens.load_card(self._db, citizen_id)
+        self._card = card
         self._citizen_id = citizen_id
         self._latest_entry = card.latest_entry_id
         self.call_button.setEnabled(card.latest_entry_id is not None)
@@ -538,7 +548,18 @@ class CitizenDialog(QDialog):
                 source=source,
                 identified_on=identified,
                 today=self._today,
+                loaded=self._card,
             )
+        except StaleEditError as exc:
+            # Someone saved the person meanwhile: nothing was written, what was typed stays.
+            self.message_label.setText(str(exc))
+            self.message_label.setStyleSheet("color: #8a1c1c;")
+            if ask_to_reload(self, exc) and self._citizen_id is not None:
+                self.load(self._citizen_id)
+                self.on_changed()
+                self.message_label.setText("Загружена сохранённая версия карточки.")
+                self.message_label.setStyleSheet("")
+            return
         except UserError as exc:
             self.message_label.setText(str(exc))
             self.message_label.setStyleSheet("color: #8a1c1c;")
