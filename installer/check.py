@@ -68,6 +68,9 @@ EXPECTED = [
 EXPECTED_PATTERNS = [
     r"pkgs/sqlcipher3/_sqlite3\..*\.pyd",
     r"pkgs/nacl/.*\.pyd",
+    # The PostgreSQL driver (issue #15) with its own libpq for Windows.
+    r"pkgs/psycopg/__init__\.py",
+    r"pkgs/psycopg_binary/.*\.pyd",
     r"pkgs/integration_consultant-[^/]+\.dist-info/METADATA",
 ]
 # DLLs the program must carry when something it keeps imports them; any other import is a
@@ -94,8 +97,8 @@ def check_pe(exe: Path) -> None:
     if data[pe_offset : pe_offset + 4] != b"PE\0\0":
         fail(f"{exe.name} has no PE signature")
     (machine,) = struct.unpack_from("<H", data, pe_offset + 4)
-    if machine not in (0x14C, 0x8664):
-        fail(f"{exe.name}: machine {machine:#x} is not x86/x64")
+    if machine != 0x8664:
+        fail(f"{exe.name}: machine {machine:#x} is not x64 (the program is 64-bit Python)")
     optional = pe_offset + 24
     (magic,) = struct.unpack_from("<H", data, optional)
     (subsystem,) = struct.unpack_from("<H", data, optional + 68)
@@ -130,7 +133,7 @@ def check_payload(names: list[str]) -> None:
         fail("not in the installer: " + ", ".join(missing))
     ok(
         f"payload: {len(names)} files; Python, app/db/ui, resources, "
-        f"{len(revisions)} Alembic revisions, holidays, Qt, sqlcipher3"
+        f"{len(revisions)} Alembic revisions, holidays, Qt, sqlcipher3, psycopg"
     )
 
 

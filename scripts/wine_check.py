@@ -403,7 +403,7 @@ def main() -> None:
 
 
 def wine_python_version(prefix: Path, program: Path) -> str:
-    user = program.parents[3].name  # C:\\users\\<user>\\AppData\\Local\\Programs\\…
+    user = program.parents[3].name  # drive_c/users/<user>/AppData/Local/Programs/...
     python = str(PureWindowsPath(f"C:/users/{user}/AppData/Local/Programs")
                  / "IntegrationConsultant" / "Python" / "python.exe")  # fmt: skip
     done = subprocess.run(
