@@ -29,10 +29,11 @@ from app import clock
 from app.documents.plan_form import InteractionForm, PlanForm, QuestionForm
 from app.domain.dates import format_date
 from app.domain.names import document_file_name
-from app.errors import UserError
+from app.errors import StaleEditError, UserError
 from app.services import citizens, plans
 from app.services.settings import load_settings
 from db.session import Database
+from ui.stale_edit import ask_to_reload
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -70,11 +71,11 @@ class PlanDialog(QDialog):
         self._today = today or clock.today()
         self.plan_id: int | None = None
         first = plans.start_plan(db, entry_id, self._today)
-        current = plans.current_plan(db, first.citizen_id)
-        if current is not None:
-            self.plan_id, form = current
-        else:
-            form = first
+        current = plans.current_stored_plan(db, first.citizen_id)
+        # The plan as read: one saved by someone else since is not overwritten (issue #15).
+        self._loaded = current or plans.StoredPlan(None, 0, first)
+        self.plan_id = self._loaded.plan_id
+        form = self._loaded.form
         self.form_value: PlanForm = form
         self._questions: list[QuestionForm] = list(form.questions)
         card = citizens.load_card(db, form.citizen_id)
@@ -276,14 +277,45 @@ class PlanDialog(QDialog):
             self.message.setText("\n".join(f"• {p}" for p in problems))
             return None
         try:
-            self.plan_id = plans.save_plan(self._db, form, self.plan_id, self._today)
+            stored = plans.save_stored_plan(
+                self._db, form, self.plan_id, self._today, loaded=self._loaded
+            )
+        except StaleEditError as exc:
+            # Nothing was written; the window keeps what was typed unless asked otherwise.
+            self.message.setText(str(exc))
+            if ask_to_reload(self, exc):
+                self._reload()
+            return None
         except UserError as exc:
             self.message.setText(str(exc))
             return None
+        self.plan_id = stored.plan_id
+        assert self.plan_id is not None
+        self._loaded = stored
         self._saved_form = form
         self.message.setText("План сохранен; графы 11-14 реестра обновлены (31-р, п. 4.4).")
         self.saved.emit(self.plan_id)
         return self.plan_id
+
+    def _reload(self) -> None:
+        """The plan as stored now, in place of what was typed."""
+        stored = plans.current_stored_plan(self._db, self.form_value.citizen_id)
+        if stored is None:
+            return
+        self._loaded = stored
+        self.plan_id = stored.plan_id
+        self.form_value = stored.form
+        self._current = -1
+        self._questions = list(stored.form.questions)
+        self.question_list.clear()
+        for question in self._questions:
+            self.question_list.addItem(_short(question.question))
+        self.drawn_edit.setText(stored.form.drawn_up_on)
+        self.completed_edit.setText(stored.form.completed_on)
+        if self._questions:
+            self.question_list.setCurrentRow(0)
+        self._saved_form = self.form()
+        self.message.setText("Загружена сохранённая версия плана.")
 
     def _default_pdf(self) -> Path:
         """«Маршрут_Иванов_И_И_2026-11.pdf» in the settings' export folder, else home."""

@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.domain.enums import MeasureKind
 from app.domain.names import document_file_name
-from app.errors import UserError
+from app.errors import StaleEditError, UserError
 from app.services import citizens, routes
 from app.services.routes import RouteDraft, RouteLineDraft
 from app.services.settings import load_settings
 from db.session import Database
 from ui.profile_guard import documents_allowed
+from ui.stale_edit import ask_to_reload
 from ui.unsaved import may_close
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class RouteDialog(QDialog):
         current = routes.current_route(db, proposal.citizen_id)
         # A draft in progress is continued; an issued route is re-issued from a fresh proposal.
         self.draft: RouteDraft = current if current and current.status == "DRAFT" else proposal
+        # The route as read: a draft saved (or started) by someone else since is not
+        # overwritten (issue #15).
+        self._loaded: RouteDraft = self.draft
+        self._entry_id = entry_id
         self._issued_id = current.route_id if current and current.status == "ISSUED" else None
         # Re-issuing makes a new version; the issued one is kept as superseded (31-р 3.3).
         self._issued_version = current.version if current and current.status == "ISSUED" else None
@@ -193,17 +198,42 @@ class RouteDialog(QDialog):
 
     def save(self) -> int | None:
         try:
-            route_id = routes.save_route_draft(
-                self._db, replace(self.draft, lines=self.lines()), self._today
+            stored = routes.save_route(
+                self._db, replace(self.draft, lines=self.lines()), self._today, loaded=self._loaded
             )
+        except StaleEditError as exc:
+            # Nothing was written; the table keeps what was typed unless asked otherwise.
+            self.message.setText(str(exc))
+            if ask_to_reload(self, exc):
+                self._reload()
+            return None
         except UserError as exc:
             self.message.setText(str(exc))
             return None
-        self.draft = replace(self.draft, route_id=route_id, lines=self.lines())
+        route_id = stored.route_id
+        assert route_id is not None
+        self.draft = replace(
+            self.draft, route_id=route_id, lines=self.lines(), row_version=stored.row_version
+        )
+        self._loaded = stored
         self._saved_lines = self.lines()
         self.message.setText("Черновик маршрута сохранен.")
         self.saved.emit(route_id)
         return route_id
+
+    def _reload(self) -> None:
+        """The route as stored now: the draft someone saved, else a fresh proposal."""
+        current = routes.current_route(self._db, self.draft.citizen_id)
+        if current is not None and current.status == "DRAFT":
+            self.draft = current
+        else:
+            self.draft = routes.propose_route(self._db, self._entry_id)
+        self._loaded = self.draft
+        self.table.setRowCount(0)
+        for line in self.draft.lines:
+            self._append(line)
+        self._saved_lines = self.lines()
+        self.message.setText("Загружена сохранённая версия маршрута.")
 
     def issue(self) -> None:
         route_id = self.save()

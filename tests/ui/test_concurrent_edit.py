@@ -10,17 +10,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLineEdit, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import clock
-from app.domain.enums import DisabilityGroup, UserRole
-from app.services import citizens
+from app.documents.plan_form import QuestionForm
+from app.domain.enums import DisabilityGroup, Source, UserRole
+from app.services import citizens, plans, routes
 from app.services.access import as_user
 from app.services.citizens import CitizenForm
 from db import models
 from db.session import Database
 from ui.citizen_dialog import CitizenDialog
+from ui.plan_dialog import PlanDialog
+from ui.route_dialog import COL_SERVICE, RouteDialog
 from ui.stale_edit import BOX_NAME, KEEP, RELOAD
 
 TODAY = date(2026, 12, 3)
@@ -49,8 +52,8 @@ def _at_14_05(db: Database) -> Iterator[None]:
     yield
 
 
-def _other_consultant_saves(db: Database, citizen_id: int) -> None:
-    """Смирнова, in her own window, changes the address and the phone and saves."""
+def _smirnova(db: Database) -> Database:
+    """The same database as the second consultant, Смирнова Ольга Викторовна."""
     with db.session_factory.begin() as session:
         user = models.User(
             full_name="Смирнова Ольга Викторовна", login="smirnova", role=UserRole.CONSULTANT
@@ -58,7 +61,12 @@ def _other_consultant_saves(db: Database, citizen_id: int) -> None:
         session.add(user)
         session.flush()
         user_id = user.id
-    other = as_user(db, user_id, UserRole.CONSULTANT)
+    return as_user(db, user_id, UserRole.CONSULTANT)
+
+
+def _other_consultant_saves(db: Database, citizen_id: int) -> None:
+    """Смирнова, in her own window, changes the address and the phone and saves."""
+    other = _smirnova(db)
     card = citizens.load_card(other, citizen_id)
     citizens.save_citizen(
         other,
@@ -128,3 +136,118 @@ def test_the_stored_version_is_loaded_when_asked_and_then_saves(
     stored = citizens.load_card(db, citizen_id)
     assert (stored.form.email, stored.form.phone) == ("fedorov@example.ru", "+79220001122")
     assert stored.row_version == 3  # made, saved by Смирнова, saved by me
+
+
+# -- the route and the plan ---------------------------------------------------------------
+
+
+def _entry(db: Database) -> int:
+    result = citizens.save_citizen(
+        db, PERSON, source=Source.WALK_IN, identified_on=date(2026, 12, 1), today=TODAY
+    )
+    assert result.entry_id is not None
+    return result.entry_id
+
+
+def _type_in_cell(
+    qtbot: QtBot, table: QTableWidget, row: int, column: int, text: str, type_text: TypeText
+) -> None:
+    item = table.item(row, column)
+    assert item is not None
+    centre = table.visualItemRect(item).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    (editor,) = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]
+    editor.selectAll()
+    type_text(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: item.text() == text, timeout=2000)
+
+
+def test_a_route_draft_saved_by_someone_else_is_not_overwritten(
+    qtbot: QtBot, db: Database, type_text: TypeText, unsaved_box: object
+) -> None:
+    entry_id = _entry(db)
+    first = routes.save_route(db, routes.propose_route(db, entry_id), TODAY)
+    dialog = RouteDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _type_in_cell(qtbot, dialog.table, 3, COL_SERVICE, "Клуб общения", type_text)
+    # Смирнова saves the same draft with row 1 filled in.
+    other = _smirnova(db)
+    theirs = routes.current_route(other, first.citizen_id)
+    assert theirs is not None
+    lines = list(theirs.lines)
+    lines[0] = dataclasses.replace(lines[0], service_name="Консультация невролога")
+    routes.save_route(other, dataclasses.replace(theirs, lines=tuple(lines)), TODAY, loaded=theirs)
+
+    unsaved_box.next(KEEP, name=BOX_NAME)  # type: ignore[attr-defined]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    refusal = (
+        "Маршрут уже изменил(а) Смирнова О. В. 03.12.2026 в 14:05: строка 1. "
+        "Ваши изменения не сохранены — обновите маршрут и внесите их снова."
+    )
+    assert unsaved_box.asked == [refusal]  # type: ignore[attr-defined]
+    assert dialog.message.text() == refusal
+    assert dialog.table.item(3, COL_SERVICE).text() == "Клуб общения"  # still typed
+    assert dialog.table.item(0, COL_SERVICE).text() == ""
+    stored = routes.current_route(db, first.citizen_id)
+    assert stored is not None and stored.row_version == 2
+    assert stored.lines[0].service_name == "Консультация невролога"
+    assert stored.lines[3].service_name == ""
+
+    # Asked for, the stored draft replaces the table; then a save goes through.
+    unsaved_box.next(RELOAD, name=BOX_NAME)  # type: ignore[attr-defined]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.table.item(0, COL_SERVICE).text() == "Консультация невролога"
+    assert dialog.table.item(3, COL_SERVICE).text() == ""
+    _type_in_cell(qtbot, dialog.table, 3, COL_SERVICE, "Клуб общения", type_text)
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    stored = routes.current_route(db, first.citizen_id)
+    assert stored is not None and stored.row_version == 3
+    assert [stored.lines[i].service_name for i in (0, 3)] == [
+        "Консультация невролога",
+        "Клуб общения",
+    ]
+
+
+def test_a_plan_saved_by_someone_else_is_not_overwritten(
+    qtbot: QtBot, db: Database, type_text: TypeText, unsaved_box: object
+) -> None:
+    entry_id = _entry(db)
+    start = plans.start_plan(db, entry_id, TODAY)
+    plans.save_stored_plan(
+        db, dataclasses.replace(start, questions=(QuestionForm("Путёвка в санаторий"),)),
+        None, TODAY,
+    )  # fmt: skip
+    dialog = PlanDialog(db, entry_id, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.add_question_button, Qt.MouseButton.LeftButton)
+    type_text(dialog.question_edit, "Парковочное место")
+    # Смирнова adds her own question to the same plan and saves.
+    other = _smirnova(db)
+    theirs = plans.current_stored_plan(other, start.citizen_id)
+    assert theirs is not None
+    form = dataclasses.replace(
+        theirs.form, questions=(*theirs.form.questions, QuestionForm("Оформление ТСР"))
+    )
+    plans.save_stored_plan(other, form, theirs.plan_id, TODAY, loaded=theirs)
+
+    unsaved_box.next(KEEP, name=BOX_NAME)  # type: ignore[attr-defined]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    refusal = (
+        "План уже изменил(а) Смирнова О. В. 03.12.2026 в 14:05: вопросы. "
+        "Ваши изменения не сохранены — обновите план и внесите их снова."
+    )
+    assert unsaved_box.asked == [refusal]  # type: ignore[attr-defined]
+    assert dialog.message.text() == refusal
+    typed = [dialog.question_list.item(i).text() for i in range(dialog.question_list.count())]
+    assert typed == ["Путёвка в санаторий", "Парковочное место"]
+    assert dialog.question_edit.toPlainText() == "Парковочное место"
+    stored = plans.current_stored_plan(db, start.citizen_id)
+    assert stored is not None
+    assert [q.question for q in stored.form.questions] == ["Путёвка в санаторий", "Оформление ТСР"]
