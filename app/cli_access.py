@@ -106,6 +106,8 @@ def create_or_open(
     from db.session import open_database
 
     if is_server_url(db_path):
+        if recovery_sheet is not None:
+            raise UserError(f"--recovery-sheet: {access.NO_RECOVERY_ON_SERVER}")
         return _create_or_open_on_server(str(db_path), plain=plain, full_name=full_name)
     db_path = Path(db_path)
     if db_path.exists():

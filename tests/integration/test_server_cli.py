@@ -99,6 +99,19 @@ def test_init_import_check_and_users_on_a_server_url(
     assert "Журнал действий: цепочка событий не нарушена" in out
     counts = check_counts(out)
     assert counts["Граждане"] == people and counts["Записи реестра"] == entries
+    code, out, err = run(capsys, "--db", url, "deadlines", "--on", "23.11.2026")
+    assert code == EXIT_OK, err
+    assert out.startswith("Сроки на 23.11.2026: всего ")
+    code, out, err = run(capsys, "--db", url, "report", "kpi", "--half", "2026H2")
+    assert code == EXIT_OK, err
+    assert f"целевая категория: {entries}" in out
+    report = tmp_path / "отчёт.xlsx"
+    code, out, err = run(
+        capsys, "--db", url, "report", "semiannual", "--half", "2026H2", "--format", "xlsx",
+        "--out", str(report),
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    assert report.stat().st_size > 0
 
     # Users and roles of issue #10, on the server.
     monkeypatch.setenv("IC_NEW_PASSWORD", "пароль-иванова")
