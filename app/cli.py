@@ -544,6 +544,8 @@ def _cmd_init(args: argparse.Namespace, db_path: Target) -> int:
     finally:
         db.close()
     state = "уже существовала, схема актуальна" if existed else "создана"
+    if db.on_server and not existed:  # an empty or copied database: now with its supervisor
+        state = "схема актуальна, вход по паролям включён"
     print(f"База данных {db.url or db.path}: {state}.")
     print(f"Профиль специалиста: {who.signature}")
     return EXIT_OK

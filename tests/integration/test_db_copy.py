@@ -251,3 +251,34 @@ def test_a_failure_in_the_middle_leaves_the_target_empty(
     err = one_line_error(capsys, "db", "copy", "--from", str(demo_file), "--to", empty_server_db)
     assert "value too long" in err
     assert server_tables(server_admin, empty_server_db) == {}
+
+
+def test_an_unencrypted_file_moves_and_ic_init_then_names_its_supervisor(
+    tmp_path: Path,
+    empty_server_db: str,
+    server_admin: Callable[[str], Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "plain.sqlite"
+    assert main(["--db", str(path), "init", "--plain", "--name", "Сидорова Ольга"]) == EXIT_OK
+    assert not KeyStore.exists(path)
+    monkeypatch.delenv("IC_USER")  # a plain file asks nobody to sign in
+    code, out, err = run(capsys, "db", "copy", "--from", str(path), "--to", empty_server_db)
+    assert code == EXIT_OK, err
+    shown = empty_server_db.replace("postgresql+psycopg://", "postgresql://")
+    assert f"назначьте руководителя для входа: ic --db {shown} init" in out
+    with server_admin(empty_server_db) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM setting WHERE key LIKE 'signin.%'").fetchone()[0]
+            == 0
+        )
+    monkeypatch.setenv("IC_USER", TEST_USER)
+    code, out, err = run(capsys, "--db", empty_server_db, "init")
+    assert code == EXIT_OK, err
+    assert "Профиль специалиста: Сидорова Ольга" in out  # the file's profile, now supervisor
+    code, out, _ = run(capsys, "--db", empty_server_db, "users", "list")
+    assert out.split() == ["petrova", "руководитель", "Сидорова", "Ольга"]
+    monkeypatch.setenv("IC_PASSWORD", "не-тот-пароль")
+    err = one_line_error(capsys, "--db", empty_server_db, "check")
+    assert "Неверное имя пользователя или пароль" in err

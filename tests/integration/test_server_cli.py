@@ -72,7 +72,7 @@ def test_init_import_check_and_users_on_a_server_url(
         capsys, "--db", url, "init", "--name", NAME, "--organisation", ORGANISATION
     )
     assert code == EXIT_OK, err
-    assert f"База данных {shown}: создана." in out
+    assert f"База данных {shown}: схема актуальна, вход по паролям включён." in out
     # The first user is the supervisor, with a password hash on the server, no key file.
     assert scalar(server_admin, url, "SELECT role FROM app_user WHERE login = 'petrova'") == (
         "SUPERVISOR"
