@@ -94,9 +94,10 @@ _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class json_text(FunctionElement[str]):  # noqa: N801 - used as a SQL function
     """``json_text(column, "key")``: the text of a top-level key of a JSON document kept
-    in a text column, NULL when missing. SQLite ``json_extract(column, '$.key')``,
-    PostgreSQL ``CAST(column AS jsonb) ->> 'key'``. The key is written into the SQL
-    (a plain name), so the same expression in SELECT and GROUP BY is one expression."""
+    in a text column, NULL when missing: strings as they are, numbers as their text (not
+    for true/false: SQLite gives 1/0). SQLite ``CAST(json_extract(column, '$.key') AS
+    TEXT)``, PostgreSQL ``CAST(column AS jsonb) ->> 'key'``. The key is written into the
+    SQL (a plain name), so the same expression in SELECT and GROUP BY is one expression."""
 
     type = Text()
     inherit_cache = True
@@ -120,9 +121,30 @@ def _json_column(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(json_text)
 def _json_text_sqlite(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_extract({_json_column(element, compiler, **kw)}, '$.{element.key}')"
+    column = _json_column(element, compiler, **kw)
+    return f"CAST(json_extract({column}, '$.{element.key}') AS TEXT)"
 
 
 @compiles(json_text, "postgresql")
 def _json_text_postgresql(element: json_text, compiler: SQLCompiler, **kw: Any) -> str:
     return f"(CAST({_json_column(element, compiler, **kw)} AS jsonb) ->> '{element.key}')"
+
+
+class month_text(FunctionElement[str]):  # noqa: N801 - used as a SQL function
+    """``month_text(date_column)``: the month of a date as "2025-06" (the text
+    app.domain.periods.Month prints). SQLite ``strftime('%Y-%m', ...)``, PostgreSQL
+    ``to_char(..., 'YYYY-MM')``."""
+
+    type = Text()
+    inherit_cache = True
+    name = "month_text"
+
+
+@compiles(month_text)
+def _month_text_sqlite(element: month_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_text, "postgresql")
+def _month_text_postgresql(element: month_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -346,7 +346,7 @@ def people_across_providers(db: Database) -> list[LinkedPerson]:
             .where(citizens.table_name == "citizen", citizens.person_key.is_not(None))
             .group_by(citizens.person_key)
             .having(func.count(func.distinct(citizens.provider_code)) > 1)
-            .having(func.sum(func.iif(citizens.snils.is_(None), 1, 0)) > 0)
+            .having(func.sum(case((citizens.snils.is_(None), 1), else_=0)) > 0)
         )
         linked_rows = list(session.execute(base.where(citizens.snils.in_(by_snils))).all())
         candidate_rows = list(session.execute(base.where(citizens.person_key.in_(by_key))).all())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.periods import Month
 from db import models
+from db.dialect import month_text
 from db.session import Database
 
 
@@ -66,7 +67,7 @@ def monthly_flow(db: Database, last: Month, months: int = 12) -> tuple[MonthFlow
     start, end = first.first_day, last.last_day
 
     def by_month(column: object) -> dict[str, int]:
-        key = func.strftime("%Y-%m", column)
+        key = month_text(column)
         with db.session_factory() as session:
             rows = session.execute(
                 select(key, func.count())

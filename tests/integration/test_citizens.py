@@ -40,6 +40,8 @@ from app.services.citizens import (
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 SNILS = "112-233-445 95"  # a valid check number
 OTHER_SNILS = "123-456-789 64"

@@ -22,6 +22,8 @@ from app.documents.report_form import TOTAL_LABEL, ConsolidatedReport
 from app.documents.report_pdf import write_consolidated_pdf
 from app.documents.report_xlsx import write_consolidated_xlsx
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 CENTRE = "ГАУ ТО «Региональный центр»"
 NAMES = (
     "АУСОН ТО «КЦСОН г. Тюмени»",

@@ -15,6 +15,8 @@ from app.services.deadlines import due_items
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 
 

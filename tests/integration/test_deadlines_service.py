@@ -34,6 +34,8 @@ from app.services.deadlines import ACTIONABLE, DueItem, due_items
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 ALL = tuple(DueStatus)
 TYUMEN = timedelta(hours=5)  # local office time is UTC+5
 
@@ -429,7 +431,7 @@ def test_informing_31r_4_1_and_dispatch_3_4_done_late_are_listed_as_done_late(
     )
     # The everyday list leaves the done ones out.
     assert IVANOVA not in _dues(due_items(db, on), DeadlineKind.INFORMING)
-    code = main(["--db", str(db.path), "deadlines", "--all", "--on", "20.06.2025"])
+    code = main(["--db", db.url or str(db.path), "deadlines", "--all", "--on", "20.06.2025"])
     out = capsys.readouterr().out
     assert code == 0
     line = next(x for x in out.splitlines() if IVANOVA in x and "Проинформирован" in x)

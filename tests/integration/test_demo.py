@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from app.demo.generator import DemoSummary, generate_demo
 from app.domain import deadlines as rules
@@ -27,16 +29,45 @@ from app.reference import district_names
 from db import models
 from db.session import Database, open_database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 CITIZENS = 1500
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, DemoSummary]:
-    database = open_database(tmp_path_factory.mktemp("demo") / "demo.sqlite")
-    summary = generate_demo(database, CITIZENS, seed=11, today=TODAY)
-    yield database, summary  # type: ignore[misc]
-    database.close()
+@contextmanager
+def _server_database(server: str) -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server of ``server``, dropped after."""
+    import psycopg
+
+    name = f"ic_demo_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(server).set(drivername="postgresql")
+    admin = admin_url.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Database, DemoSummary]]:
+    """The demo in a SQLite file, then in a PostgreSQL server database (issue #15)."""
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            target: Path | str = stack.enter_context(
+                _server_database(request.getfixturevalue("postgres_url"))
+            )
+        else:
+            target = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+        database = open_database(target)
+        stack.callback(database.close)
+        summary = generate_demo(database, CITIZENS, seed=11, today=TODAY)
+        yield database, summary
 
 
 def test_every_row_of_every_table_reads_back_through_the_orm(
@@ -203,3 +234,32 @@ def test_same_seed_same_people_and_a_second_run_adds_more(tmp_path: Path) -> Non
     finally:
         first.close()
         second.close()
+
+
+def test_the_same_seed_writes_the_same_rows_on_sqlite_and_on_a_server(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """`ic demo` on PostgreSQL: the same people, entries and numbers as in a SQLite file."""
+
+    def rows(db: Database) -> list[tuple[object, ...]]:
+        e, c = models.RegistryEntry, models.Citizen
+        with db.session_factory() as session:
+            return [
+                tuple(r)
+                for r in session.execute(
+                    select(c.uuid, c.snils, c.last_name, c.birth_date, e.uuid, e.number)
+                    .join(e, e.citizen_id == c.id, isouter=True)
+                    .order_by(c.id, e.id)
+                )
+            ]
+
+    with _server_database(postgres_url) as url:
+        on_file, on_server = open_database(tmp_path / "a.sqlite"), open_database(url)
+        try:
+            assert generate_demo(on_file, 120, seed=5, today=TODAY) == generate_demo(
+                on_server, 120, seed=5, today=TODAY
+            )
+            assert rows(on_file) == rows(on_server)
+        finally:
+            on_file.close()
+            on_server.close()

@@ -36,6 +36,8 @@ from app.settings import Settings, SmtpSettings
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 GOOD_SPI = "62500011000018"  # check digit verified below
 
@@ -344,7 +346,7 @@ def test_cli_lists_prints_and_marks(
 
     items = _demo(db)
     item = _pick(items, DeliveryMethod.POST, False)
-    base = ["--db", str(db_path), "dispatch"]
+    base = ["--db", db.url or str(db_path), "dispatch"]
     assert main([*base, "list", "--today", "23.11.2026"]) == 0
     assert item.addressee in capsys.readouterr().out
     out = tmp_path / "post.pdf"

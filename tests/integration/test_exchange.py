@@ -2,6 +2,8 @@
 
 Every installation is a real encrypted database made by `ic init --role … --code …`;
 packages and acknowledgements are real files carried between them by the `ic` commands.
+The tests marked ``db`` run once more with every installation a database on a PostgreSQL
+server (issue #15); the rest are about files (encryption, backups) or cost minutes twice.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import make_url
 
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
 from app.services import access, backups, centre, exchange, exchange_keys
 from app.services.citizens import CitizenForm, load_card, save_citizen
 from app.services.report import semiannual_report
+from db.dialect import execute_driver
 from db.session import Database
 
 USER, PASSWORD = "petrova", "пароль-для-тестов"  # tests/conftest.py's IC_USER/IC_PASSWORD
@@ -28,7 +34,7 @@ HALF = "2026H1"
 
 @dataclasses.dataclass
 class Site:
-    path: Path
+    path: Path | str  # a database file, or a postgresql:// URL
     code: str
     name: str
 
@@ -48,8 +54,15 @@ class Site:
             db.close()
 
 
-def _site(tmp: Path, role: str, code: str, name: str, seed: int | None = None) -> Site:
-    site = Site(tmp / f"{code}.sqlite", code, name)
+def _site(
+    tmp: Path,
+    role: str,
+    code: str,
+    name: str,
+    seed: int | None = None,
+    server: Callable[[str], str] | None = None,
+) -> Site:
+    site = Site(server(code) if server is not None else tmp / f"{code}.sqlite", code, name)
     assert site.ic("init", "--role", role, "--code", code, "--organisation", name) == EXIT_OK
     if seed is not None:
         assert site.ic("demo", "--citizens", "120", "--seed", seed) == EXIT_OK
@@ -78,14 +91,40 @@ def _pin_both(tmp: Path, centre_site: Site, provider: Site) -> None:
 
 
 @pytest.fixture
-def region(tmp_path: Path) -> tuple[Site, list[Site]]:
-    hub = _site(tmp_path, "centre", "RC", 'АУТО "Региональный центр"')
+def region(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Site, list[Site]]:
+    """A centre and three providers; parametrised ``"postgresql"``: each a server database."""
+    server = None
+    if getattr(request, "param", "sqlite") == "postgresql":
+        server = request.getfixturevalue("server_databases")
+    hub = _site(tmp_path, "centre", "RC", 'АУТО "Региональный центр"', server=server)
     providers = [
-        _site(tmp_path, "provider", f"P{n}", f"Поставщик № {n}", seed=n * 7) for n in (1, 2, 3)
+        _site(tmp_path, "provider", f"P{n}", f"Поставщик № {n}", seed=n * 7, server=server)
+        for n in (1, 2, 3)
     ]
     for provider in providers:
         _pin_both(tmp_path, hub, provider)
     return hub, providers
+
+
+@pytest.fixture
+def server_databases(postgres_url: str, server_admin: Callable[[str], Any]) -> Iterator[Any]:
+    """``make(code)``: the URL of a new, empty database on the server, dropped afterwards."""
+    made: list[str] = []
+
+    def make(code: str) -> str:
+        name = f"ic_site_{code.lower()}_{uuid.uuid4().hex[:10]}"
+        with server_admin(postgres_url) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with server_admin(postgres_url) as admin:
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+BOTH = pytest.mark.parametrize("region", ["sqlite", "postgresql"], indirect=True)
 
 
 def _provider_records(site: Site) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -108,7 +147,8 @@ def _centre_records(hub: Site, code: str) -> dict[str, tuple[str, dict[str, Any]
     db = hub.open()
     try:
         with db.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
+            rows = execute_driver(
+                conn,
                 "SELECT uuid, table_name, data FROM provider_record "
                 "WHERE provider_code = ? AND data IS NOT NULL",
                 (code,),
@@ -117,7 +157,7 @@ def _centre_records(hub: Site, code: str) -> dict[str, tuple[str, dict[str, Any]
         db.close()
     import uuid as uuid_module
 
-    return {uuid_module.UUID(u).hex: (t, json.loads(d)) for u, t, d in rows}
+    return {uuid_module.UUID(str(u)).hex: (t, json.loads(d)) for u, t, d in rows}
 
 
 def _centre_state(hub: Site) -> str:
@@ -158,9 +198,11 @@ def _edit_person(site: Site, **changes: str) -> str:
         db.close()
     import uuid as uuid_module
 
-    return uuid_module.UUID(citizen_uuid).hex
+    return uuid_module.UUID(str(citizen_uuid)).hex
 
 
+@pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+@BOTH
 def test_round_trip_three_providers_twice_and_reimports_change_nothing(
     region: tuple[Site, list[Site]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -175,7 +217,7 @@ def test_round_trip_three_providers_twice_and_reimports_change_nothing(
     try:
         with db.engine.begin() as conn:
             call = conn.exec_driver_sql("SELECT uuid FROM call_attempt LIMIT 1").scalar()
-            conn.exec_driver_sql("DELETE FROM call_attempt WHERE uuid = ?", (call,))
+            execute_driver(conn, "DELETE FROM call_attempt WHERE uuid = ?", (call,))
     finally:
         db.close()
     capsys.readouterr()
@@ -448,6 +490,8 @@ def test_a_restored_backup_edited_again_goes_to_the_conflict_queue(
         db.close()
 
 
+@pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+@BOTH
 def test_people_known_to_two_providers_linked_by_snils_or_listed_as_candidates(
     region: tuple[Site, list[Site]], tmp_path: Path
 ) -> None:

@@ -48,6 +48,8 @@ from app.services.plans import (
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 TODAY = date(2026, 11, 23)
 SNILS = "112-233-445 95"
 PERSON = CitizenForm(
@@ -413,7 +415,7 @@ def test_pdf_long_plan_repeats_the_heading_on_later_pages(db: Database, tmp_path
 def test_cli_plan_pdf(db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     citizen_id, entry_id = _person(db)
     out = tmp_path / "p.pdf"
-    argv = ["--db", str(db.path), "plan", "pdf", "--snils", SNILS, "--out", str(out)]
+    argv = ["--db", db.url or str(db.path), "plan", "pdf", "--snils", SNILS, "--out", str(out)]
     assert main(argv) == EXIT_USER_ERROR
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("ошибка: ") and "нет плана" in err[0]
@@ -427,12 +429,21 @@ def test_cli_plan_pdf(db: Database, tmp_path: Path, capsys: pytest.CaptureFixtur
         (["--snils", "112-233-445 96"], "СНИЛС"),
         (["--snils", "123-456-789 64"], "не найден"),
     ):
-        code = main(["--db", str(db.path), "plan", "pdf", *bad, "--out", str(out)])
+        code = main(["--db", db.url or str(db.path), "plan", "pdf", *bad, "--out", str(out)])
         assert code == EXIT_USER_ERROR
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("ошибка: ") and words in err[0], err
     code = main(
-        ["--db", str(db.path), "plan", "pdf", "--snils", SNILS, "--out", str(tmp_path / "no/x.pdf")]
+        [
+            "--db",
+            db.url or str(db.path),
+            "plan",
+            "pdf",
+            "--snils",
+            SNILS,
+            "--out",
+            str(tmp_path / "no/x.pdf"),
+        ]
     )
     assert code == EXIT_USER_ERROR
     assert "не существует" in capsys.readouterr().err

@@ -43,6 +43,8 @@ from app.services.settings import load_settings, save_settings
 from db import models
 from db.session import Database
 
+pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
+
 H1 = "2025H1"
 PROVIDER = "АУСОН ТО «КЦСОН г. Тюмени»"
 
@@ -231,7 +233,6 @@ def test_headings_are_the_order_word_for_word() -> None:
 # --- the columns -------------------------------------------------------------------------
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_every_column_counts_its_own_people(db: Database) -> None:
     _half_year(db)
     _provider(db)
@@ -244,7 +245,6 @@ def test_every_column_counts_its_own_people(db: Database) -> None:
     assert report.period_title == "1 полугодие 2025 г."
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_second_half_sees_the_other_side_of_the_boundary(db: Database) -> None:
     _half_year(db)
     report = semiannual_report(db, "2025H2")
@@ -261,7 +261,6 @@ def test_second_half_sees_the_other_side_of_the_boundary(db: Database) -> None:
     assert previous.routes == SectionCounts(1, 1, 0, 0)
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_empty_database_and_bad_half(db: Database) -> None:
     report = semiannual_report(db, "2026H2")
     assert report.cells[2:] == (0,) * 12
@@ -276,7 +275,6 @@ def test_empty_database_and_bad_half(db: Database) -> None:
 # --- the indicator of 5.3 ----------------------------------------------------------------
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_coverage_of_the_hand_built_half_year(db: Database) -> None:
     _half_year(db)
     coverage = route_coverage(db, H1)
@@ -325,7 +323,6 @@ def test_coverage_level_edges(identified: int, routed: int, level: str) -> None:
     assert (coverage.issued, coverage.target) == (routed, identified)
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_5_3_is_a_share_of_the_same_people_never_above_100(db: Database) -> None:
     """Issue #13: routes of H1 for people identified the year before made the "share" pass
     100 %. Now: of the people identified in the half-year, those with a route by the
@@ -349,7 +346,6 @@ def test_5_3_is_a_share_of_the_same_people_never_above_100(db: Database) -> None
 # --- XLSX --------------------------------------------------------------------------------
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_xlsx_has_the_merged_heading_numbers_and_values(db: Database, tmp_path: Path) -> None:
     _half_year(db)
     _provider(db)
@@ -391,7 +387,6 @@ def test_export_refuses_unknown_format_and_missing_folder(db: Database, tmp_path
     assert not [p for p in tmp_path.iterdir() if not p.name.startswith("ic.sqlite")]
 
 
-@pytest.mark.db  # SQLite and PostgreSQL (issue #15)
 def test_export_is_audited(db: Database, tmp_path: Path) -> None:
     _half_year(db)
     export_semiannual(db, H1, "xlsx", tmp_path / "r.xlsx")
@@ -458,7 +453,7 @@ def test_cli_semiannual_and_kpi(
     db: Database, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _half_year(db)
-    base = ("--db", str(db_path), "report")
+    base = ("--db", db.url or str(db_path), "report")
     out_xlsx = tmp_path / "r.xlsx"
     code, out, err = _cli(
         capsys, *base, "semiannual", "--half", H1, "--format", "xlsx", "--out", str(out_xlsx)
@@ -500,7 +495,7 @@ def test_cli_mistakes_are_one_russian_line_and_exit_2(
     argv: list[str],
     expected: str,
 ) -> None:
-    code, _, err = _cli(capsys, "--db", str(db_path), "report", *argv)
+    code, _, err = _cli(capsys, "--db", db.url or str(db_path), "report", *argv)
     assert code == EXIT_USER_ERROR
     lines = err.strip().splitlines()
     assert len(lines) == 1, err

@@ -44,10 +44,13 @@ from app.services.routes import (
 from db import models
 from db.session import Database
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
-    reason="poppler-utils (pdftotext, pdffonts) are needed to read the PDF back",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+        reason="poppler-utils (pdftotext, pdffonts) are needed to read the PDF back",
+    ),
+    pytest.mark.db,  # on SQLite and PostgreSQL (issue #15)
+]
 
 # Appendix 2 of 31-р, copied by hand from the order.
 EXPECTED_TITLE = "Индивидуальный реабилитационный маршрут"
@@ -573,7 +576,7 @@ def test_cli_route_pdf_both_forms_and_errors(
     db: Database, world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _issue_proposal(db, world.entry_id)
-    db_file = str(db.path)
+    db_file = db.url or str(db.path)
     db.close()
     out = tmp_path / "one.pdf"
     snils = _snils(100000002)
