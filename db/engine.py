@@ -196,7 +196,14 @@ def translate(exc: BaseException, path: Path | None = None) -> DatabaseError | N
             f"Недостаточно места на диске для базы данных{where}: изменения не сохранены. "
             "Освободите место на диске и повторите."
         )
-    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "not a database" in text or "malformed" in text:
+    # Text that is not UTF-8 where the program wrote UTF-8: bytes of the file overwritten.
+    damaged = "could not decode to utf-8" in text
+    if (
+        code in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+        or "not a database" in text
+        or "malformed" in text
+        or damaged
+    ):
         return DatabaseCorruptError(
             f"Файл базы данных повреждён, не является базой данных программы или "
             f"открыт с неверным ключом{where}."
