@@ -379,6 +379,8 @@ def main() -> None:
         counts(wine.ic("--db", wine.path("из Linux.sqlite"), "check")),
     )
 
+    server_round_trip(wine, linux)
+
     # Installing again over the installed program (what an upgrade does): the old program's
     # files go (a module left by "the older version" is gone), the data folder stays as it
     # was, and the program opens its database again.
@@ -400,6 +402,57 @@ def main() -> None:
     same("ic check (on Linux) of the database the uninstaller left", counts(checked),
          counts(linux.ic("--db", str(default_db), "check")))  # fmt: skip
     say("all passed")
+
+
+def server_round_trip(wine: Side, linux: Side) -> None:
+    """The PostgreSQL driver of the installer (psycopg with its own libpq) under Wine, and,
+    with IC_TEST_POSTGRES_URL set (.ci/run starts a throw-away server first), the same
+    server database used from Wine and from Linux: Wine makes it and imports an extract,
+    Linux's `ic check` counts what Wine wrote, Wine's `ic check` agrees."""
+    impl = wine_python(
+        "import psycopg, sqlalchemy.dialects.postgresql.psycopg; print(psycopg.pq.__impl__)"
+    )
+    if impl != "binary":
+        fail(f"psycopg under Wine: implementation {impl!r}, not 'binary' (libpq missing?)")
+    say("wine: psycopg loads its own libpq (binary implementation)")
+    url = os.environ.get("IC_TEST_POSTGRES_URL")
+    if not url:
+        say("no IC_TEST_POSTGRES_URL: the server database round trip is not run")
+        return
+    import psycopg
+    from sqlalchemy import make_url
+
+    base = make_url(url)
+    name = "ic_wine_check"
+    with psycopg.connect(
+        base.set(drivername="postgresql").render_as_string(hide_password=False),
+        autocommit=True,
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    target = base.set(database=name).render_as_string(hide_password=False)
+    wine.ic("--db", target, "init", *PROFILE)
+    wine.ic("--db", target, "import-extract", wine.path(f"выписка {MONTH}.xlsx"))
+    from_wine = wine.ic("--db", target, "check")
+    if "Граждане" not in from_wine:
+        fail(f"ic check of the server database under Wine:\n{from_wine}")
+    same("ic check of a server database filled from Wine", counts(from_wine),
+         counts(linux.ic("--db", target, "check")))  # fmt: skip
+
+
+def wine_python(code: str) -> str:
+    """What the installed Windows Python prints for ``code``."""
+    user = wine_user_dir(Path(os.environ["WINEPREFIX"])).name
+    python = str(PureWindowsPath(f"C:/users/{user}/AppData/Local/Programs")
+                 / "IntegrationConsultant" / "Python" / "python.exe")  # fmt: skip
+    done = subprocess.run(
+        ["wine64", python, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **base_env()},
+        timeout=300,
+    )
+    return done.stdout.strip()
 
 
 def wine_python_version(prefix: Path, program: Path) -> str:
