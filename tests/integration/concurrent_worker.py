@@ -3,7 +3,8 @@
 ``python concurrent_worker.py TARGET WORKER ROUNDS FOLDER``: waits for ``FOLDER/go``, then
 ROUNDS times imports its extract of the round, enters walk-ins, edits a person it entered,
 forms the registry of October and writes a package for the centre; prints what it did as
-one JSON line. TARGET is a database file or a postgresql:// URL.
+one JSON line. TARGET is a database file or a postgresql:// URL. With a sixth argument
+``forming``: ROUNDS times enters a walk-in and forms the registry of September again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -25,6 +28,7 @@ from app.services import exchange  # noqa: E402
 from app.services.citizens import CitizenForm, load_card, save_citizen  # noqa: E402
 from app.services.extract_import import import_extract  # noqa: E402
 from app.services.registry_month import form_registry  # noqa: E402
+from db import models  # noqa: E402
 from db.session import open_database  # noqa: E402
 
 TODAY = date(2026, 11, 23)
@@ -39,8 +43,8 @@ def walk_in(worker: int, round_: int, n: int) -> CitizenForm:
     return CitizenForm(
         last_name=f"Процессов{'аб'[worker]}",
         first_name=FIRST_NAMES[(round_ * WALK_INS + n) % len(FIRST_NAMES)],
-        middle_name=f"Раунд{'абвгдежзик'[round_]}ович",
-        birth_date=f"{10 + n:02d}.0{1 + round_}.19{70 + worker}",
+        middle_name=f"Раунд{'абвгдежзик'[round_ % 10]}ович",
+        birth_date=f"{10 + n:02d}.{1 + round_ % 12:02d}.19{70 + worker}",
         sex=Sex.MALE,
         registration_address="г. Тюмень, ул. Республики, д. 1, кв. 2",
         actual_address="г. Тюмень, ул. Республики, д. 1, кв. 2",
@@ -103,6 +107,43 @@ def main(target: str, worker: int, rounds: int, folder: Path) -> dict[str, objec
     return done
 
 
+def forming(target: str, worker: int, rounds: int, folder: Path) -> dict[str, object]:
+    """ROUNDS times: a walk-in identified earlier than everyone before (so numbering moves
+    every entry), then the registry of September formed again."""
+    db = open_database(target, migrate=False)
+    entered: list[int] = []
+    broken: list[list[int | None]] = []
+    try:
+        while not (folder / "go").exists():
+            time.sleep(0.01)
+        for round_ in range(rounds):
+            day = date(2026, 9, 30 - round_ % 27)
+            form = dataclasses.replace(
+                walk_in(worker, round_, 0),
+                middle_name=f"Сентябрь{worker}-{round_}",
+                established_on="01.09.2026",
+                ipra_issued_on="02.09.2026",
+            )
+            saved = save_citizen(db, form, source=Source.WALK_IN, identified_on=day, today=TODAY)
+            entered.append(saved.citizen_id)
+            form_registry(db, "2026-09", TODAY)
+            # Whatever the other process committed meanwhile: the numbers given are 1..k.
+            with db.session_factory() as session:
+                numbers = sorted(
+                    session.scalars(
+                        select(models.RegistryEntry.number).where(
+                            models.RegistryEntry.reporting_month == "2026-09",
+                            models.RegistryEntry.number.is_not(None),
+                        )
+                    ).all()
+                )
+            if numbers != list(range(1, len(numbers) + 1)):
+                broken.append(numbers)
+    finally:
+        db.close()
+    return {"walk_ins": entered, "broken": broken}
+
+
 def typing_list(value: object) -> list[object]:
     assert isinstance(value, list)
     return value
@@ -110,4 +151,5 @@ def typing_list(value: object) -> list[object]:
 
 if __name__ == "__main__":
     target, worker, rounds, folder = sys.argv[1:5]
-    print(json.dumps(main(target, int(worker), int(rounds), Path(folder))))
+    run = forming if sys.argv[5:] == ["forming"] else main
+    print(json.dumps(run(target, int(worker), int(rounds), Path(folder))))
