@@ -7,7 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import DateTime, String, create_engine
 
-from db.models import Base
+from db.models import Base, compared_by_autogenerate
 from db.models.base import StrEnumType, UtcDateTime
 
 config = context.config
@@ -44,6 +44,7 @@ def _configure(connection: Any) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=compare_type,
         render_item=render_item,
+        include_object=compared_by_autogenerate,
     )
 
 

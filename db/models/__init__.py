@@ -53,6 +53,19 @@ from db.models.system import (
     User,
 )
 
+#: Indexes only a PostgreSQL server has, made by a migration when it can (0009: pg_trgm's
+#: trigram index for the name search). SQLite has no such index, so they are not in the
+#: metadata; autogenerate's comparison leaves them out (db/migrations/env.py).
+SERVER_ONLY_INDEXES = frozenset({"ix_citizen_search_name_trgm"})
+
+
+def compared_by_autogenerate(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's ``include_object``: everything but :data:`SERVER_ONLY_INDEXES`."""
+    return not (type_ == "index" and name in SERVER_ONLY_INDEXES)
+
+
 __all__ = [
     "ExchangePackage",
     "ExchangePeer",
@@ -66,6 +79,7 @@ __all__ = [
     "Base",
     "CalendarOverride",
     "CallAttempt",
+    "compared_by_autogenerate",
     "Citizen",
     "ColumnMapping",
     "Course",
@@ -92,6 +106,7 @@ __all__ = [
     "Representative",
     "Route",
     "RouteLine",
+    "SERVER_ONLY_INDEXES",
     "ServiceProgramme",
     "Setting",
     "SupportPlan",

@@ -123,6 +123,9 @@ class RegistryEntry(RecordMixin, Base):
         Index("ix_registry_entry_month_identified", "reporting_month", "identified_on"),
         Index("ix_registry_entry_informed_on", "informed_on"),
         Index("ix_registry_entry_route_sent_on", "route_sent_on"),
+        # The grid's default order and the report's plan columns (migration 0009).
+        Index("ix_registry_entry_identified_id", "identified_on", "id"),
+        Index("ix_registry_entry_plan_formed_on", "plan_formed_on"),
     )
 
 

@@ -6,7 +6,9 @@ IC_TEST_POSTGRES_URL they are skipped; .ci/run starts a throw-away server and se
 
 from __future__ import annotations
 
+import logging
 import socket
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlalchemy import select, text
 
 from app.errors import DatabaseError, NotOurDatabaseError
 from db.migrate import head_revision
-from db.models import AuditEvent, Base
+from db.models import SERVER_ONLY_INDEXES, AuditEvent, Base, compared_by_autogenerate
 from db.server import display_url, is_server_url, keyring_account, parse_url
 from db.session import Database, open_database
 
@@ -60,13 +62,74 @@ def test_the_upgrade_of_an_empty_server_database_gives_exactly_the_models(
     try:
         assert database.on_server
         with database.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": compared_by_autogenerate}
+            )
             assert compare_metadata(context, Base.metadata) == []
             assert context.get_current_revision() == head_revision()
+            # The one index SQLite has not (migration 0009): the superuser's server may
+            # create pg_trgm, so it is there.
+            names = conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'citizen'"
+            ).scalars()
+            assert set(names) >= SERVER_ONLY_INDEXES
     finally:
         database.close()
     # Opened again: already at the head, nothing to do.
     open_database(empty_server_db).close()
+
+
+def test_without_the_right_to_create_pg_trgm_the_upgrade_goes_on_without_its_index(
+    empty_server_db: str,
+    server_admin: Callable[[str], Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Migration 0009: a schema owner who may not CREATE in the database (so not create the
+    extension pg_trgm) gets every other index and the head revision; the log says why."""
+    from app.services.registry_grid import GridFilter, RegistryGridService
+
+    role = f"ic_owner_{uuid.uuid4().hex[:8]}"
+    with server_admin(empty_server_db) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"ALTER SCHEMA public OWNER TO {role}")
+        extension = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        assert extension.fetchone() is None
+    url = parse_url(empty_server_db).set(username=role, password=None)
+    try:
+        with caplog.at_level(logging.WARNING, logger="alembic.runtime.migration"):
+            database = open_database(url.render_as_string(hide_password=False))
+        try:
+            with database.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                assert context.get_current_revision() == head_revision()
+                names = set(
+                    conn.exec_driver_sql(
+                        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+                    ).scalars()
+                )
+                # The upgrade's connection was this role's: no extension, no trigram index,
+                # and nothing else missing.
+                assert not names & SERVER_ONLY_INDEXES
+                assert {
+                    "ix_registry_entry_identified_id",
+                    "ix_registry_entry_plan_formed_on",
+                } <= names
+                assert compare_metadata(context, Base.metadata) == []
+            assert RegistryGridService(database).search(GridFilter(text="иванова")) == []
+        finally:
+            database.close()
+    finally:
+        with server_admin(empty_server_db) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+            conn.execute("ALTER SCHEMA public OWNER TO pg_database_owner")
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    warnings = [r.getMessage() for r in caplog.records if "trigram" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "may not create in this database" in warnings[0]
 
 
 def test_a_server_database_of_another_program_is_refused_unchanged(
