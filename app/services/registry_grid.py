@@ -266,7 +266,7 @@ class RegistryGridService:
         entered = session.scalars(
             select(e.entered_on).where(e.informed_on.is_(None)).distinct()
         ).all()
-        months = session.scalars(select(e.reporting_month).distinct()).all()
+        months = distinct_values(session, e.reporting_month)
         cal = self._ctx.cal
         informing_due = {d: rules.informing_due(d, cal) for d in entered if d is not None}
         route_due = {m: rules.route_dispatch_due(Month.parse(m)) for m in months if m}
@@ -461,20 +461,32 @@ class RegistryGridService:
         )
 
     def choices(self) -> FilterChoices:
-        e = models.RegistryEntry
-        c = models.Citizen
+        """The filter lists: one index lookup per month or district there is, not a scan of
+        every entry and person (asked several times as the window opens)."""
         with self._db.session_factory() as session:
-            months = session.scalars(
-                select(e.reporting_month).distinct().order_by(e.reporting_month.desc())
-            ).all()
-            districts = session.scalars(
-                select(c.district).where(c.district.is_not(None)).distinct().order_by(c.district)
-            ).all()
-        return FilterChoices(tuple(months), tuple(d for d in districts if d))
+            months = distinct_values(session, models.RegistryEntry.reporting_month)
+            districts = distinct_values(session, models.Citizen.district)
+        return FilterChoices(tuple(reversed(months)), tuple(d for d in districts if d))
 
     def total(self) -> int:
         with self._db.session_factory() as session:
             return int(session.scalar(select(func.count(models.RegistryEntry.id))) or 0)
+
+
+def distinct_values(session: Session, column: Any) -> list[Any]:
+    """The distinct non-NULL values of an indexed ``column``, ascending (in the column's
+    collation, as ORDER BY sorts them). A recursive query steps from each value to the next
+    greater one through the index: a few dozen lookups for a few dozen values, where
+    ``SELECT DISTINCT`` reads every row (neither SQLite nor PostgreSQL 15 skips through an
+    index by itself)."""
+
+    def first_after(previous: Any | None) -> Any:
+        stmt = select(column).where(column.is_not(None) if previous is None else column > previous)
+        return stmt.order_by(column).limit(1).scalar_subquery()
+
+    seed = select(first_after(None).label("value")).cte("distinct_values", recursive=True)
+    steps = seed.union_all(select(first_after(seed.c.value)).where(seed.c.value.is_not(None)))
+    return list(session.scalars(select(steps.c.value).where(steps.c.value.is_not(None))))
 
 
 def _ids(session: Session, stmt: Select[Any]) -> list[int]:
@@ -498,6 +510,11 @@ def _ids(session: Session, stmt: Select[Any]) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
         finally:
             cursor.close()
+    if connection.dialect.name == "postgresql":
+        # One value, the ids as an array in the query's order (ARRAY(subquery) keeps it):
+        # a row per id through the driver and the ORM costs 0.36 s for 183,000 ids.
+        ids = connection.execute(select(func.array(stmt.scalar_subquery()))).scalar()
+        return list(ids or [])
     return list(connection.execute(stmt).scalars().all())
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.domain.deadlines import informing_due
@@ -756,6 +756,47 @@ def test_empty_database(db: Database) -> None:
     assert grid.total() == 0
     assert grid.search(GridFilter(text="иванов"), "next_due", True) == []
     assert grid.choices().months == grid.choices().districts == ()
+
+
+def test_choices_step_through_the_index_and_equal_select_distinct(db: Database) -> None:
+    """The filter lists come from a recursive query (one index lookup per value): the same
+    values as SELECT DISTINCT ... ORDER BY, in its order, over repeats, NULLs and ''."""
+    districts = [None, "", "Ярковский район", "г. Тюмень", "Абатский", "г. Тюмень", None, "Я"]
+    months = ["2026-10", "2025-01", "2026-10", "2026-02", "2025-01", "2026-12", "2026-02"]
+    with db.session_factory.begin() as s:
+        citizens = [
+            models.Citizen(
+                last_name=f"Фамилия{n:02d}",
+                first_name="Имя",
+                search_name=f"фамилия{n:02d} имя",
+                district=districts[n % len(districts)],
+            )
+            for n in range(40)
+        ]
+        s.add_all(citizens)
+        s.add_all(
+            models.RegistryEntry(
+                citizen=c,
+                reporting_month=months[n % len(months)],
+                identified_on=date(2026, 10, 1),
+                source=DB,
+                category=Cat.GROUP_I,
+                entered_on=date(2026, 10, 1),
+            )
+            for n, c in enumerate(citizens)
+        )
+    with db.session_factory() as s:
+        e, c = models.RegistryEntry, models.Citizen
+        by_distinct = s.scalars(select(e.reporting_month).distinct().order_by(e.reporting_month))
+        expected_months = tuple(reversed(list(by_distinct)))
+        by_distinct = s.scalars(
+            select(c.district).where(c.district.is_not(None)).distinct().order_by(c.district)
+        )
+        expected_districts = tuple(d for d in by_distinct if d)
+    choices = RegistryGridService(db, TODAY).choices()
+    assert choices.months == expected_months == ("2026-12", "2026-10", "2026-02", "2025-01")
+    assert choices.districts == expected_districts
+    assert set(choices.districts) == {"Ярковский район", "г. Тюмень", "Абатский", "Я"}
 
 
 # --- the status rule, SQL against plain Python ----------------------------------------
