@@ -124,7 +124,11 @@ def server_databases(postgres_url: str, server_admin: Callable[[str], Any]) -> I
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-BOTH = pytest.mark.parametrize("region", ["sqlite", "postgresql"], indirect=True)
+# Files in every run; server databases in the run of the tests marked ``db`` (.ci/run), which
+# leaves the minutes of the SQLite case to the full suite.
+BOTH = pytest.mark.parametrize(
+    "region", ["sqlite", pytest.param("postgresql", marks=pytest.mark.db)], indirect=True
+)
 
 
 def _provider_records(site: Site) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -201,8 +205,7 @@ def _edit_person(site: Site, **changes: str) -> str:
     return uuid_module.UUID(str(citizen_uuid)).hex
 
 
-@pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
-@BOTH
+@BOTH  # on SQLite and PostgreSQL (issue #15)
 def test_round_trip_three_providers_twice_and_reimports_change_nothing(
     region: tuple[Site, list[Site]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -490,8 +493,7 @@ def test_a_restored_backup_edited_again_goes_to_the_conflict_queue(
         db.close()
 
 
-@pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
-@BOTH
+@BOTH  # on SQLite and PostgreSQL (issue #15)
 def test_people_known_to_two_providers_linked_by_snils_or_listed_as_candidates(
     region: tuple[Site, list[Site]], tmp_path: Path
 ) -> None:
