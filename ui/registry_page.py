@@ -456,9 +456,16 @@ class RegistryPage(QWidget):
     def restore_layout(self, settings: QSettings) -> None:
         self._restore_filters(settings)
         state = settings.value("registry/header")
-        if isinstance(state, QByteArray | bytes) and self.view.horizontalHeader().restoreState(
-            QByteArray(state)
-        ):
+        # Restoring the header re-emits its sort order: no query for it (the caller
+        # refreshes once; at 300k people on a server each query costs a tenth of a second).
+        self._ready = False
+        try:
+            restored = isinstance(state, QByteArray | bytes) and (
+                self.view.horizontalHeader().restoreState(QByteArray(state))
+            )
+        finally:
+            self._ready = True
+        if restored:
             header = self.view.horizontalHeader()
             for index, column in enumerate(COLUMNS):
                 self.column_actions[column.key].setChecked(not header.isSectionHidden(index))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtWidgets import QFormLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -240,3 +242,32 @@ def test_a_walk_in_not_entered_says_why_and_is_kept_in_cards_outside_the_registr
     qtbot.keyClick(listed.table, Qt.Key.Key_Return)
     opened = [d for d in window.findChildren(CitizenDialog) if d.isVisible()]
     assert len(opened) == 1 and opened[0].edits["last_name"].text() == "Ёлкина"
+
+
+def test_a_saved_sort_order_queries_the_registry_once_at_start(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Restoring the header re-emits its sort order; that must not run a second search (at
+    300,000 people on a server each one costs a tenth of a second of the first paint)."""
+    from app.services.registry_grid import RegistryGridService
+
+    generate_demo(db, 60, seed=3, today=TODAY)
+    first = _window(qtbot, db, tmp_path)
+    name_column = list(first.registry_page.column_actions).index("name")
+    first.registry_page.view.sortByColumn(name_column, Qt.SortOrder.DescendingOrder)
+    first.close()
+
+    searches: list[tuple[str, bool]] = []
+    real_search = RegistryGridService.search
+
+    def counted(self: RegistryGridService, flt: Any, key: str = "identified_on",
+                descending: bool = False) -> list[int]:  # fmt: skip
+        searches.append((key, descending))
+        return real_search(self, flt, key, descending)
+
+    monkeypatch.setattr(RegistryGridService, "search", counted)
+    second = _window(qtbot, db, tmp_path)
+    assert searches == [("name", True)]
+    header = second.registry_page.view.horizontalHeader()
+    assert header.sortIndicatorSection() == name_column
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
