@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Table, Text
+from sqlalchemy import Connection, CursorResult, FromClause, Table, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,7 +29,7 @@ def is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
 
 
-def lock_tables(connection: Connection, tables: Iterable[Table]) -> None:
+def lock_tables(connection: Connection, tables: Iterable[Table | FromClause]) -> None:
     """Until the transaction ends no other writer may change ``tables``, and no other unit
     that locks one of them may begin its work; readers go on reading. Take it before
     reading what is numbered (max(...) + 1, the next sequence, the rows to number 1..N):
@@ -42,7 +42,8 @@ def lock_tables(connection: Connection, tables: Iterable[Table]) -> None:
     """
     if is_sqlite(connection):
         return
-    unique = {t.name: t for t in tables}
+    # A model's __table__ is typed as a FromClause; it is a Table.
+    unique = {t.name: t for t in tables if isinstance(t, Table)}
     if not unique:
         return
     order = {t.name: i for i, t in enumerate(next(iter(unique.values())).metadata.sorted_tables)}

@@ -53,6 +53,7 @@ from app.services.common import audit, current_user, now_utc
 from app.services.files import check_output, write_atomically, write_files
 from app.settings import SmtpSettings
 from db import models
+from db.dialect import lock_tables
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -806,6 +807,9 @@ def prepare_post(
 
 
 def _next_batch_number(session: Session) -> int:
+    """Post batches are numbered max + 1: on a server the count is taken under a lock, so two
+    consultants printing at once never get one number (issue #15)."""
+    lock_tables(session.connection(), [models.PostBatch.__table__])
     return int(session.scalar(select(func.max(models.PostBatch.number))) or 0) + 1
 
 

@@ -155,7 +155,8 @@ TABLE_TITLES = {
     "extension_application": "заявления о продлении",
     "report_submission": "отчёты",
 }
-_SKIP_COLUMNS = {"id", "uuid", "updated_at", "created_by_id", "updated_by_id"}
+# row_version (issue #15) is this database's concurrency token, not the person's data.
+_SKIP_COLUMNS = {"id", "uuid", "updated_at", "created_by_id", "updated_by_id", "row_version"}
 _TOMBSTONE = "x:"
 REPORT_HALVES = 4  # the last two years of completed half-years travel in each package
 APPLY_BATCH = 2000

@@ -41,6 +41,7 @@ from app.services import access
 from app.services.common import audit, current_user
 from app.services.files import check_output, write_atomically
 from db import models
+from db.dialect import lock_tables
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -365,6 +366,8 @@ def pin_peer(db: Database, key_file: Path, typed_fingerprint: str) -> PeerInfo:
             other = session.scalar(select(models.ExchangePeer))
             if other is not None:
                 raise UserError(f"Центр уже закреплён: {other.name} (код {other.code}).")
+        # max + 1 under a lock: two keys taken at once on a server get two places (#15).
+        lock_tables(session.connection(), [models.ExchangePeer.__table__])
         position = session.scalar(select(func.coalesce(func.max(models.ExchangePeer.position), 0)))
         peer = models.ExchangePeer(
             mode=InstallationMode(keys.mode),

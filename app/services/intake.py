@@ -29,6 +29,7 @@ from app.errors import NotFoundError, ValidationError
 from app.services.calendar import load_calendar
 from app.services.common import audit, current_user
 from db import models
+from db.dialect import lock_tables
 from db.session import Database
 
 if TYPE_CHECKING:
@@ -357,6 +358,9 @@ def register(
     with db.session_factory.begin() as session:
         user = current_user(session)
         _citizen(session, citizen_id)
+        # The next number of the year (6-р 3) under a lock on a server: two consultants
+        # registering at once never share a number (issue #15).
+        lock_tables(session.connection(), [models.IntakeApplication.__table__])
         numbers = session.scalars(
             select(models.IntakeApplication.journal_number).where(
                 models.IntakeApplication.journal_number.like(f"%/{received_on.year}")

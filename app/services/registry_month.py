@@ -127,8 +127,7 @@ def form_registry(
         # Numbering 1..N reads the entries, then writes their numbers: nobody may enter,
         # change or number entries in between (on a server another consultant could).
         lock_tables(
-            session.connection(),
-            [models.RegistryEntry.__table__, models.RegistryMonth.__table__],  # type: ignore[list-item]
+            session.connection(), [models.RegistryEntry.__table__, models.RegistryMonth.__table__]
         )
         order = _receipt_order(session, period)
         if not order:

@@ -43,6 +43,7 @@ from app.services.files import check_output, write_atomically
 from app.services.registry_grid import _search_conditions
 from app.services.settings import provider_name
 from db import models
+from db.dialect import lock_tables
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,9 @@ def _clean(text: str | None) -> str:
 
 
 def _next_version(session: Session, citizen_id: int) -> int:
+    """max + 1 of the person's issued routes, under a lock on a server (issue #15)."""
     route = models.Route
+    lock_tables(session.connection(), [route.__table__])
     latest = session.scalar(
         select(func.max(route.version)).where(
             route.citizen_id == citizen_id, route.status != DocumentStatus.DRAFT
