@@ -116,6 +116,31 @@ except ImportError:  # pragma: no cover - a dependency; the SQLite path works wi
 SERVER_ERRORS: tuple[type[Exception], ...] = (DBAPIError, *_PSYCOPG_ERRORS)
 
 
+def _tls_reason(text: str) -> str:
+    """What libpq said about TLS (sslmode=verify-full, issue #15), in the user's words."""
+    if "does not match host name" in text:
+        return (
+            "имя сервера в адресе не совпадает с именем в его сертификате. Укажите сервер "
+            "так, как он назван в сертификате (например, полное имя вместо IP-адреса)."
+        )
+    if "root certificate file" in text and "does not exist" in text:
+        return (
+            "файл корневого сертификата (sslrootcert) не найден. Укажите его в «Настройки → "
+            "База данных»."
+        )
+    if "certificate verify failed" in text or "self-signed" in text or "unknown ca" in text:
+        return (
+            "сертификат сервера не подписан указанным корневым сертификатом (sslrootcert). "
+            "Возьмите корневой сертификат у администратора сервера."
+        )
+    if "does not support ssl" in text or "server does not support" in text:
+        return "сервер не поддерживает TLS, а sslmode требует его. Обратитесь к администратору."
+    return (
+        "сертификат сервера не подтверждён или сервер не поддерживает TLS. "
+        "Проверьте параметры sslmode и sslrootcert."
+    )
+
+
 def translate_server(exc: BaseException, url: URL | str | None = None) -> DatabaseError | None:
     """The Russian message for a server failure the user can act on, or None for a bug."""
     orig: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
@@ -142,9 +167,7 @@ def translate_server(exc: BaseException, url: URL | str | None = None) -> Databa
         )
     if "certificate" in text or "ssl" in text:
         return DatabaseError(
-            f"Не удалось установить защищённое соединение с сервером {where}: "
-            "сертификат сервера не подтверждён или сервер не поддерживает TLS. "
-            "Проверьте параметры sslmode и sslrootcert."
+            f"Не удалось установить защищённое соединение с сервером {where}: {_tls_reason(text)}"
         )
     if state in ("40P01", "55P03", "40001"):
         return DatabaseLockedError(
