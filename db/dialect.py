@@ -38,7 +38,10 @@ def lock_tables(connection: Connection, tables: Iterable[Table | FromClause]) ->
     SQLite: nothing to do, the unit of work already holds the database's write lock.
     PostgreSQL: ``LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE`` (it conflicts with itself
     and with every writer). Tables are locked parents first, the order in which writers
-    insert, so two lockers never wait for each other crosswise.
+    insert, so two lockers never wait for each other crosswise — provided each takes its
+    lock before the unit of work writes anything: a unit holding a row it wrote (a
+    RowExclusive lock) that then asks for a table another locker already holds, while that
+    locker waits for the row's table, is a deadlock PostgreSQL ends by failing one of them.
     """
     if is_sqlite(connection):
         return

@@ -927,6 +927,13 @@ def _import(
     try:
         # One transaction: committed below, or rolled back on any error or cancel.
         with _page_cache(session.connection()):
+            # On a server: every table the import writes is locked before its first write
+            # (the batch row below). Locking them only later, holding the batch row, could
+            # deadlock with a package export that locks the same tables in order.
+            lock_for_new_ids(
+                session.connection(),
+                [_table(models.ImportBatch), *(_table(model) for model in _INSERTED)],
+            )
             user = current_user(session)
             same_before = (
                 session.scalar(

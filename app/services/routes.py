@@ -400,6 +400,9 @@ def _save_route(
 ) -> RouteDraft:
     rows = _normalise_lines(draft.lines)
     with db.session_factory.begin() as session:
+        # The route's version is counted below (max + 1): on a server the lock comes before
+        # any write of this unit, or it could deadlock with a package export.
+        lock_tables(session.connection(), [models.Route.__table__])
         citizen = session.get(models.Citizen, draft.citizen_id)
         if citizen is None:
             raise NotFoundError(f"Гражданин N {draft.citizen_id} не найден.")
@@ -529,6 +532,7 @@ def issue_route(db: Database, route_id: int, today: date) -> int:
     """Issue the draft: copy fields 1-3, the organisations' details and the developer into
     it; the citizen's earlier issued route becomes SUPERSEDED. Returns the route id."""
     with db.session_factory.begin() as session:
+        lock_tables(session.connection(), [models.Route.__table__])  # before any write
         route = _route(session, route_id)
         if route.status is not DocumentStatus.DRAFT:
             raise UserError(
