@@ -4,21 +4,12 @@ passwords, whoever starts the program signs in as themself."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QWidget
 
-from app.errors import UserError
 from app.services import access
 from app.services.server_settings import shown_url
 from db.session import Database
-from ui.errors import APP_TITLE
+from ui.sign_in import CredentialsDialog
 
 
 def open_server_for_window(url: str, parent: QWidget | None = None) -> Database | None:
@@ -40,49 +31,15 @@ def open_server_for_window(url: str, parent: QWidget | None = None) -> Database 
     return dialog.database if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-class ServerSignInDialog(QDialog):
+class ServerSignInDialog(CredentialsDialog):
     """Login and password of a person of the server database (not the server's account)."""
 
     def __init__(self, url: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
         self.url = url
-        self.database: Database | None = None
-        self.setWindowTitle(f"Вход — {APP_TITLE}")
-        self.login_edit = QLineEdit()
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020;")
-        self.error_label.hide()
-        form = QFormLayout()
-        form.addRow("Имя пользователя:", self.login_edit)
-        form.addRow("Пароль:", self.password_edit)
-        buttons = QDialogButtonBox()
-        self.sign_in_button = buttons.addButton("Войти", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = buttons.addButton("Выход", QDialogButtonBox.ButtonRole.RejectRole)
-        self.sign_in_button.setDefault(True)
-        self.sign_in_button.clicked.connect(self._sign_in)
-        cancel.clicked.connect(self.reject)
-        where = QLabel(f"База данных на сервере: {shown_url(url)}")
-        where.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(where)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(420)
-
-    def _sign_in(self) -> None:
-        try:
-            database = access.open_server_database(self.url)
-            self.database = access.sign_in_on_server(
-                database, self.login_edit.text(), self.password_edit.text()
-            )
-        except UserError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            return
-        self.accept()
+        super().__init__(
+            f"База данных на сервере: {shown_url(url)}",
+            lambda login, password: access.sign_in_on_server(
+                access.open_server_database(url), login, password
+            ),
+            parent,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -33,12 +34,18 @@ def _error_label() -> QLabel:
     return label
 
 
-class SignInDialog(QDialog):
-    """Login and password; the database opens only when the password unwraps its key."""
+class CredentialsDialog(QDialog):
+    """Login and password of a person of the database named by ``where``; ``sign_in``
+    returns the database opened as that person or raises ``UserError``."""
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        where: str,
+        sign_in: Callable[[str, str], Database],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.db_path = db_path
+        self._sign_in_as = sign_in
         self.database: Database | None = None
         self.setWindowTitle(f"Вход — {APP_TITLE}")
         self.login_edit = QLineEdit()
@@ -54,18 +61,18 @@ class SignInDialog(QDialog):
         self.sign_in_button.setDefault(True)
         self.sign_in_button.clicked.connect(self._sign_in)
         cancel.clicked.connect(self.reject)
+        label = QLabel(where)
+        label.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"База данных: {db_path.name}"))
+        layout.addWidget(label)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(420)
 
     def _sign_in(self) -> None:
         try:
-            self.database = access.sign_in(
-                self.db_path, self.login_edit.text(), self.password_edit.text()
-            )
+            self.database = self._sign_in_as(self.login_edit.text(), self.password_edit.text())
         except UserError as exc:
             self.error_label.setText(str(exc))
             self.error_label.show()
@@ -73,6 +80,18 @@ class SignInDialog(QDialog):
             self.password_edit.setFocus()
             return
         self.accept()
+
+
+class SignInDialog(CredentialsDialog):
+    """An encrypted file: the database opens only when the password unwraps its key."""
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+        self.db_path = db_path
+        super().__init__(
+            f"База данных: {db_path.name}",
+            lambda login, password: access.sign_in(db_path, login, password),
+            parent,
+        )
 
 
 class FirstUserDialog(QDialog):

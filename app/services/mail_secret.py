@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from app import clock
 from app.errors import UserError, ValidationError
+from app.services.credentials import use_credential_store
 from app.settings import SmtpSettings
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,6 @@ SERVICE = "Integration Consultant SMTP"
 ENV_PASSWORD = "IC_SMTP_PASSWORD"
 
 _T = TypeVar("_T")
-
-
-class SecretStoreError(UserError):
-    """The credential store is missing or refused: said in words, never a traceback."""
 
 
 def account(smtp: SmtpSettings) -> str:
@@ -44,24 +41,11 @@ def account(smtp: SmtpSettings) -> str:
 
 
 def _store(what: str, call: Callable[[Any], _T]) -> _T:
-    """Run ``call(keyring)``; any failure of the store becomes a Russian message."""
-    try:
-        import keyring
-        from keyring.errors import NoKeyringError
-
-        return call(keyring)
-    except NoKeyringError as exc:
-        logger.warning("no credential store: %s", exc)
-        raise SecretStoreError(
-            f"Пароль почты {what}: хранилище паролей системы недоступно (в Windows это "
-            "«Диспетчер учётных данных»). Для отправки из командной строки задайте "
-            f"переменную {ENV_PASSWORD}."
-        ) from None
-    except Exception as exc:  # any backend's own failure (locked, refused, D-Bus...)
-        logger.warning("credential store failed", exc_info=True)
-        raise SecretStoreError(
-            f"Пароль почты {what}: хранилище паролей системы ответило ошибкой: {exc}"
-        ) from None
+    return use_credential_store(
+        f"Пароль почты {what}",
+        call,
+        f" Для отправки из командной строки задайте переменную {ENV_PASSWORD}.",
+    )
 
 
 def store_password(smtp: SmtpSettings, password: str) -> None:

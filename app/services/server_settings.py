@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import connection
 from app.errors import UserError, ValidationError
+from app.services.credentials import use_credential_store
 from db import server
 from db.migrate import head_revision, known_revisions
 
@@ -58,10 +59,6 @@ class DatabaseChoice:
 
     server: ServerChoice | None = None
     file: str | None = None
-
-
-class CredentialStoreError(UserError):
-    """The credential store is missing or refused: said in words, never a traceback."""
 
 
 def is_server_target(target: object) -> bool:
@@ -145,22 +142,7 @@ def current_choice() -> DatabaseChoice:
 
 
 def _store(what: str, call: Callable[[Any], _T]) -> _T:
-    try:
-        import keyring
-        from keyring.errors import NoKeyringError
-
-        return call(keyring)
-    except NoKeyringError as exc:
-        logger.warning("no credential store: %s", exc)
-        raise CredentialStoreError(
-            f"Пароль сервера {what}: хранилище паролей системы недоступно (в Windows это "
-            "«Диспетчер учётных данных»)."
-        ) from None
-    except Exception as exc:  # any backend's own failure (locked, refused, D-Bus...)
-        logger.warning("credential store failed: %s", exc)
-        raise CredentialStoreError(
-            f"Пароль сервера {what}: хранилище паролей системы отказало ({exc})."
-        ) from None
+    return use_credential_store(f"Пароль сервера {what}", call)
 
 
 def has_stored_password(choice: ServerChoice) -> bool:
