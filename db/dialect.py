@@ -13,11 +13,12 @@ another process meanwhile. On PostgreSQL writers run side by side (READ COMMITTE
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, FromClause, Table, Text
+from sqlalchemy import Connection, CursorResult, FromClause, Select, Table, Text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,6 +28,23 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 def is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
+
+
+def estimated_rows(connection: Connection, stmt: Select[Any]) -> float | None:
+    """How many rows ``stmt`` would return by the server planner's column statistics, at
+    the cost of planning it (a millisecond or two); None on SQLite, which keeps no
+    statistics a LIKE estimate could come from."""
+    if is_sqlite(connection):
+        return None
+    compiled = stmt.compile(dialect=connection.dialect)
+    found = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params)
+    plan: Any = found.scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    try:
+        return float(plan[0]["Plan"]["Plan Rows"])
+    except (TypeError, LookupError, ValueError):
+        return None
 
 
 def lock_tables(connection: Connection, tables: Iterable[Table | FromClause]) -> None:

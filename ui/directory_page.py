@@ -45,7 +45,9 @@ class DirectoryPage(QWidget):
 
     changed = Signal()
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, parent: QWidget | None = None, *, load: bool = True) -> None:
+        """``load=False``: the list is read at the first ``refresh`` (the main window's, when
+        the section is opened), not while the window is being built."""
         super().__init__(parent)
         self._db = db
         self._ids: list[int] = []
@@ -112,7 +114,8 @@ class DirectoryPage(QWidget):
         self.archive_button.clicked.connect(self.toggle_archived)
         self.import_button.clicked.connect(self._choose_import)
         self.export_button.clicked.connect(self._choose_export)
-        self.refresh()
+        if load:
+            self.refresh()
 
     def refresh(self) -> None:
         rows = directory.list_organisations(

@@ -159,7 +159,9 @@ class MainWindow(QMainWindow):
         self.grid_service = RegistryGridService(db, self._today)
         self.registry_page = RegistryPage(self.grid_service)
         self.deadlines_page = DashboardPage(self._today)
-        self.directory_page = DirectoryPage(db)
+        # Read when the section is opened (_refresh_section), not at start-up: at the
+        # centre's size every query before the grid's first paint counts (issue #15).
+        self.directory_page = DirectoryPage(db, load=False)
         self.calls_page = CallsPage(db, self._today)
         self.routes_page = RoutesListPage(db, self.grid_service, self._settings, today=self._today)
         self.plans_page = PlansListPage(db, self.grid_service, self._settings, today=self._today)
@@ -394,6 +396,8 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if page is self.deadlines_page and self._deadlines_stale:
             self._start_deadlines()
+        elif page is self.directory_page:
+            self.directory_page.refresh()
         elif page is self.calls_page:
             self.calls_page.refresh()
         elif page is self.routes_page:
@@ -432,7 +436,8 @@ class MainWindow(QMainWindow):
         self.grid_service.reload_calendar()
         self.registry_page.reload_choices()
         self.registry_page.refresh()
-        self.directory_page.refresh()
+        if self.pages.currentWidget() is self.directory_page:
+            self.directory_page.refresh()  # else when it is opened
         self._deadlines_stale = True
 
     def _start_deadlines(self) -> None:
@@ -736,6 +741,7 @@ class MainWindow(QMainWindow):
             self.idle_lock.stop()
         if self._deadline_task is not None and self._deadline_task.running:
             self._deadline_task.wait()
+        self.registry_page.wait()
         self.exchange_section.wait()
         super().closeEvent(event)
 

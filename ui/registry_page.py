@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSettings,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
@@ -42,6 +43,7 @@ from app.services.registry_grid import (
     search_words,
 )
 from ui.combo import enum_data
+from ui.worker import BackgroundTask
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +51,16 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 # Rows fetched around the one the view asks for: the screenful and the next one.
 FETCH_BEFORE = 20
-FETCH_AFTER = 80
+FETCH_AFTER = 50
 CACHE_LIMIT = 20_000
+# A registry of this many entries or more shows a search's first HEAD_ROWS rows at once and
+# reads the whole ordered list on a worker (issue #15: at 300,000 people on a server the
+# whole list of «ив», 14,000 entries, takes 0.1-0.2 s; its first screenful a few ms).
+PROGRESSIVE_FROM = 20_000
+HEAD_ROWS = 60  # three screenfuls at 1366x768
+# The whole list is read once typing pauses this long: a word typed letter by letter is
+# counted once, and the server's work (parallel scans) never competes with the paint.
+REST_DELAY_MS = 150
 OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_FOREGROUND = QColor("#8a1c1c")
 DEFAULT_SORT = ("identified_on", True)  # newest first
@@ -103,6 +113,19 @@ class RegistryTableModel(QAbstractTableModel):
         self._ids = ids
         self._cache = {}
         self.endResetModel()
+
+    def append_ids(self, ids: list[int]) -> None:
+        """More rows after the ones shown: the view keeps its place and selection."""
+        if not ids:
+            return
+        start = len(self._ids)
+        self.beginInsertRows(QModelIndex(), start, start + len(ids) - 1)
+        self._ids = self._ids + ids
+        self.endInsertRows()
+
+    @property
+    def ids(self) -> list[int]:
+        return self._ids
 
     def entry_id(self, row: int) -> int:
         return self._ids[row]
@@ -174,6 +197,18 @@ class RegistryTableModel(QAbstractTableModel):
         self.sort_requested.emit(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
 
 
+@dataclass(frozen=True)
+class _Rest:
+    """What a worker is to read for the query numbered ``generation``: its whole list
+    (unless the first rows were all of it) and, with it, the registry's count if unknown."""
+
+    generation: int
+    flt: GridFilter
+    sort_key: str
+    descending: bool
+    whole_list: bool
+
+
 class RegistryPage(QWidget):
     """The registry section: filter bar, grid, and a line with what is shown."""
 
@@ -184,9 +219,21 @@ class RegistryPage(QWidget):
         super().__init__(parent)
         self._service = service
         self._sort_key, self._descending = DEFAULT_SORT
-        self._total = 0
+        self._total: int | None = 0  # None: being counted on the worker
         self._ready = False  # the header sorts while being set up: no queries until built
         self._last_query: object = None
+        self.progressive_from = PROGRESSIVE_FROM
+        self.head_rows = HEAD_ROWS
+        # Each query's number: a worker's whole list is shown only if no query came since.
+        self._generation = 0
+        self._complete = True  # the grid shows every matching entry
+        self._keep_selected: int | None = None  # to select when the whole list arrives
+        self._rest_task: BackgroundTask | None = None
+        self._rest_wanted: _Rest | None = None
+        self._rest_timer = QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(REST_DELAY_MS)
+        self._rest_timer.timeout.connect(self._read_rest)
 
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("Поиск: ФИО, СНИЛС или телефон (от 2 знаков)")
@@ -357,12 +404,21 @@ class RegistryPage(QWidget):
         )
 
     def refresh(self) -> None:
-        """After data changed: count the registry again and re-run the query."""
-        self._total = self._service.total()
+        """After data changed: count the registry again and re-run the query. A big
+        registry is counted on the worker, with its whole list."""
+        big = self._total is not None and self._total >= self.progressive_from
+        if big or self._service.has_at_least(self.progressive_from):
+            self._total = None
+        else:
+            self._total = self._service.total()
         self.requery(force=True)
 
     def requery(self, *, force: bool = False) -> None:
-        """Re-run the query; the selected entry stays selected when it is still shown."""
+        """Re-run the query; the selected entry stays selected when it is still shown.
+
+        A big registry (``progressive_from`` entries or more) shows the first
+        ``head_rows`` rows at once and reads the whole list on a worker, one at a time: a
+        keystroke never waits for the count of a short, common word."""
         flt = self.current_filter()
         # A keystroke that does not change the search (a first letter, a trailing space)
         # costs nothing.
@@ -370,16 +426,132 @@ class RegistryPage(QWidget):
         if key == self._last_query and not force:
             return
         self._last_query = key
+        self._generation += 1
+        self._rest_wanted = None
         selected = self.selected_entry_id()
-        ids = self._service.search(flt, self._sort_key, self._descending)
+        if selected is None:  # the one to select when a whole list arrives, if any
+            selected = self._keep_selected
+        if self._total is not None and self._total < self.progressive_from:
+            self._show(self._service.search(flt, self._sort_key, self._descending), selected)
+            return
+        head, complete = self._service.first_rows(
+            flt, self._sort_key, self._descending, self.head_rows
+        )
+        self._show(head, selected, complete=complete)
+        if complete and self._total is not None:
+            return
+        self._rest_wanted = _Rest(
+            self._generation, flt, self._sort_key, self._descending, not complete
+        )
+        self._rest_timer.start()  # restarted by each keystroke
+
+    @property
+    def complete(self) -> bool:
+        """Whether the grid shows every matching entry and the registry's count (a big
+        registry's whole list and count may still be on their way from the worker)."""
+        return self._complete and self._total is not None
+
+    def _show(self, ids: list[int], selected: int | None, *, complete: bool = True) -> None:
+        self._complete = complete
         self.model.set_ids(ids)
-        self.count_label.setText(f"Показано записей: {len(ids)} из {self._total}")
-        self.counts_changed.emit(len(ids), self._total)
         row = self.model.row_of(selected) if selected is not None else None
+        if complete:
+            self._keep_selected = None
+            self._counted(len(ids))
+        else:
+            self._keep_selected = selected if row is None else None
+            self.count_label.setText(
+                f"Показаны первые {len(ids)} записей{self._of_total()}, ищу остальные…"
+            )
         if row is not None:
             self.view.selectRow(row)
-        elif ids:
+        elif ids and (complete or selected is None):
             self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+
+    def _of_total(self) -> str:
+        return "" if self._total is None else f" из {self._total}"
+
+    def _counted(self, shown: int) -> None:
+        if self._total is None:
+            self.count_label.setText(f"Показано записей: {shown}; считаю записи реестра…")
+            return
+        self.count_label.setText(f"Показано записей: {shown} из {self._total}")
+        self.counts_changed.emit(shown, self._total)
+
+    def _read_rest(self) -> None:
+        """Read the newest wanted whole list (and the registry's count, if it is not known)
+        on a worker, unless one is being read: that one's list is dropped if it is no
+        longer wanted, and the newest wish starts when it ends."""
+        if self._rest_task is not None and self._rest_task.running:
+            return
+        wanted, self._rest_wanted = self._rest_wanted, None
+        if wanted is None:
+            return
+        service = self._service
+        count = self._total is None
+
+        def job(_report: object, _cancelled: object) -> tuple[_Rest, list[int] | None, int | None]:
+            ids = None
+            if wanted.whole_list:
+                ids = service.search(wanted.flt, wanted.sort_key, wanted.descending)
+            return wanted, ids, service.total() if count else None
+
+        task = BackgroundTask(job, self)
+        task.done.connect(self._rest_read)
+        task.failed.connect(self._rest_failed)
+        self._rest_task = task
+        task.start()
+
+    def _rest_read(self, result: object) -> None:
+        assert isinstance(result, tuple)
+        wanted: _Rest = result[0]
+        ids: list[int] | None = result[1]
+        total: int | None = result[2]
+        if total is not None and self._total is None:
+            self._total = total  # whichever search it came with
+        current = wanted.generation == self._generation
+        if current and ids is not None and not self._complete:
+            shown = self.model.ids
+            if ids[: len(shown)] == shown:
+                self.model.append_ids(ids[len(shown) :])
+            else:  # someone changed the registry in between: show the list as it is now
+                picked = self.selected_entry_id()
+                self.model.set_ids(ids)
+                row = self.model.row_of(picked) if picked is not None else None
+                if row is not None:
+                    self.view.selectRow(row)
+            self._complete = True
+            keep, self._keep_selected = self._keep_selected, None
+            if not self.view.currentIndex().isValid():  # nobody picked a row meanwhile
+                row = self.model.row_of(keep) if keep is not None else None
+                if row is not None:
+                    self.view.selectRow(row)
+                elif ids:
+                    self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+        if self._complete:
+            self._counted(self.model.rowCount())
+        elif self._total is not None and self._rest_wanted is None:
+            # The count came with a list no longer wanted; the one wanted is on its way.
+            self.count_label.setText(
+                f"Показаны первые {self.model.rowCount()} записей{self._of_total()}, ищу остальные…"
+            )
+        self._read_rest()
+
+    def _rest_failed(self, error: object) -> None:
+        logger.error("the registry's whole list could not be read", exc_info=error)  # type: ignore[arg-type]
+        if not self._complete or self._total is None:
+            self.count_label.setText(
+                f"Показано записей: {self.model.rowCount()}; остальные прочитать не удалось "
+                "(подробности в журнале): нажмите F5, чтобы повторить."
+            )
+        self._read_rest()
+
+    def wait(self) -> None:
+        """Block until a worker reading the whole list has returned (before closing)."""
+        self._rest_wanted = None
+        self._rest_timer.stop()
+        if self._rest_task is not None:
+            self._rest_task.wait()
 
     def _first_visible_column(self) -> int:
         header = self.view.horizontalHeader()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,11 +34,16 @@ from app.domain.snils import format_snils
 from app.domain.workdays import WorkCalendar
 from app.services.calendar import load_calendar
 from db import models
+from db.dialect import estimated_rows
 from db.session import Database
 
 # SQLite caps bound parameters (999 in old builds): row batches stay below it.
 MAX_BATCH = 500
 MIN_WORD = 2  # search words shorter than this are ignored
+# Entries a search looks at, newest first, for its first screenful (``first_rows``), and
+# the share of people below which a word is rare enough to be listed whole at once.
+WALK_ENTRIES = 3000
+RARE_SHARE = 0.005
 
 _DIGITS = re.compile(r"\D")
 # A СНИЛС or phone as people type them: digits with spaces, dashes, brackets, a plus.
@@ -197,6 +202,7 @@ class RegistryGridService:
         self._ctx = _Context(today or clock.today(), load_calendar(db))
         self._informing_cache: dict[str, str] = {}
         self._route_cache: dict[str, str] = {}
+        self._people_estimate: float | None = None  # the server planner's count of people
 
     @property
     def today(self) -> date:
@@ -357,9 +363,14 @@ class RegistryGridService:
     # -- queries ---------------------------------------------------------------------------
 
     def search(
-        self, flt: GridFilter, sort_key: str = "identified_on", descending: bool = False
+        self,
+        flt: GridFilter,
+        sort_key: str = "identified_on",
+        descending: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
-        """Ids of the matching entries in display order."""
+        """Ids of the matching entries in display order; with ``limit``, the first ones only
+        (the screenful a big registry shows while its whole list is read on a worker)."""
         if sort_key not in COLUMN_KEYS:
             raise ValueError(f"unknown column {sort_key!r}")
         e = models.RegistryEntry
@@ -375,6 +386,83 @@ class RegistryGridService:
             # 100k entries costs half as much without the join.
             if flt.district or sort_key in _CITIZEN_KEYS:
                 stmt = stmt.join(models.Citizen, models.Citizen.id == e.citizen_id)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return _ids(session, stmt)
+
+    def first_rows(
+        self,
+        flt: GridFilter,
+        sort_key: str,
+        descending: bool,
+        count: int,
+    ) -> tuple[list[int], bool]:
+        """The first ids of ``search`` (at most ``count``) and whether they are all there
+        are: what a big registry shows at once while its whole list is read on a worker
+        (issue #15). Whatever it returns is the start of ``search``'s list.
+
+        Without a search word the order's index gives the first ids straight away. A name
+        typed into the search, in the grid's usual order (date of identification), looks
+        at the newest ``WALK_ENTRIES`` entries one by one and shows the matches among them:
+        a common word («ив», 8% of 300,000 people) fills a screenful in a few milliseconds,
+        where finding every match scans every person. A word the server's statistics call
+        rare gets its whole list at once, which the trigram index finds quickly."""
+        words = search_words(flt.text)
+        if not words:
+            ids = self.search(flt, sort_key, descending, limit=count + 1)
+            return ids[:count], len(ids) <= count
+        if sort_key != "identified_on" or any(_NUMBER.fullmatch(w) for w in words):
+            # No index walks these in order (СНИЛС and phones: an OR with the
+            # representatives' phones): the whole list, as before.
+            return self.search(flt, sort_key, descending), True
+        share = self._estimated_share(words)
+        if share is not None and share < RARE_SHARE:
+            return self.search(flt, sort_key, descending), True
+        ids = self._walk_newest(flt, words, descending, count)
+        # Older entries may match too: the whole list says (even when the walk found none).
+        return ids, False
+
+    def _estimated_share(self, words: tuple[str, ...]) -> float | None:
+        """The share of people whose name holds every word, as the server's planner
+        estimates it from its column statistics (None on SQLite)."""
+        c = models.Citizen
+        matching = select(c.id).where(*_search_conditions(" ".join(words)))
+        with self._db.session_factory() as session:
+            connection = session.connection()
+            found = estimated_rows(connection, matching)
+            if found is not None and self._people_estimate is None:
+                self._people_estimate = estimated_rows(connection, select(c.id))
+        if found is None or not self._people_estimate:
+            return None
+        return found / self._people_estimate
+
+    def _walk_newest(
+        self, flt: GridFilter, words: tuple[str, ...], descending: bool, count: int
+    ) -> list[int]:
+        """Up to ``count`` matching ids among the ``WALK_ENTRIES`` first entries in the
+        order of identification. The person's name is read per entry by a correlated
+        subquery, which neither planner turns into a scan of every person."""
+        e = models.RegistryEntry
+        c = models.Citizen
+        order = (e.identified_on.desc(), e.id.desc()) if descending else (e.identified_on, e.id)
+        others = self._where(replace(flt, text=""))
+        inner = select(e.id, e.citizen_id, e.identified_on).where(*others)
+        if flt.district:
+            inner = inner.join(c, c.id == e.citizen_id)
+        newest = inner.order_by(*order).limit(WALK_ENTRIES).subquery("newest")
+        name = select(c.search_name).where(c.id == newest.c.citizen_id).scalar_subquery()
+        outer_order = (
+            (newest.c.identified_on.desc(), newest.c.id.desc())
+            if descending
+            else (newest.c.identified_on, newest.c.id)
+        )
+        stmt = (
+            select(newest.c.id)
+            .where(*(name.contains(word, autoescape=True) for word in words))
+            .order_by(*outer_order)
+            .limit(count)
+        )
+        with self._db.session_factory() as session:
             return _ids(session, stmt)
 
     def rows(self, entry_ids: Sequence[int]) -> dict[int, GridRow]:
@@ -468,7 +556,16 @@ class RegistryGridService:
             districts = distinct_values(session, models.Citizen.district)
         return FilterChoices(tuple(reversed(months)), tuple(d for d in districts if d))
 
+    def has_at_least(self, count: int) -> bool:
+        """Whether the registry holds ``count`` entries or more, without counting them all
+        (the primary key's index, ``count`` steps)."""
+        e = models.RegistryEntry
+        with self._db.session_factory() as session:
+            stmt = select(e.id).order_by(e.id).offset(max(count - 1, 0)).limit(1)
+            return session.scalar(stmt) is not None
+
     def total(self) -> int:
+        self._people_estimate = None  # asked again at the next search: people were added
         with self._db.session_factory() as session:
             return int(session.scalar(select(func.count(models.RegistryEntry.id))) or 0)
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, func, insert, select
 
-from db.dialect import execute_driver, json_text, month_text
+from db.dialect import estimated_rows, execute_driver, json_text, month_text
 from db.session import Database
 
 pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
@@ -67,3 +67,26 @@ def test_json_text_month_text_and_driver_sql_answer_alike(any_db: Database) -> N
 def test_a_json_key_that_is_not_a_plain_name_is_refused() -> None:
     with pytest.raises(ValueError, match="not a JSON key"):
         json_text(Column("data", Text), "a'; DROP TABLE citizen; --")
+
+
+def test_estimated_rows_from_the_server_statistics_none_on_sqlite(any_db: Database) -> None:
+    """The planner's estimate the registry grid asks before walking the newest entries:
+    on the server, after ANALYZE, close to the truth for a common and a rare value."""
+    table = _scratch(any_db)
+    rows = [{"id": i, "data": "иванова" if i % 10 == 0 else "петрова"} for i in range(1, 2001)]
+    try:
+        with any_db.engine.begin() as conn:
+            conn.execute(insert(table), rows)
+        with any_db.engine.connect() as conn:
+            common = select(table.c.id).where(table.c.data.contains("петр"))
+            rare = select(table.c.id).where(table.c.data.contains("иван"))
+            if any_db.engine.dialect.name == "sqlite":
+                assert estimated_rows(conn, common) is None
+                return
+            conn.exec_driver_sql("ANALYZE scratch_dialect")
+            everyone = estimated_rows(conn, select(table.c.id))
+            assert everyone == pytest.approx(2000, rel=0.1)
+            assert estimated_rows(conn, common) == pytest.approx(1800, rel=0.2)
+            assert estimated_rows(conn, rare) == pytest.approx(200, rel=0.5)
+    finally:
+        table.metadata.drop_all(any_db.engine)

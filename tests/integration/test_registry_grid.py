@@ -26,6 +26,7 @@ from app.domain.enums import TargetCategory as Cat
 from app.domain.names import search_key
 from app.domain.periods import Month
 from app.domain.workdays import WorkCalendar
+from app.services import registry_grid
 from app.services.calendar import load_calendar, set_override
 from app.services.registry_grid import (
     COLUMN_KEYS,
@@ -749,6 +750,81 @@ def test_choices_and_total(grid: RegistryGridService, ids: dict[str, int]) -> No
     # no empty district, each once
     assert choices.districts == (ABATSKY, TOBOLSK, TYUMEN)
     assert grid.total() == len(SPECS) == len(ids)
+
+
+def test_has_at_least_counts_no_further_than_asked(
+    grid: RegistryGridService, ids: dict[str, int]
+) -> None:
+    assert grid.has_at_least(0) and grid.has_at_least(1)
+    assert grid.has_at_least(len(ids))
+    assert not grid.has_at_least(len(ids) + 1)
+
+
+# --- the first rows of a big registry (issue #15) --------------------------------------
+
+FIRST_ROWS_QUERIES: tuple[GridFilter, ...] = (
+    GridFilter(),
+    GridFilter(text="ольга"),  # two people, three entries
+    GridFilter(text="ов"),  # a short, common word
+    GridFilter(text="ёлкина"),
+    GridFilter(text="ильич олег"),
+    GridFilter(text="зайцев"),  # nobody
+    GridFilter(text="112 233"),  # digits: СНИЛС and phones
+    GridFilter(text="ов", month="2026-11"),
+    GridFilter(text="ов", district=TYUMEN),
+    GridFilter(text="ов", status=S.NOT_INFORMED),
+    GridFilter(source=LP),
+)
+
+
+@pytest.mark.parametrize("walk", [1, 3, 1000])
+@pytest.mark.parametrize("count", [1, 2, 5, 100])
+@pytest.mark.parametrize(
+    ("sort_key", "descending"),
+    [("identified_on", True), ("identified_on", False), ("name", False)],
+)
+def test_first_rows_are_the_start_of_the_whole_list(
+    grid: RegistryGridService,
+    ids: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    walk: int,
+    count: int,
+    sort_key: str,
+    descending: bool,
+) -> None:
+    """Whatever path ``first_rows`` takes (the order's index, the walk over the newest
+    ``walk`` entries, the whole list for a rare word or a number), what it returns is the
+    start of ``search``'s list, no longer than asked, and all of it when it says so."""
+    monkeypatch.setattr(registry_grid, "WALK_ENTRIES", walk)
+    for flt in FIRST_ROWS_QUERIES:
+        whole = grid.search(flt, sort_key, descending)
+        first, complete = grid.first_rows(flt, sort_key, descending, count)
+        if complete:
+            assert first == whole, flt
+        else:
+            assert len(first) <= count, flt
+            assert first == whole[: len(first)], flt
+
+
+def test_first_rows_of_a_common_word_come_from_the_newest_entries(
+    grid: RegistryGridService, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word most people's names hold fills the first rows from the newest entries; the
+    older ones come with the whole list (``complete`` is False)."""
+    monkeypatch.setattr(registry_grid, "WALK_ENTRIES", 4)
+    monkeypatch.setattr(registry_grid, "RARE_SHARE", 0.0)  # whatever the server estimates
+    flt = GridFilter(text="ов")
+    whole = grid.search(flt, "identified_on", True)
+    assert len(whole) > 4
+    first, complete = grid.first_rows(flt, "identified_on", True, 2)
+    assert (first, complete) == (whole[:2], False)
+    # Among the newest four entries fewer match than asked: those, still not complete.
+    newest = grid.search(GridFilter(), "identified_on", True)[:4]
+    first, complete = grid.first_rows(flt, "identified_on", True, 100)
+    assert first == [i for i in whole if i in newest] and not complete
+    # Without a word, the order's index: complete when all fit.
+    first, complete = grid.first_rows(GridFilter(), "identified_on", True, len(ids))
+    assert complete and len(first) == len(ids)
 
 
 def test_empty_database(db: Database) -> None:
