@@ -235,25 +235,33 @@ class KeyStore:
     # -- wrong passwords ---------------------------------------------------------------------
 
     def _check_pause(self, login: str) -> None:
-        record = self.data["failures"].get(login)
-        if not record or not record.get("until"):
-            return
-        until = datetime.fromisoformat(record["until"])
-        now = clock.now_utc()
-        if now < until:
-            wait = int((until - now).total_seconds()) + 1
-            raise SignInPausedError(
-                f"Слишком много неверных попыток входа. Повторите через {wait} с."
-            )
+        check_pause(self.data["failures"].get(login))
 
     def _count_failure(self, login: str) -> None:
         record = self.data["failures"].setdefault(login, {"count": 0})
-        record["count"] = int(record.get("count", 0)) + 1
-        extra = record["count"] - FREE_ATTEMPTS
-        if extra >= 0:
-            pause = min(FIRST_PAUSE * (2**extra), MAX_PAUSE)
-            record["until"] = (clock.now_utc() + pause).isoformat()
+        count_failure(record)
         self.save()
+
+
+def check_pause(record: dict[str, Any] | None) -> None:
+    """Refuse a sign-in while the pause after the failures in ``record`` lasts (the file's
+    key store and the server's sign-in keep the same record: count, until)."""
+    if not record or not record.get("until"):
+        return
+    until = datetime.fromisoformat(str(record["until"]))
+    now = clock.now_utc()
+    if now < until:
+        wait = int((until - now).total_seconds()) + 1
+        raise SignInPausedError(f"Слишком много неверных попыток входа. Повторите через {wait} с.")
+
+
+def count_failure(record: dict[str, Any]) -> None:
+    """One more wrong password: after FREE_ATTEMPTS, a pause doubling up to MAX_PAUSE."""
+    record["count"] = int(record.get("count", 0)) + 1
+    extra = record["count"] - FREE_ATTEMPTS
+    if extra >= 0:
+        pause = min(FIRST_PAUSE * (2**extra), MAX_PAUSE)
+        record["until"] = (clock.now_utc() + pause).isoformat()
 
 
 def _user_slot(login: str) -> str:

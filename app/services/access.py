@@ -29,7 +29,7 @@ from typing import Any
 import nacl.exceptions
 import nacl.pwhash
 import sqlcipher3
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -38,7 +38,14 @@ from app.domain.enums import UserRole
 from app.errors import DatabaseError, UserError
 from app.services.common import PROFILE_KEY, audit, current_user
 from db import models
-from db.keystore import KeyStore, WrongPasswordError, raw_key_pragma
+from db.dialect import lock_tables
+from db.keystore import (
+    KeyStore,
+    WrongPasswordError,
+    check_pause,
+    count_failure,
+    raw_key_pragma,
+)
 from db.migrate import current_revision, head_revision, upgrade
 from db.server import display_url, is_server_url
 from db.session import Database, SessionFactory, open_database, translated_server_errors
@@ -70,6 +77,9 @@ class NewDatabase:
 
 #: Where a server database keeps a user's password hash: ``signin.<user uuid hex>``.
 SIGN_IN_PREFIX = "signin."
+# Wrong passwords counted per login on a server (the key store's record: count, until).
+FAILED_SIGN_IN_PREFIX = "failed-signin."
+MAX_LOGIN_KEY = 80  # setting.key holds 100 characters
 #: The README section the server's administrator reads (backups, roles, upgrades).
 SERVER_README = "«Общая база для нескольких специалистов» в README"
 
@@ -196,8 +206,7 @@ def verify_password(db: Database, password: str) -> None:
     """The signed-in user's password again (unlocking after idle); wrong ones are paused."""
     login = signed_in_login(db)
     if login is not None and db.on_server:
-        with db.session_factory() as session:
-            _check_server_password(session, login, password)
+        _check_on_server(db, login, password)
         with db.session_factory.begin() as session:
             audit(session, current_user(session), "user.unlock")
         return
@@ -278,10 +287,12 @@ def server_sign_in_required(db: Database) -> bool:
 def sign_in_on_server(database: Database, login: str, password: str) -> Database:
     """``database`` (open, no one signed in) as ``login``; closed when the password is wrong."""
     try:
+        user_id = _check_on_server(database, login, password)
         with database.session_factory.begin() as session:
-            user = _check_server_password(session, login, password)
+            user = session.get(models.User, user_id)
+            assert user is not None
             audit(session, user, "user.sign_in", "app_user", str(user.uuid))
-            user_id, role = user.id, user.role
+            role = user.role
     except BaseException:
         database.close()
         raise
@@ -360,6 +371,47 @@ def _remove_server_password(session: Session, user: models.User) -> None:
     setting = session.scalar(select(models.Setting).where(models.Setting.key == key))
     if setting is not None:
         session.delete(setting)
+
+
+def _check_on_server(database: Database, login: str, password: str) -> int:
+    """The id of ``login``'s user if ``password`` is theirs on the server. Wrong passwords
+    are counted per login in the server's database and paused as the file's are
+    (db.keystore: FREE_ATTEMPTS free, then 30 s doubling up to an hour), whichever computer
+    they come from; the right one clears the count."""
+    key = f"{FAILED_SIGN_IN_PREFIX}{login.strip().casefold()[:MAX_LOGIN_KEY]}"
+    setting = models.Setting
+    with database.session_factory() as session:
+        record = _failures(session, key)
+    check_pause(record)
+    try:
+        with database.session_factory() as session:
+            user_id = _check_server_password(session, login, password).id
+    except WrongPasswordError:
+        # Written in SQL, not through the ORM: a count, not a change anyone made.
+        with database.session_factory.begin() as session:
+            lock_tables(session.connection(), [setting.__table__])  # two failing at once
+            found = session.scalar(select(setting.id).where(setting.key == key))
+            record = _failures(session, key) or {"count": 0}
+            count_failure(record)
+            value = json.dumps(record)
+            if found is None:
+                session.execute(insert(setting).values(key=key, value=value))
+            else:
+                session.execute(update(setting).where(setting.key == key).values(value=value))
+        raise
+    if record is not None:
+        with database.session_factory.begin() as session:
+            session.execute(delete(setting).where(setting.key == key))
+    return user_id
+
+
+def _failures(session: Session, key: str) -> dict[str, Any] | None:
+    stored = session.scalar(select(models.Setting.value).where(models.Setting.key == key))
+    try:
+        record = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _check_server_password(session: Session, login: str, password: str) -> models.User:

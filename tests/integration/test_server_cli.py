@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,13 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
+from app import clock
 from app.cli import EXIT_OK, EXIT_USER_ERROR, main
+from app.services import access
+from db.keystore import SignInPausedError, WrongPasswordError
 from db.migrate import alembic_config, head_revision
 from db.server import parse_url
+from db.session import open_database
 
 TEST_USER, TEST_PASSWORD = "petrova", "пароль-для-тестов"  # tests/conftest.py signs in so
 
@@ -329,3 +334,47 @@ def test_without_db_the_command_line_opens_this_computers_chosen_database(
     save_configured_database(None)  # back to the default file, which does not exist yet
     err = one_line_error(capsys, "check")
     assert "Файл базы данных не найден" in err
+
+
+def test_wrong_passwords_on_a_server_pause_the_next_try_from_any_computer(
+    empty_server_db: str,
+    server_admin: Callable[[str], Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the file's key store does (issue #10): five wrong passwords, then 30 s, then 60 s;
+    the count is kept in the server's database, so another computer waits too, and the
+    right password clears it. Another login is not paused."""
+    url = empty_server_db
+    assert run(capsys, "--db", url, "init", "--name", NAME)[0] == EXIT_OK
+    monkeypatch.setenv("IC_NEW_PASSWORD", "пароль-иванова")
+    assert run(capsys, "--db", url, "users", "add", "ivanova", "--name", "Иванова И. И.")[0] == 0
+    start = clock.now_utc()
+    clock.set_clock(clock.frozen_at(start))
+
+    def sign_in(login: str, password: str) -> None:
+        access.sign_in_on_server(open_database(url), login, password).close()
+
+    for _ in range(5):
+        with pytest.raises(WrongPasswordError):
+            sign_in(TEST_USER, "не тот пароль")
+    with pytest.raises(SignInPausedError, match="через 31 с"):
+        sign_in(TEST_USER, TEST_PASSWORD)  # even the right one waits
+    # Another computer: the `ic` command, through the same server.
+    monkeypatch.setenv("IC_PASSWORD", TEST_PASSWORD)
+    err = one_line_error(capsys, "--db", url, "check")
+    assert "Слишком много неверных попыток входа. Повторите через 31 с." in err
+    sign_in("ivanova", "пароль-иванова")  # another login is not paused
+    clock.set_clock(clock.frozen_at(start + timedelta(seconds=31)))
+    with pytest.raises(WrongPasswordError):
+        sign_in(TEST_USER, "снова не тот")
+    with pytest.raises(SignInPausedError, match="через 61 с"):
+        sign_in(TEST_USER, TEST_PASSWORD)
+    failed = "SELECT value FROM setting WHERE key = 'failed-signin.petrova'"
+    assert '"count": 6' in scalar(server_admin, url, failed)
+    clock.set_clock(clock.frozen_at(start + timedelta(seconds=100)))
+    sign_in(TEST_USER, TEST_PASSWORD)
+    assert scalar(server_admin, url, "SELECT count(*) FROM setting WHERE key LIKE 'failed-%'") == 0
+    # Nobody's change: the counting left no line in the audit.
+    audit = "SELECT count(*) FROM audit_event WHERE entity = 'setting'"
+    assert scalar(server_admin, url, audit) == 0
