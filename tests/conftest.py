@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +361,34 @@ def smtp_with_login() -> Iterator[tuple[list[Any], list[tuple[str, str]], int]]:
         yield received, tried, port
     finally:
         controller.stop()
+
+
+# --- two writers at one instant ------------------------------------------------------------
+
+
+def _run_at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Each call on its own thread, all released together; what each returned or raised
+    (an exception is returned, not lost in its thread), in the order given."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            outcomes[index] = calls[index]()
+        except BaseException as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.fixture
+def at_once() -> Callable[..., list[Any]]:
+    """``at_once(call, call, ...)``: the calls on threads released at one instant (each with
+    its own connection of the pool); returns what each returned or raised."""
+    return _run_at_once

@@ -5,8 +5,9 @@ pool, register applications in the 6-р journal (3) at the same time."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -39,27 +40,21 @@ def citizen(db: Database, last: str) -> int:
         return person.id
 
 
-def test_6r_3_journal_numbers_stay_unique_with_two_writers_at_once(any_db: Database) -> None:
+def test_6r_3_journal_numbers_stay_unique_with_two_writers_at_once(
+    any_db: Database, at_once: Callable[..., list[Any]]
+) -> None:
     people = [citizen(any_db, f"Петрова{i}") for i in range(2)]
-    numbers: list[str] = []
-    failures: list[BaseException] = []
-    start = threading.Barrier(2)
 
-    def write(person: int) -> None:
-        try:
-            start.wait()
-            for _ in range(PER_THREAD):
-                view = intake.register(any_db, person, ServiceBasis.S3_1, date(2026, 11, 20))
-                numbers.append(view.journal_number)
-        except BaseException as exc:  # reported below, not lost in the thread
-            failures.append(exc)
+    def write(person: int) -> list[str]:
+        return [
+            intake.register(any_db, person, ServiceBasis.S3_1, date(2026, 11, 20)).journal_number
+            for _ in range(PER_THREAD)
+        ]
 
-    threads = [threading.Thread(target=write, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(*(lambda p=p: write(p) for p in people))
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
     assert not failures, failures
+    numbers = [n for outcome in outcomes for n in outcome]
     assert sorted(numbers, key=lambda n: int(n.split("/")[0])) == [
         f"{n}/2026" for n in range(1, 2 * PER_THREAD + 1)
     ]

@@ -9,9 +9,11 @@ reads it. Expected messages are written out in full.
 from __future__ import annotations
 
 import dataclasses
+import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -19,7 +21,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.documents.plan_form import QuestionForm
-from app.domain.enums import DisabilityGroup, MeasureKind, RepresentativeKind, Sex, Source, UserRole
+from app.domain.enums import (
+    DisabilityGroup,
+    DocumentStatus,
+    MeasureKind,
+    RepresentativeKind,
+    Sex,
+    Source,
+    UserRole,
+)
+from app.domain.snils import generate_snils
 from app.errors import StaleEditError
 from app.services import citizens, plans, routes
 from app.services.access import as_user
@@ -413,3 +424,37 @@ def test_the_versioned_tables_have_their_triggers(db: Database) -> None:
             ).scalars()
         found = set(names)
     assert {"citizen_row_version", "route_row_version", "support_plan_row_version"} <= found
+
+
+ROUNDS = 6
+
+
+def test_two_fresh_route_drafts_saved_at_the_same_instant_one_is_kept(
+    db: Database, other: Database, at_once: Callable[..., list[Any]]
+) -> None:
+    """Two consultants save a fresh route of one person at the same instant, ROUNDS times
+    over: each time one draft is kept and the other save is refused, never two drafts (the
+    route table's lock comes before the check)."""
+    rng = random.Random(15)
+    for round_ in range(ROUNDS):
+        form = dataclasses.replace(PERSON, snils=generate_snils(rng), last_name=f"Фёдоров{round_}")
+        result = citizens.save_citizen(
+            db, form, source=Source.WALK_IN, identified_on=date(2026, 11, 10), today=TODAY
+        )
+        assert result.entry_id is not None
+        # Both open the person's route (no draft yet) and press «Сохранить» at one instant.
+        proposals = [(who, routes.propose_route(who, result.entry_id)) for who in (db, other)]
+        outcomes = at_once(
+            *(lambda w=w, p=p: routes.save_route(w, p, TODAY, loaded=p) for w, p in proposals)
+        )
+        saved = [o.route_id for o in outcomes if isinstance(o, routes.RouteDraft)]
+        refused = [o for o in outcomes if isinstance(o, StaleEditError)]
+        assert len(saved) == 1 and len(refused) == 1, (round_, outcomes)
+        with db.session_factory() as session:
+            drafts = session.scalars(
+                select(models.Route.id).where(
+                    models.Route.citizen_id == result.citizen_id,
+                    models.Route.status == DocumentStatus.DRAFT,
+                )
+            ).all()
+        assert list(drafts) == saved
