@@ -498,7 +498,10 @@ class MainWindow(QMainWindow):
             raise error
 
     def _show_counts(self, shown: int, total: int) -> None:
-        self.counts_label.setText(f"В реестре: {total} · показано: {shown}")
+        # -1: a big registry's whole list or count still on its way from the worker.
+        self.counts_label.setText(
+            f"В реестре: {'…' if total < 0 else total} · показано: {'…' if shown < 0 else shown}"
+        )
 
     # -- the registry's actions -----------------------------------------------------------
 

@@ -213,7 +213,7 @@ class RegistryPage(QWidget):
     """The registry section: filter bar, grid, and a line with what is shown."""
 
     open_requested = Signal(int, int)  # citizen id, entry id
-    counts_changed = Signal(int, int)  # shown, total
+    counts_changed = Signal(int, int)  # shown, total; -1 while being counted on the worker
 
     def __init__(self, service: RegistryGridService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -463,6 +463,7 @@ class RegistryPage(QWidget):
             self.count_label.setText(
                 f"Показаны первые {len(ids)} записей{self._of_total()}, ищу остальные…"
             )
+            self.counts_changed.emit(-1, -1 if self._total is None else self._total)
         if row is not None:
             self.view.selectRow(row)
         elif ids and (complete or selected is None):
@@ -474,6 +475,7 @@ class RegistryPage(QWidget):
     def _counted(self, shown: int) -> None:
         if self._total is None:
             self.count_label.setText(f"Показано записей: {shown}; считаю записи реестра…")
+            self.counts_changed.emit(shown, -1)
             return
         self.count_label.setText(f"Показано записей: {shown} из {self._total}")
         self.counts_changed.emit(shown, self._total)

@@ -49,7 +49,8 @@ TODAY = "2026-11-23"
 
 # One step: a title and the `ic` arguments after --db; {n} is the size, {dir} the work folder.
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ic demo", ("demo", "--citizens", "{n}", "--seed", "1", "--today", TODAY)),
+    # A plain file (no sign-in), as the grid, report and post benches open it.
+    ("ic demo", ("demo", "--plain", "--citizens", "{n}", "--seed", "1", "--today", TODAY)),
     ("ic check", ("check",)),
     ("ic deadlines --json", ("deadlines", "--on", TODAY, "--json")),
     ("ic workdays add", ("workdays", "add", TODAY, "30")),

@@ -50,8 +50,8 @@ def main() -> int:
     db_path = work / "routes.sqlite"
     db_path.unlink(missing_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "app", "--db", str(db_path), "demo", "--citizens", "2000",
-         "--seed", "1", "--today", "2026-11-23"],
+        [sys.executable, "-m", "app", "--db", str(db_path), "demo", "--plain", "--citizens",
+         "2000", "--seed", "1", "--today", "2026-11-23"],
         check=True,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip

@@ -72,10 +72,12 @@ def test_f5_shows_the_first_rows_then_the_whole_list_and_the_count(
     assert not page.complete
     assert page.model.ids == whole[:HEAD]
     assert page.count_label.text().startswith(f"Показаны первые {HEAD} записей")
+    assert big_window.counts_label.text() == "В реестре: … · показано: …"
     assert page.selected_entry_id() == whole[0]
     qtbot.waitUntil(lambda: page.complete, timeout=10_000)
     assert page.model.ids == whole
     assert page.count_label.text() == f"Показано записей: {len(whole)} из {len(whole)}"
+    assert big_window.counts_label.text() == f"В реестре: {len(whole)} · показано: {len(whole)}"
     assert page.selected_entry_id() == whole[0]
 
 
@@ -91,9 +93,11 @@ def test_typing_shows_matches_among_the_newest_then_every_match(
     _type(page.search_edit, "ов")
     assert not page.complete
     assert page.model.ids == whole[:HEAD]
+    assert big_window.counts_label.text() == f"В реестре: {total} · показано: …"
     qtbot.waitUntil(lambda: page.complete, timeout=10_000)
     assert page.model.ids == whole
     assert page.count_label.text() == f"Показано записей: {len(whole)} из {total}"
+    assert big_window.counts_label.text() == f"В реестре: {total} · показано: {len(whole)}"
 
 
 def test_the_entry_picked_beyond_the_first_rows_stays_picked_while_typing(
