@@ -14,20 +14,65 @@ another process meanwhile. On PostgreSQL writers run side by side (READ COMMITTE
 from __future__ import annotations
 
 import json
+import logging
+import random
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, CursorResult, FromClause, Select, Table, Text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
 
 def is_sqlite(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite"
+
+
+# A server's refusal of a transaction because of another writer's: deadlock detected,
+# serialization failure, lock not available. The transaction was rolled back whole.
+CONFLICT_STATES = frozenset({"40P01", "40001", "55P03"})
+CONFLICT_ATTEMPTS = 3
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server refusing a transaction for another's sake (see
+    CONFLICT_STATES): the same unit of work may simply run again."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    state = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(
+        orig, "sqlstate", None
+    )
+    return state in CONFLICT_STATES
+
+
+def retried_on_conflict(work: Callable[[], _T], *, attempts: int = CONFLICT_ATTEMPTS) -> _T:
+    """``work()``, run again after a short random pause when the server rolled its
+    transaction back for another writer's sake (two units each waiting for the other: the
+    server breaks the deadlock by refusing one). ``work`` must be one unit of work, all or
+    nothing; after ``attempts`` refusals the last one is raised (one Russian line for the
+    user, db/server.py). SQLite never refuses so: its writers queue for the one lock."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_conflict(exc):
+                raise
+            logger.warning(
+                "transaction refused by the server (%s), attempt %d of %d: running it again",
+                str(exc.orig).splitlines()[0] if exc.orig else exc,
+                attempt,
+                attempts,
+            )
+            time.sleep(random.uniform(0.05, 0.25) * attempt)  # noqa: S311 - not a secret
+    raise AssertionError("unreachable")
 
 
 def estimated_rows(connection: Connection, stmt: Select[Any]) -> float | None:

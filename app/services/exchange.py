@@ -65,7 +65,7 @@ from app.services.exchange_keys import (
 )
 from app.services.files import check_output, write_atomically
 from db import models
-from db.dialect import execute_driver, is_sqlite, lock_tables
+from db.dialect import execute_driver, is_sqlite, lock_tables, retried_on_conflict
 from db.migrate import head_revision, known_revisions
 from db.session import Database
 
@@ -436,9 +436,23 @@ def export_package(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> ExportResult:
-    """Write the next package for the centre to ``out`` (``.icsync``)."""
+    """Write the next package for the centre to ``out`` (``.icsync``); on a server, run
+    again when another consultant's unit deadlocked with it (one transaction)."""
     access.require(db, UserRole.SUPERVISOR, UserRole.CONSULTANT)
     out = check_output(out, db.path)
+    return retried_on_conflict(
+        lambda: _export_package(db, out, full, passphrase, progress, cancelled)
+    )
+
+
+def _export_package(
+    db: Database,
+    out: Path,
+    full: bool,
+    passphrase: str | None,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+) -> ExportResult:
     with db.session_factory.begin() as session:
         # One package at a time, and no record changes while it is written: the sequence
         # is read and moved on, and the ledger marks as sent what the package holds.

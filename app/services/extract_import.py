@@ -50,7 +50,7 @@ from app.services.extract_parse import (
     read_table,
 )
 from db import models
-from db.dialect import is_sqlite, lock_for_new_ids, sync_id_sequences
+from db.dialect import is_sqlite, lock_for_new_ids, retried_on_conflict, sync_id_sequences
 from db.session import Database
 
 Progress = Callable[[int, int], None]
@@ -825,7 +825,11 @@ def import_extract(
     if not dry_run and not db.on_server and _holds_people(db):
         backups.make_backup(db, "before-import", record=False)
     with _cyclic_gc_paused():
-        return _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
+        # On a server another consultant's unit may deadlock with this one and the server
+        # rolls one back: the whole import (one transaction) runs again, from the file.
+        return retried_on_conflict(
+            lambda: _import(db, path, received, mapping_name, dry_run, today, progress, cancelled)
+        )
 
 
 LOGGED_PROBLEMS = 5_000  # problems kept in the import log; the counts cover all of them

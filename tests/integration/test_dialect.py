@@ -4,12 +4,22 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import date
 
 import pytest
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, func, insert, select
+from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
-from db.dialect import estimated_rows, execute_driver, json_text, month_text
+from db.dialect import (
+    estimated_rows,
+    execute_driver,
+    is_conflict,
+    json_text,
+    month_text,
+    retried_on_conflict,
+)
 from db.session import Database
 
 pytestmark = pytest.mark.db  # on SQLite and PostgreSQL (issue #15)
@@ -90,3 +100,64 @@ def test_estimated_rows_from_the_server_statistics_none_on_sqlite(any_db: Databa
             assert estimated_rows(conn, rare) == pytest.approx(200, rel=0.5)
     finally:
         table.metadata.drop_all(any_db.engine)
+
+
+def test_a_unit_the_server_refuses_for_a_deadlock_runs_again(postgres_db: Database) -> None:
+    """Two real transactions each wait for the other's row; PostgreSQL breaks the deadlock by
+    refusing the one that waited first (here ``second``'s first attempt). It runs again once
+    the other has committed, and both units' changes are kept."""
+    table = _scratch(postgres_db)
+    try:
+        with postgres_db.engine.begin() as conn:
+            conn.execute(insert(table), [{"id": 1, "data": "a"}, {"id": 2, "data": "b"}])
+        holds_1 = threading.Event()
+        second_waits = threading.Event()
+        attempts: list[int] = []
+        committed: list[str] = []
+
+        def first() -> None:
+            with postgres_db.engine.begin() as conn:
+                # The server looks for a deadlock once per wait, after deadlock_timeout: first
+                # looks late, second (waiting first, 1 s) finds the cycle and is refused.
+                conn.exec_driver_sql("SET LOCAL deadlock_timeout = '10s'")
+                conn.execute(update(table).where(table.c.id == 1).values(data="first"))
+                holds_1.set()
+                second_waits.wait(10)
+                time.sleep(0.3)  # second is waiting for row 1 by now
+                conn.execute(update(table).where(table.c.id == 2).values(data="first"))
+            committed.append("first")
+
+        def second() -> None:
+            attempts.append(len(attempts) + 1)
+            with postgres_db.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL deadlock_timeout = '1s'")
+                conn.execute(update(table).where(table.c.id == 2).values(data="second"))
+                if len(attempts) == 1:
+                    holds_1.wait(10)
+                    second_waits.set()
+                conn.execute(update(table).where(table.c.id == 1).values(data="second"))
+
+        other = threading.Thread(target=first)
+        other.start()
+        holds_1.wait(10)
+        retried_on_conflict(second)
+        other.join(30)
+        assert attempts == [1, 2] and committed == ["first"]
+        with postgres_db.engine.connect() as conn:
+            rows = dict(conn.execute(select(table.c.id, table.c.data)).all())
+        assert rows == {1: "second", 2: "second"}  # second ran again after first committed
+    finally:
+        table.metadata.drop_all(postgres_db.engine)
+
+
+def test_only_a_conflict_is_run_again(any_db: Database) -> None:
+    calls: list[int] = []
+
+    def broken() -> None:
+        calls.append(1)
+        with any_db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT * FROM no_such_table")
+
+    with pytest.raises(DBAPIError) as raised:
+        retried_on_conflict(broken)
+    assert calls == [1] and not is_conflict(raised.value)
