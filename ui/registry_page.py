@@ -406,7 +406,7 @@ class RegistryPage(QWidget):
     def refresh(self) -> None:
         """After data changed: count the registry again and re-run the query. A big
         registry is counted on the worker, with its whole list."""
-        big = self._total is not None and self._total >= self.progressive_from
+        big = self._total is None or self._total >= self.progressive_from  # None: big
         if big or self._service.has_at_least(self.progressive_from):
             self._total = None
         else:
@@ -454,23 +454,29 @@ class RegistryPage(QWidget):
     def _show(self, ids: list[int], selected: int | None, *, complete: bool = True) -> None:
         self._complete = complete
         self.model.set_ids(ids)
-        row = self.model.row_of(selected) if selected is not None else None
+        # An entry not among the first rows is selected when the whole list arrives.
+        found = self._select(selected, else_first=complete or selected is None)
+        self._keep_selected = None if complete or found else selected
         if complete:
-            self._keep_selected = None
             self._counted(len(ids))
         else:
-            self._keep_selected = selected if row is None else None
-            self.count_label.setText(
-                f"Показаны первые {len(ids)} записей{self._of_total()}, ищу остальные…"
-            )
-            self.counts_changed.emit(-1, -1 if self._total is None else self._total)
+            self._partly_shown()
+
+    def _select(self, entry_id: int | None, *, else_first: bool) -> bool:
+        """Select ``entry_id``'s row if it is shown (True), else the first row if asked."""
+        row = self.model.row_of(entry_id) if entry_id is not None else None
         if row is not None:
             self.view.selectRow(row)
-        elif ids and (complete or selected is None):
+        elif else_first and self.model.rowCount():
             self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+        return row is not None
 
-    def _of_total(self) -> str:
-        return "" if self._total is None else f" из {self._total}"
+    def _partly_shown(self) -> None:
+        of_total = "" if self._total is None else f" из {self._total}"
+        self.count_label.setText(
+            f"Показаны первые {self.model.rowCount()} записей{of_total}, ищу остальные…"
+        )
+        self.counts_changed.emit(-1, -1 if self._total is None else self._total)
 
     def _counted(self, shown: int) -> None:
         if self._total is None:
@@ -514,29 +520,21 @@ class RegistryPage(QWidget):
         current = wanted.generation == self._generation
         if current and ids is not None and not self._complete:
             shown = self.model.ids
+            # A row picked meanwhile wins over the one remembered from before the search.
+            picked = self.selected_entry_id()
+            if picked is None:
+                picked = self._keep_selected
             if ids[: len(shown)] == shown:
-                self.model.append_ids(ids[len(shown) :])
+                self.model.append_ids(ids[len(shown) :])  # the view keeps its place
             else:  # someone changed the registry in between: show the list as it is now
-                picked = self.selected_entry_id()
                 self.model.set_ids(ids)
-                row = self.model.row_of(picked) if picked is not None else None
-                if row is not None:
-                    self.view.selectRow(row)
             self._complete = True
-            keep, self._keep_selected = self._keep_selected, None
-            if not self.view.currentIndex().isValid():  # nobody picked a row meanwhile
-                row = self.model.row_of(keep) if keep is not None else None
-                if row is not None:
-                    self.view.selectRow(row)
-                elif ids:
-                    self.view.setCurrentIndex(self.model.index(0, self._first_visible_column()))
+            self._keep_selected = None
+            self._select(picked, else_first=True)
         if self._complete:
             self._counted(self.model.rowCount())
-        elif self._total is not None and self._rest_wanted is None:
-            # The count came with a list no longer wanted; the one wanted is on its way.
-            self.count_label.setText(
-                f"Показаны первые {self.model.rowCount()} записей{self._of_total()}, ищу остальные…"
-            )
+        else:  # the count came with a list no longer wanted; the one wanted is on its way
+            self._partly_shown()
         self._read_rest()
 
     def _rest_failed(self, error: object) -> None:

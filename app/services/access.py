@@ -380,8 +380,9 @@ def _check_on_server(database: Database, login: str, password: str) -> int:
     they come from; the right one clears the count."""
     key = f"{FAILED_SIGN_IN_PREFIX}{login.strip().casefold()[:MAX_LOGIN_KEY]}"
     setting = models.Setting
+    stored = select(setting.value).where(setting.key == key)
     with database.session_factory() as session:
-        record = _failures(session, key)
+        record = _failures(session.scalar(stored))
     check_pause(record)
     try:
         with database.session_factory() as session:
@@ -390,11 +391,12 @@ def _check_on_server(database: Database, login: str, password: str) -> int:
         # Written in SQL, not through the ORM: a count, not a change anyone made.
         with database.session_factory.begin() as session:
             lock_tables(session.connection(), [setting.__table__])  # two failing at once
-            found = session.scalar(select(setting.id).where(setting.key == key))
-            record = _failures(session, key) or {"count": 0}
+            value = session.scalar(stored)
+            record = _failures(value) or {"count": 0}
             count_failure(record)
+            first = value is None
             value = json.dumps(record)
-            if found is None:
+            if first:
                 session.execute(insert(setting).values(key=key, value=value))
             else:
                 session.execute(update(setting).where(setting.key == key).values(value=value))
@@ -405,8 +407,8 @@ def _check_on_server(database: Database, login: str, password: str) -> int:
     return user_id
 
 
-def _failures(session: Session, key: str) -> dict[str, Any] | None:
-    stored = session.scalar(select(models.Setting.value).where(models.Setting.key == key))
+def _failures(stored: str | None) -> dict[str, Any] | None:
+    """The wrong-password record kept in a setting's value (None: none, or unreadable)."""
     try:
         record = json.loads(stored) if stored else None
     except ValueError:
